@@ -1,0 +1,76 @@
+"""Plain data produced by the corpus layer. No ML, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Per-document metadata, from metadata.csv or inferred from the text."""
+
+    title: str | None = None
+    date: str | None = None  # ISO-8601 prefix: "2005", "2025-01", "2017-04-06"
+    author: str | None = None
+    publisher: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+    title_inferred: bool = False
+    date_inferred: bool = False
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One paragraph of a document, located in the document's decoded text.
+
+    `text` is the paragraph with whitespace runs collapsed to single spaces; it equals
+    the whitespace-normalised slice `source_text[char_start:char_end]`.
+    Lines are 1-based and inclusive; chars are 0-based, end-exclusive.
+    """
+
+    ordinal: int
+    text: str
+    char_start: int
+    char_end: int
+    line_start: int
+    line_end: int
+    heading: str | None = None
+
+
+@dataclass(frozen=True)
+class DroppedLine:
+    """A line removed as boilerplate, kept so that `inspect` can show it."""
+
+    line: int  # 1-based
+    text: str
+    reason: str  # e.g. "navigation menu", "copyright footer", "comment prompt"
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A short heading-like line (title, roman numeral) that is not a passage."""
+
+    line: int  # 1-based
+    text: str
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """What a file (or an in-memory text) yields: its passages and what was dropped."""
+
+    path: Path  # absolute path as indexed (for in-memory records, a pseudo path)
+    text: str  # decoded text; every offset and line number points into this
+    encoding: str
+    content_hash: str  # sha256 hex of the raw bytes (or of the text for in-memory records)
+    metadata: Metadata
+    passages: list[Passage]
+    dropped: list[DroppedLine]
+    headings: list[Heading]
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file that could not be read, with a reason a user can act on."""
+
+    path: Path
+    reason: str
