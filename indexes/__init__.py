@@ -1,0 +1,32 @@
+"""Passages + vectors -> an on-disk index (SQLite + FAISS) -> hits. numpy, faiss, sqlite3."""
+
+from indexes.errors import IndexCorrupt, IndexError_, IndexNotFound
+from indexes.filters import Filters, date_bounds
+from indexes.layout import exists
+from indexes.manifest import FORMAT_VERSION, Manifest, fingerprint
+from indexes.reader import IndexReader
+from indexes.records import DocumentRecord, PassageRecord
+from indexes.search import Hit, Mode, search
+from indexes.writer import GenerationWriter, IndexBusy, document_id, passage_id
+
+__all__ = [
+    "FORMAT_VERSION",
+    "DocumentRecord",
+    "Filters",
+    "GenerationWriter",
+    "Hit",
+    "IndexBusy",
+    "IndexCorrupt",
+    "IndexError_",
+    "IndexNotFound",
+    "IndexReader",
+    "Manifest",
+    "Mode",
+    "PassageRecord",
+    "date_bounds",
+    "document_id",
+    "exists",
+    "fingerprint",
+    "passage_id",
+    "search",
+]

@@ -1,0 +1,118 @@
+"""Reading the current generation of an index: records, windows and vectors."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from indexes import layout
+from indexes.errors import IndexCorrupt
+from indexes.manifest import MANIFEST_NAME, Manifest
+from indexes.records import DocumentRecord, PassageRecord
+
+
+class IndexReader:
+    """Read-only access to one generation. Opening is cheap; FAISS loads on first use."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self.generation = layout.current_generation(index_dir)
+        try:
+            self.manifest = Manifest.read(self.generation / MANIFEST_NAME)
+        except (OSError, ValueError, TypeError) as error:
+            raise IndexCorrupt(index_dir, f"unreadable manifest ({error})") from error
+        db_path = self.generation / layout.DB_NAME
+        if not db_path.is_file():
+            raise IndexCorrupt(index_dir, f"missing {db_path.name}")
+        self.db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self._faiss: faiss.Index | None = None
+        self._window_passages: np.ndarray | None = None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> IndexReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Documents -------------------------------------------------------------------------
+
+    def documents(self) -> list[DocumentRecord]:
+        rows = self.db.execute("SELECT * FROM documents ORDER BY path")
+        return [DocumentRecord.from_row(row) for row in rows]
+
+    def document(self, rowid: int) -> DocumentRecord:
+        row = self.db.execute("SELECT * FROM documents WHERE rowid = ?", (rowid,)).fetchone()
+        return DocumentRecord.from_row(row)
+
+    def document_by_path(self, path: str) -> DocumentRecord | None:
+        row = self.db.execute("SELECT * FROM documents WHERE path = ?", (path,)).fetchone()
+        return DocumentRecord.from_row(row) if row else None
+
+    # Passages --------------------------------------------------------------------------
+
+    def passages(self, rowids: Sequence[int]) -> dict[int, PassageRecord]:
+        if not rowids:
+            return {}
+        marks = ",".join("?" * len(rowids))
+        rows = self.db.execute(f"SELECT * FROM passages WHERE rowid IN ({marks})", list(rowids))
+        return {row["rowid"]: PassageRecord.from_row(row) for row in rows}
+
+    def passage_by_id(self, passage_id: str) -> PassageRecord | None:
+        row = self.db.execute("SELECT * FROM passages WHERE id = ?", (passage_id,)).fetchone()
+        return PassageRecord.from_row(row) if row else None
+
+    def passages_of(self, doc_rowid: int, first: int = 0,
+                    last: int | None = None) -> list[PassageRecord]:
+        """Passages of a document in order, optionally only ordinals first..last."""
+        rows = self.db.execute(
+            "SELECT * FROM passages WHERE doc_rowid = ? AND ordinal >= ? AND ordinal <= ?"
+            " ORDER BY ordinal", (doc_rowid, first, last if last is not None else 2**62))
+        return [PassageRecord.from_row(row) for row in rows]
+
+    def passage_rowids_of(self, doc_rowids: Iterable[int]) -> np.ndarray:
+        ids = list(doc_rowids)
+        marks = ",".join("?" * len(ids)) or "NULL"
+        rows = self.db.execute(f"SELECT rowid FROM passages WHERE doc_rowid IN ({marks})", ids)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    # Windows and vectors -----------------------------------------------------------------
+
+    def windows_of(self, passage_rowid: int) -> tuple[list[int], list[tuple[int, int]]]:
+        rows = self.db.execute("SELECT id, char_start, char_end FROM windows"
+                               " WHERE passage_rowid = ? ORDER BY id", (passage_rowid,)).fetchall()
+        return [r[0] for r in rows], [(r[1], r[2]) for r in rows]
+
+    @property
+    def window_passages(self) -> np.ndarray:
+        """passage rowid of each window, indexed by window id (= FAISS row)."""
+        if self._window_passages is None:
+            rows = self.db.execute("SELECT passage_rowid FROM windows ORDER BY id")
+            self._window_passages = np.fromiter((r[0] for r in rows), dtype=np.int64)
+        return self._window_passages
+
+    @property
+    def faiss_index(self) -> faiss.Index:
+        if self._faiss is None:
+            path = self.generation / layout.FAISS_NAME
+            try:
+                self._faiss = faiss.read_index(str(path))
+            except RuntimeError as error:
+                raise IndexCorrupt(self.index_dir, f"unreadable {path.name}") from error
+            if self._faiss.ntotal != len(self.window_passages):
+                raise IndexCorrupt(self.index_dir, f"{path.name} holds {self._faiss.ntotal}"
+                                   f" vectors for {len(self.window_passages)} windows")
+        return self._faiss
+
+    def vectors(self, window_ids: Sequence[int]) -> np.ndarray:
+        if not window_ids:
+            return np.zeros((0, self.manifest.dimension), dtype=np.float32)
+        ids = np.asarray(window_ids, dtype=np.int64)
+        return self.faiss_index.reconstruct_batch(ids)

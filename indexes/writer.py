@@ -1,0 +1,187 @@
+"""Writing a new index generation: documents, passages, windows, vectors, manifest.
+
+Nothing is visible to readers until `commit()`; `abort()` (or a crash) leaves the current
+generation untouched.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import faiss
+import numpy as np
+
+from corpus.types import Metadata, ParsedDocument
+from indexes import layout
+from indexes.errors import IndexError_
+from indexes.manifest import MANIFEST_NAME, Manifest
+from indexes.schema import SCHEMA
+
+if TYPE_CHECKING:
+    from indexes.reader import IndexReader
+
+
+class IndexBusy(IndexError_):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"another process is writing the index at {path}")
+        self.path = path
+
+
+def document_id(path: str) -> str:
+    """Short stable id of a document, derived from its path."""
+    return hashlib.sha1(path.encode("utf-8")).hexdigest()[:8]
+
+
+def passage_id(doc_id: str, ordinal: int) -> str:
+    return f"{doc_id}.{ordinal}"
+
+
+class GenerationWriter:
+    """Builds one generation in a temporary folder, then publishes it atomically."""
+
+    def __init__(self, index_dir: Path, manifest: Manifest) -> None:
+        self.index_dir = index_dir
+        self.manifest = manifest
+        index_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = _acquire_lock(index_dir)
+        self.folder = layout.new_temporary_generation(index_dir)
+        self.db = sqlite3.connect(self.folder / layout.DB_NAME)
+        self.db.executescript(SCHEMA)
+        self._vectors: list[np.ndarray] = []
+        self._next_window = 0
+
+    def add_document(
+        self,
+        doc: ParsedDocument,
+        root: Path | None,
+        windows: Sequence[Sequence[tuple[int, int]]],
+        vectors: np.ndarray,
+    ) -> None:
+        """Add a parsed document; `windows[i]` are the char spans (within the passage text) of
+        passage i's windows and `vectors` holds one row per window, in that order."""
+        if sum(len(w) for w in windows) != len(vectors):
+            raise ValueError("one vector per window expected")
+        doc_rowid = self._insert_document(str(doc.path), root, doc.metadata, doc.encoding,
+                                          doc.content_hash, len(doc.passages))
+        doc_id = document_id(str(doc.path))
+        for passage, spans in zip(doc.passages, windows, strict=True):
+            cursor = self.db.execute(
+                "INSERT INTO passages (id, doc_rowid, ordinal, heading, text, char_start,"
+                " char_end, line_start, line_end) VALUES (?,?,?,?,?,?,?,?,?)",
+                (passage_id(doc_id, passage.ordinal), doc_rowid, passage.ordinal,
+                 passage.heading, passage.text, passage.char_start, passage.char_end,
+                 passage.line_start, passage.line_end),
+            )
+            self._insert_windows(cursor.lastrowid, spans)
+        self._add_vectors(vectors)
+
+    def copy_document(
+        self, reader: IndexReader, path: str, metadata: Metadata | None = None
+    ) -> None:
+        """Carry a document over from the previous generation with its vectors, optionally
+        with new metadata (a metadata.csv edit does not need new vectors)."""
+        old = reader.document_by_path(path)
+        if old is None:
+            raise KeyError(path)
+        meta = metadata or Metadata(
+            title=old.title, date=old.date, author=old.author, publisher=old.publisher,
+            extra=old.extra, title_inferred=old.title_inferred, date_inferred=old.date_inferred)
+        doc_rowid = self._insert_document(old.path, Path(old.root) if old.root else None, meta,
+                                          old.encoding, old.content_hash, old.n_passages)
+        for passage in reader.passages_of(old.rowid):
+            cursor = self.db.execute(
+                "INSERT INTO passages (id, doc_rowid, ordinal, heading, text, char_start,"
+                " char_end, line_start, line_end) VALUES (?,?,?,?,?,?,?,?,?)",
+                (passage.id, doc_rowid, passage.ordinal, passage.heading, passage.text,
+                 passage.char_start, passage.char_end, passage.line_start, passage.line_end),
+            )
+            window_ids, spans = reader.windows_of(passage.rowid)
+            self._insert_windows(cursor.lastrowid, spans)
+            self._add_vectors(reader.vectors(window_ids))
+
+    def commit(self) -> Path:
+        """Write the FAISS index and manifest, then switch readers to this generation."""
+        try:
+            self.db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
+            counts = self._counts()
+            self.db.commit()
+            self.db.close()
+            vectors = (np.concatenate(self._vectors) if self._vectors
+                       else np.zeros((0, self.manifest.dimension), dtype=np.float32))
+            faiss.write_index(_flat_index(vectors, self.manifest.dimension),
+                              str(self.folder / layout.FAISS_NAME))
+            manifest = replace(self.manifest, counts=counts,
+                               created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+            (self.folder / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
+            return layout.publish(self.index_dir, self.folder)
+        finally:
+            self._release()
+
+    def abort(self) -> None:
+        """Drop the temporary generation; the current one stays as it was."""
+        try:
+            self.db.close()
+        finally:
+            import shutil
+
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self._release()
+
+    def _insert_document(self, path: str, root: Path | None, meta: Metadata,
+                         encoding: str | None, content_hash: str, n_passages: int) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO documents (id, path, root, title, date, author, publisher, extra,"
+            " title_inferred, date_inferred, encoding, content_hash, n_passages)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (document_id(path), path, str(root) if root else None, meta.title, meta.date,
+             meta.author, meta.publisher, json.dumps(meta.extra), int(meta.title_inferred),
+             int(meta.date_inferred), encoding, content_hash, n_passages),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _insert_windows(self, passage_rowid: int | None, spans: Sequence[tuple[int, int]]) -> None:
+        for start, end in spans:
+            self.db.execute("INSERT INTO windows (id, passage_rowid, char_start, char_end)"
+                            " VALUES (?,?,?,?)", (self._next_window, passage_rowid, start, end))
+            self._next_window += 1
+
+    def _add_vectors(self, vectors: np.ndarray) -> None:
+        if len(vectors):
+            self._vectors.append(np.asarray(vectors, dtype=np.float32))
+
+    def _counts(self) -> dict[str, int]:
+        return {table: int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+                for table in ("documents", "passages", "windows")}
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+
+def _flat_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
+    # Exact inner-product search: on unit vectors it is cosine similarity. Flat search over
+    # a few hundred thousand windows is milliseconds, and exact results keep filters simple.
+    index = faiss.IndexFlatIP(dimension)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _acquire_lock(index_dir: Path) -> int | None:
+    fd = os.open(index_dir / "LOCK", os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise IndexBusy(index_dir) from None
+    return fd

@@ -1,0 +1,37 @@
+"""`sources` and `show`: reading the index without searching it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indexes import DocumentRecord, IndexReader, PassageRecord
+from parallax.errors import PassageNotFound
+
+
+def chronological(docs: list[DocumentRecord]) -> list[DocumentRecord]:
+    """Dated documents by date, then undated ones, each group by title and path."""
+    return sorted(docs, key=lambda d: (d.date is None, d.date or "", d.title or "", d.path))
+
+
+@dataclass(frozen=True)
+class PassageInContext:
+    passage: PassageRecord
+    document: DocumentRecord
+    before: list[PassageRecord]
+    after: list[PassageRecord]
+
+
+def show_passage(reader: IndexReader, passage_id: str, context: int = 0) -> PassageInContext:
+    passage = reader.passage_by_id(passage_id)
+    if passage is None:
+        raise PassageNotFound(f"no passage {passage_id!r} in the index at {reader.index_dir}",
+                              "Passage ids are printed by `parallax ask`; "
+                              "they look like 3f2a9c1b.12")
+    around = reader.passages_of(passage.doc_rowid, max(0, passage.ordinal - context),
+                                passage.ordinal + context)
+    return PassageInContext(
+        passage=passage,
+        document=reader.document(passage.doc_rowid),
+        before=[p for p in around if p.ordinal < passage.ordinal],
+        after=[p for p in around if p.ordinal > passage.ordinal],
+    )

@@ -1,0 +1,265 @@
+"""The `parallax` command line. It reads options, calls the use cases and converts their
+plain results to text or JSON; nothing else."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from corpus.errors import UnreadableDocument
+from embed import ModelNotAvailable
+from indexes import Filters, IndexError_, Mode
+from parallax import render
+from parallax.errors import ParallaxError
+from parallax.locations import ENV_VAR, resolve_index_dir
+
+app = typer.Typer(
+    help="Semantic search over a folder of documents, and what each source says.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+IndexOpt = Annotated[Path | None, typer.Option(
+    "--index", envvar=ENV_VAR, show_envvar=True, file_okay=False,
+    help="Index folder [default: under the user's data directory].")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+SourceOpt = Annotated[str | None, typer.Option(
+    "--source", help="Only documents whose file name or path matches this glob.")]
+SinceOpt = Annotated[str | None, typer.Option(
+    "--since", help="Only documents dated on or after this ISO date (2017, 2020-08, …).")]
+UntilOpt = Annotated[str | None, typer.Option(
+    "--until", help="Only documents dated on or before this ISO date.")]
+AuthorOpt = Annotated[str | None, typer.Option(
+    "--author", help="Only documents whose author contains this (case-insensitive).")]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn problems a user can fix into `Error: …` on stderr and exit code 1."""
+    try:
+        yield
+    except ParallaxError as error:
+        _fail(error.message, error.hint)
+    except (IndexError_, ModelNotAvailable, UnreadableDocument) as error:
+        _fail(str(error), _hint_for(error))
+    except KeyboardInterrupt:
+        _fail("interrupted; the previous index (if any) is unchanged")
+
+
+def _hint_for(error: Exception) -> str | None:
+    from indexes import IndexBusy, IndexCorrupt
+
+    if isinstance(error, IndexCorrupt):
+        return "Rebuild it with: parallax index --rebuild FOLDER"
+    if isinstance(error, IndexBusy):
+        return "Wait for the other `parallax index` to finish, then run this again."
+    return None
+
+
+def _fail(message: str, hint: str | None = None) -> None:
+    err.print(Text("Error: ", style="bold red") + Text(message))
+    if hint:
+        err.print(Text(hint, style="dim"))
+    raise typer.Exit(1)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _filters(source: str | None, since: str | None, until: str | None,
+             author: str | None) -> Filters:
+    try:
+        return Filters(source=source, since=since, until=until, author=author)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+# index ---------------------------------------------------------------------------------------
+
+class _CliProgress:
+    """Wires the indexing hooks to a progress bar and warnings on stderr."""
+
+    def __init__(self) -> None:
+        self._bar: Progress | None = None
+        self._task: Any = None
+
+    def warning(self, message: str) -> None:
+        err.print(Text("Warning: ", style="yellow") + Text(message))
+
+    def loading_model(self, name: str) -> None:
+        err.print(Text(f"Loading model {name} …", style="dim"))
+
+    def embedding_started(self, windows: int) -> None:
+        self._bar = Progress(TextColumn("Embedding"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("windows"), TimeElapsedColumn(), console=err,
+                             transient=False)
+        self._bar.start()
+        self._task = self._bar.add_task("embed", total=windows)
+
+    def embedded(self, count: int) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task, count)
+
+    def embedding_finished(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+@app.command()
+def index(
+    paths: Annotated[list[Path], typer.Argument(help="Folders or files to index.")],
+    index_dir: IndexOpt = None,
+    model: Annotated[str | None, typer.Option(
+        help="sentence-transformers model name or local path [default: all-MiniLM-L6-v2, "
+             "bundled]")] = None,
+    rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="Re-embed everything instead of updating.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build or update an index: only new or changed files are embedded.
+
+    Example: parallax index ../shared/corpus/china-us
+    """
+    from parallax.indexing import build_index
+
+    target = resolve_index_dir(index_dir)
+    with user_errors():
+        report = build_index(paths, target, model, rebuild=rebuild,
+                             progress=_CliProgress())  # type: ignore[arg-type]
+    for skipped in report.skipped:
+        err.print(Text("Skipped ", style="yellow") + Text(f"{skipped.path}: {skipped.reason}"))
+    if as_json:
+        _print_json(render.index_report_json(report))
+    else:
+        out.print(render.index_report_view(report))
+
+
+# ask -----------------------------------------------------------------------------------------
+
+def _question(value: str) -> str:
+    if not value.strip():
+        raise typer.BadParameter("the question is empty")
+    return value.strip()
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question in plain language.",
+                                            callback=_question)],
+    k: Annotated[int, typer.Option("-k", "--top", min=1, help="Number of passages.")] = 5,
+    mode: Annotated[Mode, typer.Option(help="Retrieval: hybrid (default), dense or lexical.",
+                                       case_sensitive=False)] = Mode.hybrid,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    author: AuthorOpt = None,
+    index_dir: IndexOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question with the closest passages and their documents.
+
+    Example: parallax ask "What did China say about Taiwan?" -k 3
+    """
+    from parallax.ask import ask as run_ask
+    from parallax.session import Session
+
+    filters = _filters(source, since, until, author)
+    with user_errors(), Session(resolve_index_dir(index_dir)) as session:
+        answer = run_ask(session, question, k, mode, filters)
+    if as_json:
+        _print_json(render.answer_json(answer))
+    else:
+        out.print(render.answer_view(answer))
+
+
+# sources, show, inspect -------------------------------------------------------------------------
+
+@app.command()
+def sources(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
+    """List the indexed documents with their metadata and passage counts.
+
+    Example: parallax sources --json
+    """
+    from indexes import IndexReader
+    from parallax.browse import chronological
+    from parallax.session import open_reader
+
+    with user_errors():
+        reader: IndexReader = open_reader(resolve_index_dir(index_dir))
+        docs = chronological(reader.documents())
+    if as_json:
+        _print_json({"index": str(reader.index_dir), "model": reader.manifest.model,
+                     "documents": [render.source_json(d) for d in docs]})
+        return
+    table = Table(title=f"{len(docs)} documents in {reader.index_dir}", title_justify="left")
+    for column in ("date", "title", "author", "passages", "path"):
+        table.add_column(column, overflow="fold")
+    for doc in docs:
+        table.add_row(doc.date or "", render.document_label(doc).plain.split("  ")[0],
+                      doc.author or "", str(doc.n_passages), doc.path)
+    out.print(table)
+
+
+@app.command()
+def show(
+    passage_id: Annotated[str, typer.Argument(help="A passage id as printed by `ask`.")],
+    context: Annotated[int, typer.Option("--context", "-C", min=0,
+                                         help="Neighbouring passages to show on each side.")] = 0,
+    index_dir: IndexOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a passage, optionally with its neighbours.
+
+    Example: parallax show 3f2a9c1b.12 --context 1
+    """
+    from parallax.browse import show_passage
+    from parallax.session import open_reader
+
+    with user_errors():
+        reader = open_reader(resolve_index_dir(index_dir))
+        shown = show_passage(reader, passage_id, context)
+    if as_json:
+        _print_json(render.in_context_json(shown))
+    else:
+        out.print(render.in_context_view(shown))
+
+
+@app.command()
+def inspect(
+    file: Annotated[Path, typer.Argument(help="A document to read as `index` would.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show what a file yields: title, date, passages with line spans, dropped lines.
+
+    Example: parallax inspect ../shared/corpus/china-us/000_66e27f2df0de6ee7.txt
+    """
+    from parallax.inspection import inspect_file
+
+    with user_errors():
+        report = inspect_file(file)
+    if as_json:
+        _print_json(render.inspection_json(report))
+    else:
+        out.print(render.inspection_view(report))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,242 @@
+"""The `index` use case: read folders, embed what is new or changed, publish a generation."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import corpus
+from corpus.errors import UnreadableDocument
+from corpus.types import Metadata, ParsedDocument, SkippedFile
+from embed import Encoder, load_encoder, make_windows, model_identity
+from indexes import GenerationWriter, IndexReader, Manifest, exists
+from parallax.errors import NothingToIndex, SettingsMismatch
+from parallax.settings import DEFAULT_SETTINGS, IndexSettings
+
+EncoderLoader = Callable[[str], Encoder]
+
+
+class IndexProgress:
+    """Hooks the CLI wires to stderr; library callers may leave them as no-ops."""
+
+    def warning(self, message: str) -> None: ...
+    def loading_model(self, name: str) -> None: ...
+    def embedding_started(self, windows: int) -> None: ...
+    def embedded(self, count: int) -> None: ...
+    def embedding_finished(self) -> None: ...
+
+
+@dataclass
+class IndexReport:
+    index_dir: Path
+    model: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    metadata_updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    embedded_windows: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.metadata_updated)
+
+
+@dataclass(frozen=True)
+class _Source:
+    path: Path
+    root: Path
+
+
+def build_index(
+    paths: Sequence[Path],
+    index_dir: Path,
+    model: str | None = None,
+    *,
+    rebuild: bool = False,
+    settings: IndexSettings = DEFAULT_SETTINGS,
+    encoder_loader: EncoderLoader = load_encoder,
+    progress: IndexProgress | None = None,
+) -> IndexReport:
+    """Index the documents under `paths` into `index_dir`, re-embedding only files whose
+    content changed and dropping indexed files that are gone. Other folders already in the
+    index are kept. Nothing is written unless something changed."""
+    progress = progress or IndexProgress()
+    sources, skipped = _discover(paths)
+    old = IndexReader(index_dir) if exists(index_dir) and not rebuild else None
+    try:
+        identity = _model_for(old, model, settings, index_dir, paths)
+        plan = _plan(sources, old, paths, skipped, progress)
+        report = IndexReport(index_dir=index_dir, model=identity, skipped=skipped)
+        _describe(plan, old, report)
+        if not plan.to_embed and not any(p in plan.in_scope for p, _ in plan.to_copy):
+            raise _nothing_to_index(paths, skipped, index_dir, old)
+        if old is not None and not report.changed:
+            report.counts = dict(old.manifest.counts)
+            return report
+        encoder = None
+        if plan.to_embed:
+            progress.loading_model(identity)
+            encoder = encoder_loader(identity)
+        dimension = encoder.dimension if encoder else old.manifest.dimension  # type: ignore[union-attr]
+        manifest = Manifest(model=identity, dimension=dimension, settings=settings.as_dict())
+        writer = GenerationWriter(index_dir, manifest)
+        try:
+            for path, meta in plan.to_copy:
+                writer.copy_document(old, path, meta)  # type: ignore[arg-type]
+            if encoder is not None:
+                report.embedded_windows = _embed_into(writer, plan.to_embed, encoder, settings,
+                                                      progress)
+            writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+        with IndexReader(index_dir) as fresh:
+            report.counts = dict(fresh.manifest.counts)
+        return report
+    finally:
+        if old is not None:
+            old.close()
+
+
+@dataclass
+class _Plan:
+    to_embed: list[tuple[ParsedDocument, Path]] = field(default_factory=list)
+    to_copy: list[tuple[str, Metadata | None]] = field(default_factory=list)
+    in_scope: set[str] = field(default_factory=set)
+
+
+def _discover(paths: Sequence[Path]) -> tuple[list[_Source], list[SkippedFile]]:
+    sources: list[_Source] = []
+    skipped: list[SkippedFile] = []
+    for given in paths:
+        root = given.resolve() if given.is_dir() else given.resolve().parent
+        files, problems = corpus.discover([given])
+        sources += [_Source(path, root) for path in files]
+        skipped += problems
+    unique = {source.path: source for source in sources}  # overlapping arguments
+    return list(unique.values()), skipped
+
+
+def _model_for(old: IndexReader | None, model: str | None, settings: IndexSettings,
+               index_dir: Path, paths: Sequence[Path]) -> str:
+    if old is None:
+        return model_identity(model)
+    built_with = old.manifest.model
+    wanted = model_identity(model) if model else built_with
+    rebuild = "parallax index --rebuild " + " ".join(str(p) for p in paths)
+    if wanted != built_with:
+        raise SettingsMismatch(
+            f"the index at {index_dir} was built with model {built_with}, not {wanted}",
+            f"To re-embed everything with {wanted}, run: {rebuild} --model {model}")
+    expected = Manifest(model=wanted, dimension=0, settings=settings.as_dict()).fingerprint
+    if old.manifest.fingerprint != expected:
+        raise SettingsMismatch(
+            f"the index at {index_dir} was built with other splitting settings "
+            f"(fingerprint {old.manifest.fingerprint}, this version uses {expected})",
+            f"Rebuild it with: {rebuild}")
+    return wanted
+
+
+def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path],
+          skipped: list[SkippedFile], progress: IndexProgress) -> _Plan:
+    plan = _Plan()
+    metadata = corpus.MetadataLookup()
+    for source in sources:
+        key = str(source.path)
+        plan.in_scope.add(key)
+        meta = metadata.get(source.path, source.root)
+        previous = old.document_by_path(key) if old else None
+        try:
+            raw = source.path.read_bytes()
+        except OSError as error:
+            _skip_or_keep(plan, skipped, source.path, previous, f"cannot read ({error.strerror})")
+            continue
+        if previous and previous.content_hash == hashlib.sha256(raw).hexdigest():
+            plan.to_copy.append((key, meta))
+            continue
+        try:
+            doc = corpus.load_document(source.path, meta)
+        except UnreadableDocument as error:
+            _skip_or_keep(plan, skipped, source.path, previous, error.reason)
+            continue
+        plan.to_embed.append((doc, source.root))
+    for warning in metadata.warnings:
+        progress.warning(warning)
+    if old is not None:
+        scope = [p.resolve() for p in paths]
+        for doc in old.documents():
+            if doc.path not in plan.in_scope and not _under_any(Path(doc.path), scope):
+                plan.to_copy.append((doc.path, None))  # another folder of the same index
+    return plan
+
+
+def _skip_or_keep(plan: _Plan, skipped: list[SkippedFile], path: Path, previous: object,
+                  reason: str) -> None:
+    # A file that was indexed before and cannot be read now keeps its previous version:
+    # a transient problem must not lose data.
+    if previous is not None:
+        plan.to_copy.append((str(path), None))
+        reason += "; kept the previously indexed version"
+    skipped.append(SkippedFile(path, reason))
+
+
+def _under_any(path: Path, folders: list[Path]) -> bool:
+    return any(path == folder or folder in path.parents for folder in folders)
+
+
+def _describe(plan: _Plan, old: IndexReader | None, report: IndexReport) -> None:
+    kept = {path for path, _ in plan.to_copy}
+    embedded = {str(doc.path) for doc, _ in plan.to_embed}
+    if old is None:
+        report.added = sorted(embedded)
+        return
+    before = {doc.path: doc for doc in old.documents()}
+    report.added = sorted(p for p in embedded if p not in before)
+    report.updated = sorted(p for p in embedded if p in before)
+    report.removed = sorted(p for p in before if p not in kept and p not in embedded)
+    for path, meta in plan.to_copy:
+        if meta is not None and _metadata_differs(before[path], meta):
+            report.metadata_updated.append(path)
+        else:
+            report.unchanged += 1
+
+
+def _metadata_differs(doc: object, meta: Metadata) -> bool:
+    fields = ("title", "date", "author", "publisher", "extra")
+    return any(getattr(doc, name) != getattr(meta, name) for name in fields)
+
+
+def _nothing_to_index(paths: Sequence[Path], skipped: list[SkippedFile], index_dir: Path,
+                      old: IndexReader | None) -> NothingToIndex:
+    where = ", ".join(str(p) for p in paths)
+    detail = f" ({len(skipped)} file(s) skipped)" if skipped else ""
+    kept = f"; the index at {index_dir} was left as it was" if old else ""
+    return NothingToIndex(
+        f"nothing to index in {where}{detail}{kept}",
+        "Parallax reads .txt, .md, .html/.htm and .pdf files; point it at a folder that has some.")
+
+
+def _embed_into(writer: GenerationWriter, docs: list[tuple[ParsedDocument, Path]],
+                encoder: Encoder, settings: IndexSettings, progress: IndexProgress) -> int:
+    max_tokens = settings.windows.tokens_for(encoder)
+    spans = [[make_windows(encoder.token_offsets(p.text), max_tokens, settings.windows.overlap)
+              for p in doc.passages] for doc, _ in docs]
+    texts = [passage.text[a:b]
+             for (doc, _), doc_spans in zip(docs, spans, strict=True)
+             for passage, windows in zip(doc.passages, doc_spans, strict=True)
+             for a, b in windows]
+    progress.embedding_started(len(texts))
+    vectors = encoder.encode(texts, progress=progress.embedded)
+    progress.embedding_finished()
+    offset = 0
+    for (doc, root), doc_spans in zip(docs, spans, strict=True):
+        count = sum(len(w) for w in doc_spans)
+        writer.add_document(doc, root, doc_spans, vectors[offset : offset + count])
+        offset += count
+    return len(texts)
+

@@ -1,0 +1,17 @@
+"""`inspect`: what a file yields, so a user can see and trust the cleaning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import corpus
+from corpus.types import ParsedDocument
+
+
+def inspect_file(path: Path) -> ParsedDocument:
+    """Parse one file exactly as `index` would, metadata.csv included."""
+    path = path.expanduser().resolve()
+    if not path.exists():
+        raise corpus.UnreadableDocument(path, "no such file")
+    metadata = corpus.MetadataLookup().get(path, path.parent)
+    return corpus.load_document(path, metadata)

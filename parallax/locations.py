@@ -1,0 +1,23 @@
+"""Where the index lives: --index, else $PARALLAX_INDEX, else the user's data directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_VAR = "PARALLAX_INDEX"
+
+
+def default_index_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("parallax", appauthor=False)) / "index"
+
+
+def resolve_index_dir(option: Path | None) -> Path:
+    if option is not None:
+        return option.expanduser().resolve()
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser().resolve()
+    return default_index_dir()

@@ -1,0 +1,193 @@
+"""Pure functions from results to JSON-ready dicts and to Rich renderables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.markup import escape
+from rich.text import Text
+
+from indexes import DocumentRecord, PassageRecord
+from parallax.results import Answer, Result
+
+PREVIEW_CHARS = 600
+
+
+def document_json(doc: DocumentRecord) -> dict[str, Any]:
+    inferred = [name for name, flag in (("title", doc.title_inferred),
+                                        ("date", doc.date_inferred)) if flag]
+    return {"id": doc.id, "path": doc.path, "title": doc.title, "date": doc.date,
+            "author": doc.author, "publisher": doc.publisher, "inferred": inferred}
+
+
+def passage_json(passage: PassageRecord, doc: DocumentRecord) -> dict[str, Any]:
+    return {"passage_id": passage.id, "text": passage.text, "heading": passage.heading,
+            "document": document_json(doc), "lines": [passage.line_start, passage.line_end],
+            "chars": [passage.char_start, passage.char_end]}
+
+
+def result_json(result: Result) -> dict[str, Any]:
+    body = passage_json(result.passage, result.document)
+    return {"rank": result.rank, "score": round(result.score, 6),
+            "passage_id": body.pop("passage_id"), "text": body.pop("text"),
+            "highlight": result.highlight, **body}
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    return {"query": answer.query, "mode": answer.mode,
+            "results": [result_json(r) for r in answer.results]}
+
+
+# Terminal ----------------------------------------------------------------------------------
+
+def document_label(doc: DocumentRecord) -> Text:
+    title = doc.title or "(untitled)"
+    label = Text(title + (" (inferred title)" if doc.title_inferred else ""), style="bold")
+    details = [d for d in (doc.date and doc.date + (" (inferred)" if doc.date_inferred else ""),
+                           doc.author, doc.publisher) if d]
+    if details:
+        label.append("  " + " · ".join(details), style="cyan")
+    return label
+
+
+def location(passage: PassageRecord, doc: DocumentRecord) -> Text:
+    lines = (f"{passage.line_start}" if passage.line_start == passage.line_end
+             else f"{passage.line_start}-{passage.line_end}")
+    return Text.assemble((f"{doc.path}:{lines}", "dim"), ("  passage ", "dim"),
+                         (passage.id, "magenta"))
+
+
+def emphasised(text: str, highlight: str, limit: int = PREVIEW_CHARS) -> Text:
+    """The passage with its best sentence in bold, shortened around that sentence."""
+    start = text.find(highlight) if highlight else -1
+    if len(text) > limit:
+        if start > limit // 2:
+            cut = max(0, start - limit // 4)
+            text, start = "… " + text[cut:], start - cut + 2
+        if len(text) > limit:
+            text = text[:limit].rstrip() + " …"
+    out = Text(text)
+    if start >= 0:
+        out.stylize("bold yellow", start, min(len(text), start + len(highlight)))
+    return out
+
+
+def result_view(result: Result) -> Group:
+    head = Text.assemble((f"{result.rank}. ", "bold"), (f"{result.score:.4f}  ", "green"))
+    head.append_text(document_label(result.document))
+    body = emphasised(result.passage.text, result.highlight)
+    body.pad_left(3)
+    loc = location(result.passage, result.document)
+    loc.pad_left(3)
+    parts = [head, loc]
+    if result.passage.heading:
+        parts.append(Text("   § " + result.passage.heading, style="italic"))
+    return Group(*parts, body, Text(""))
+
+
+def answer_view(answer: Answer) -> Group:
+    if not answer.results:
+        return Group(Text(f"No passage matches {escape(answer.query)!r}.", style="yellow"))
+    return Group(*(result_view(r) for r in answer.results))
+
+
+# index -------------------------------------------------------------------------------------
+
+def index_report_json(report: Any) -> dict[str, Any]:
+    return {"index": str(report.index_dir), "model": report.model, "changed": report.changed,
+            "added": report.added, "updated": report.updated, "removed": report.removed,
+            "metadata_updated": report.metadata_updated, "unchanged": report.unchanged,
+            "skipped": [{"path": str(s.path), "reason": s.reason} for s in report.skipped],
+            "embedded_windows": report.embedded_windows, "counts": report.counts}
+
+
+def index_report_view(report: Any) -> Group:
+    lines = []
+    for label, paths, style in (("added", report.added, "green"),
+                                ("updated", report.updated, "yellow"),
+                                ("removed", report.removed, "red"),
+                                ("metadata updated", report.metadata_updated, "cyan")):
+        lines += [Text.assemble((f"  {label:<17}", style), path) for path in paths]
+    counts = report.counts
+    summary = (f"{counts.get('documents', 0)} documents, {counts.get('passages', 0)} passages "
+               f"in {report.index_dir}")
+    if not report.changed:
+        head = Text(f"Index up to date: {summary}.", style="bold")
+    else:
+        head = Text(f"Indexed {summary} ({len(report.added)} added, {len(report.updated)} "
+                    f"updated, {len(report.removed)} removed, {report.unchanged} unchanged).",
+                    style="bold")
+    return Group(head, *lines)
+
+
+# sources and show ----------------------------------------------------------------------------
+
+def source_json(doc: DocumentRecord) -> dict[str, Any]:
+    return {**document_json(doc), "passages": doc.n_passages, "extra": doc.extra}
+
+
+def in_context_json(shown: Any) -> dict[str, Any]:
+    return {"passage": passage_json(shown.passage, shown.document),
+            "before": [passage_json(p, shown.document) for p in shown.before],
+            "after": [passage_json(p, shown.document) for p in shown.after]}
+
+
+def in_context_view(shown: Any) -> Group:
+    parts: list[Any] = [document_label(shown.document)]
+    for passage in [*shown.before, shown.passage, *shown.after]:
+        current = passage.id == shown.passage.id
+        parts.append(location(passage, shown.document))
+        if passage.heading:
+            parts.append(Text("§ " + passage.heading, style="italic"))
+        parts.append(Text(passage.text, style="" if current else "dim"))
+        parts.append(Text(""))
+    return Group(*parts)
+
+
+# inspect -----------------------------------------------------------------------------------
+
+def inspection_json(doc: Any) -> dict[str, Any]:
+    meta = doc.metadata
+    return {
+        "path": str(doc.path), "encoding": doc.encoding,
+        "metadata": {"title": meta.title, "date": meta.date, "author": meta.author,
+                     "publisher": meta.publisher, "extra": meta.extra,
+                     "title_inferred": meta.title_inferred, "date_inferred": meta.date_inferred},
+        "passages": [{"ordinal": p.ordinal, "heading": p.heading, "text": p.text,
+                      "lines": [p.line_start, p.line_end], "chars": [p.char_start, p.char_end]}
+                     for p in doc.passages],
+        "headings": [{"line": h.line, "text": h.text} for h in doc.headings],
+        "dropped": [{"line": d.line, "text": d.text, "reason": d.reason} for d in doc.dropped],
+    }
+
+
+def inspection_view(doc: Any) -> Group:
+    """The file in line order: headings, passages with their line spans, dropped lines."""
+    meta = doc.metadata
+    rows: list[tuple[int, Text]] = []
+    for heading in doc.headings:
+        rows.append((heading.line, Text(f"{heading.line:>5}  heading   {heading.text}",
+                                        style="bold")))
+    for p in doc.passages:
+        span = f"{p.line_start}-{p.line_end}" if p.line_end != p.line_start else f"{p.line_start}"
+        rows.append((p.line_start, Text.assemble((f"{span:>5}  ", "dim"),
+                                                 (f"passage {p.ordinal:<3}", "green"),
+                                                 shorten(p.text, 160))))
+    for d in doc.dropped:
+        rows.append((d.line, Text.assemble((f"{d.line:>5}  ", "dim"), ("DROPPED  ", "red"),
+                                           (f"[{d.reason}] ", "red"), (shorten(d.text, 120),
+                                                                       "strike dim"))))
+    title = meta.title or "(untitled)"
+    head = Text.assemble(("Title: ", "bold"), title, (" (inferred)" if meta.title_inferred
+                                                      else "", "dim"))
+    date = Text.assemble(("Date:  ", "bold"), meta.date or "unknown",
+                         (" (inferred)" if meta.date_inferred else "", "dim"))
+    summary = Text(f"{len(doc.passages)} passages, {len(doc.headings)} headings, "
+                   f"{len(doc.dropped)} dropped lines · {doc.path} ({doc.encoding})", style="dim")
+    return Group(head, date, summary, Text(""),
+                 *(text for _, text in sorted(rows, key=lambda r: r[0])))
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,23 @@
+"""Plain result objects shared by every command that prints passages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indexes import DocumentRecord, PassageRecord
+
+
+@dataclass(frozen=True)
+class Result:
+    rank: int
+    score: float
+    passage: PassageRecord
+    document: DocumentRecord
+    highlight: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    query: str
+    mode: str
+    results: list[Result]

@@ -1,0 +1,75 @@
+"""Opening an index for queries, with its model loaded only when a query needs vectors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from embed import Encoder, load_encoder
+from indexes import IndexNotFound, IndexReader, Manifest
+from parallax.errors import ParallaxError, SettingsMismatch
+from parallax.settings import DEFAULT_SETTINGS, IndexSettings
+
+EncoderLoader = Callable[[str], Encoder]
+
+
+class IndexMissing(ParallaxError):
+    pass
+
+
+def open_reader(index_dir: Path) -> IndexReader:
+    """Open an index for reading, or explain how to build one."""
+    try:
+        return IndexReader(index_dir)
+    except IndexNotFound:
+        raise IndexMissing(f"no index at {index_dir}",
+                           "Build one with: parallax index FOLDER "
+                           "(or point --index / PARALLAX_INDEX at an existing one)") from None
+
+
+class Session:
+    """An open index plus, on demand, the model it was built with."""
+
+    def __init__(self, index_dir: Path, encoder_loader: EncoderLoader = load_encoder,
+                 settings: IndexSettings = DEFAULT_SETTINGS) -> None:
+        self.reader = open_reader(index_dir)
+        self.index_dir = index_dir
+        self._loader = encoder_loader
+        self._encoder: Encoder | None = None
+        _check_settings(self.reader.manifest, settings, index_dir)
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = self._loader(self.reader.manifest.model)
+            if self._encoder.dimension != self.reader.manifest.dimension:
+                raise SettingsMismatch(
+                    f"model {self._encoder.name} gives {self._encoder.dimension}-dimensional "
+                    f"vectors but the index at {self.index_dir} holds "
+                    f"{self.reader.manifest.dimension}-dimensional ones",
+                    "Rebuild the index with: parallax index --rebuild FOLDER")
+        return self._encoder
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encoder.encode(list(texts))
+
+    def close(self) -> None:
+        self.reader.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _check_settings(manifest: Manifest, settings: IndexSettings, index_dir: Path) -> None:
+    expected = Manifest(model=manifest.model, dimension=0, settings=settings.as_dict())
+    if manifest.fingerprint != expected.fingerprint:
+        raise SettingsMismatch(
+            f"the index at {index_dir} was built with other splitting settings than this "
+            f"version of Parallax uses (fingerprint {manifest.fingerprint}, "
+            f"expected {expected.fingerprint})",
+            "Rebuild it with: parallax index --rebuild FOLDER")
