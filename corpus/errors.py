@@ -12,3 +12,12 @@ class UnreadableDocument(Exception):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class MetadataError(Exception):
+    """A metadata.csv that cannot be used at all: unreadable, or without a `file` column."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from embed.encoder import Encoder, ProgressFn, WindowSettings, normalise
-from embed.models import DEFAULT_MODEL, ModelNotAvailable, model_identity
+from embed.models import DEFAULT_MODEL, ModelNotAvailable, local_model_dir, model_identity
 from embed.windows import make_windows
 
 
@@ -14,6 +14,17 @@ def load_encoder(name: str | None = None) -> Encoder:
     return SentenceTransformerEncoder(name)
 
 
+def load_query_encoder(name: str | None = None) -> Encoder:
+    """The fastest encoder that gives the same vectors as `load_encoder(name)`: a numpy
+    forward pass when the model allows it (no torch import), else sentence-transformers."""
+    from embed import numpy_bert
+
+    folder = local_model_dir(name or DEFAULT_MODEL)
+    if folder is not None and numpy_bert.supports(folder):
+        return numpy_bert.NumpyBertEncoder(folder, model_identity(name))
+    return load_encoder(name)
+
+
 __all__ = [
     "DEFAULT_MODEL",
     "Encoder",
@@ -21,6 +32,7 @@ __all__ = [
     "ProgressFn",
     "WindowSettings",
     "load_encoder",
+    "load_query_encoder",
     "make_windows",
     "model_identity",
     "normalise",

@@ -41,6 +41,10 @@ class WindowSettings:
             return encoder.max_tokens
         return min(self.max_tokens, encoder.max_tokens)
 
+    def overlap_for(self, max_tokens: int) -> int:
+        # A small model limit must still leave windows room to advance.
+        return min(self.overlap, max_tokens // 2)
+
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero), as float32."""

@@ -42,6 +42,14 @@ def _bundled_path() -> Path:
     return Path(get_model_path())
 
 
+def local_model_dir(name: str) -> Path | None:
+    """The folder holding a model's files, when it is the bundled model or a local path."""
+    if model_identity(name) == model_identity(DEFAULT_MODEL):
+        return _bundled_path()
+    path = Path(name).expanduser()
+    return path if path.is_dir() else None
+
+
 def _load_sentence_transformer(name: str) -> Any:
     # No model hub here or on CI: resolve everything locally and fail fast otherwise.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -52,9 +60,8 @@ def _load_sentence_transformer(name: str) -> Any:
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
-    source = name
-    if name.lower() in _BUNDLED_NAMES or name == "sentence-transformers/all-MiniLM-L6-v2":
-        source = str(_bundled_path())
+    folder = local_model_dir(name)
+    source = str(folder) if folder else name
     try:
         return SentenceTransformer(source, device="cpu")
     except Exception as error:  # the library raises many kinds for "not found"

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from corpus.errors import UnreadableDocument
+from corpus.errors import MetadataError, UnreadableDocument
 from embed import ModelNotAvailable
 from indexes import Filters, IndexError_, Mode
 from parallax import render
@@ -29,8 +29,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
+
+
+class _Stdout:
+    """stdout as a Rich console, made when printing so that it sees the stream in use; piped
+    output is not wrapped, so that each line can be grepped."""
+
+    def print(self, renderable: Any) -> None:
+        Console(highlight=False, soft_wrap=not sys.stdout.isatty()).print(renderable)
+
+    @property
+    def is_terminal(self) -> bool:
+        return sys.stdout.isatty()
+
+
+out = _Stdout()
 
 IndexOpt = Annotated[Path | None, typer.Option(
     "--index", envvar=ENV_VAR, show_envvar=True, file_okay=False,
@@ -53,7 +67,7 @@ def user_errors() -> Iterator[None]:
         yield
     except ParallaxError as error:
         _fail(error.message, error.hint)
-    except (IndexError_, ModelNotAvailable, UnreadableDocument) as error:
+    except (IndexError_, ModelNotAvailable, UnreadableDocument, MetadataError) as error:
         _fail(str(error), _hint_for(error))
     except KeyboardInterrupt:
         _fail("interrupted; the previous index (if any) is unchanged")
@@ -183,7 +197,7 @@ def ask(
     if as_json:
         _print_json(render.answer_json(answer))
     else:
-        out.print(render.answer_view(answer))
+        out.print(render.answer_view(answer, marks=not out.is_terminal))
 
 
 # sources, show, inspect -------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def build_index(
     *,
     rebuild: bool = False,
     settings: IndexSettings = DEFAULT_SETTINGS,
-    encoder_loader: EncoderLoader = load_encoder,
+    encoder_loader: EncoderLoader | None = None,
     progress: IndexProgress | None = None,
 ) -> IndexReport:
     """Index the documents under `paths` into `index_dir`, re-embedding only files whose
@@ -81,7 +81,7 @@ def build_index(
         encoder = None
         if plan.to_embed:
             progress.loading_model(identity)
-            encoder = encoder_loader(identity)
+            encoder = (encoder_loader or load_encoder)(identity)
         dimension = encoder.dimension if encoder else old.manifest.dimension  # type: ignore[union-attr]
         manifest = Manifest(model=identity, dimension=dimension, settings=settings.as_dict())
         writer = GenerationWriter(index_dir, manifest)
@@ -145,11 +145,11 @@ def _model_for(old: IndexReader | None, model: str | None, settings: IndexSettin
 def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path],
           skipped: list[SkippedFile], progress: IndexProgress) -> _Plan:
     plan = _Plan()
-    metadata = corpus.MetadataLookup()
+    metadata = corpus.MetadataCatalog(list(paths))
     for source in sources:
         key = str(source.path)
         plan.in_scope.add(key)
-        meta = metadata.get(source.path, source.root)
+        meta = metadata.get(source.path)
         previous = old.document_by_path(key) if old else None
         try:
             raw = source.path.read_bytes()
@@ -165,8 +165,8 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
             _skip_or_keep(plan, skipped, source.path, previous, error.reason)
             continue
         plan.to_embed.append((doc, source.root))
-    for warning in metadata.warnings:
-        progress.warning(warning)
+    for problem in metadata.problems:
+        progress.warning(str(problem))
     if old is not None:
         scope = [p.resolve() for p in paths]
         for doc in old.documents():
@@ -224,7 +224,8 @@ def _nothing_to_index(paths: Sequence[Path], skipped: list[SkippedFile], index_d
 def _embed_into(writer: GenerationWriter, docs: list[tuple[ParsedDocument, Path]],
                 encoder: Encoder, settings: IndexSettings, progress: IndexProgress) -> int:
     max_tokens = settings.windows.tokens_for(encoder)
-    spans = [[make_windows(encoder.token_offsets(p.text), max_tokens, settings.windows.overlap)
+    overlap = settings.windows.overlap_for(max_tokens)
+    spans = [[make_windows(encoder.token_offsets(p.text), max_tokens, overlap)
               for p in doc.passages] for doc, _ in docs]
     texts = [passage.text[a:b]
              for (doc, _), doc_spans in zip(docs, spans, strict=True)

@@ -13,5 +13,5 @@ def inspect_file(path: Path) -> ParsedDocument:
     path = path.expanduser().resolve()
     if not path.exists():
         raise corpus.UnreadableDocument(path, "no such file")
-    metadata = corpus.MetadataLookup().get(path, path.parent)
+    metadata = corpus.MetadataCatalog([path.parent]).get(path)
     return corpus.load_document(path, metadata)

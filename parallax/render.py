@@ -58,38 +58,45 @@ def location(passage: PassageRecord, doc: DocumentRecord) -> Text:
                          (passage.id, "magenta"))
 
 
-def emphasised(text: str, highlight: str, limit: int = PREVIEW_CHARS) -> Text:
-    """The passage with its best sentence in bold, shortened around that sentence."""
+def emphasised(text: str, highlight: str, limit: int = PREVIEW_CHARS,
+               marks: bool = False) -> Text:
+    """The passage with its best sentence in bold, shortened around that sentence; with
+    `marks`, the sentence is also wrapped in »…« for output that shows no bold."""
     start = text.find(highlight) if highlight else -1
+    prefix = ""
+    if len(text) > limit and start > limit // 2:
+        cut = text.rfind(" ", 0, max(0, start - limit // 4)) + 1
+        prefix, text, start = "… ", text[cut:], start - cut
     if len(text) > limit:
-        if start > limit // 2:
-            cut = max(0, start - limit // 4)
-            text, start = "… " + text[cut:], start - cut + 2
-        if len(text) > limit:
-            text = text[:limit].rstrip() + " …"
-    out = Text(text)
-    if start >= 0:
-        out.stylize("bold yellow", start, min(len(text), start + len(highlight)))
+        text = text[: max(limit, start + len(highlight))].rstrip() + " …"
+    if start < 0:
+        return Text(prefix + text)
+    end = start + len(highlight)
+    if marks:
+        text = text[:start] + "»" + text[start:end] + "«" + text[end:]
+        end += 2
+    out = Text(prefix + text)
+    out.stylize("bold yellow", len(prefix) + start, len(prefix) + end)
     return out
 
 
-def result_view(result: Result) -> Group:
+def result_view(result: Result, marks: bool = False) -> Group:
     head = Text.assemble((f"{result.rank}. ", "bold"), (f"{result.score:.4f}  ", "green"))
     head.append_text(document_label(result.document))
-    body = emphasised(result.passage.text, result.highlight)
+    body = emphasised(result.passage.text, result.highlight, marks=marks)
     body.pad_left(3)
     loc = location(result.passage, result.document)
     loc.pad_left(3)
     parts = [head, loc]
-    if result.passage.heading:
+    if result.passage.heading and result.passage.heading != result.document.title:
         parts.append(Text("   § " + result.passage.heading, style="italic"))
     return Group(*parts, body, Text(""))
 
 
-def answer_view(answer: Answer) -> Group:
+def answer_view(answer: Answer, marks: bool = False) -> Group:
     if not answer.results:
         return Group(Text(f"No passage matches {escape(answer.query)!r}.", style="yellow"))
-    return Group(*(result_view(r) for r in answer.results))
+    return Group(*(result_view(r, marks) for r in answer.results))
 
 
 # index -------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embed import Encoder, load_encoder
+from embed import Encoder, load_query_encoder
 from indexes import IndexNotFound, IndexReader, Manifest
 from parallax.errors import ParallaxError, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
@@ -32,7 +32,7 @@ def open_reader(index_dir: Path) -> IndexReader:
 class Session:
     """An open index plus, on demand, the model it was built with."""
 
-    def __init__(self, index_dir: Path, encoder_loader: EncoderLoader = load_encoder,
+    def __init__(self, index_dir: Path, encoder_loader: EncoderLoader | None = None,
                  settings: IndexSettings = DEFAULT_SETTINGS) -> None:
         self.reader = open_reader(index_dir)
         self.index_dir = index_dir
@@ -43,7 +43,7 @@ class Session:
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = self._loader(self.reader.manifest.model)
+            self._encoder = (self._loader or load_query_encoder)(self.reader.manifest.model)
             if self._encoder.dimension != self.reader.manifest.dimension:
                 raise SettingsMismatch(
                     f"model {self._encoder.name} gives {self._encoder.dimension}-dimensional "

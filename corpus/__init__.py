@@ -1,0 +1,43 @@
+"""corpus: documents -> passages. Reading files, cleaning, splitting, metadata. No ML imports.
+
+Modules, one job each:
+    discover    which files to index under the paths a user names
+    reading     file -> text (decoding, decoding.py; HTML, html_text.py; PDF, pdf_text.py)
+    cleaning    boilerplate lines (menus, footers, prompts) and why they were dropped
+    paragraphs  kept lines -> headings, bylines and paragraphs
+    passages    paragraphs -> Passage records with offsets, lines and headings
+    sentences   sentence spans
+    metadata    metadata.csv files; inference.py fills a missing title or date from the text
+    documents   parse_text / load_document, tying the above together
+
+Importing this package is cheap: bs4, pypdf and charset_normalizer load on first use.
+"""
+
+from .discover import discover
+from .documents import load_document, parse_text
+from .errors import MetadataError, UnreadableDocument
+from .metadata import MetadataCatalog, MetadataProblem, load_metadata, metadata_for
+from .reading import SUPPORTED_SUFFIXES, read_text
+from .sentences import split_sentences
+from .types import DroppedLine, Heading, Metadata, ParsedDocument, Passage, SkippedFile
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "DroppedLine",
+    "Heading",
+    "Metadata",
+    "MetadataCatalog",
+    "MetadataError",
+    "MetadataProblem",
+    "ParsedDocument",
+    "Passage",
+    "SkippedFile",
+    "UnreadableDocument",
+    "discover",
+    "load_document",
+    "load_metadata",
+    "metadata_for",
+    "parse_text",
+    "read_text",
+    "split_sentences",
+]

@@ -1,0 +1,171 @@
+"""Split the kept lines of a text into headings, bylines and paragraphs.
+
+Paragraphs are separated by blank lines (and by dropped boilerplate lines). Inside a block of
+consecutive lines, a single newline also starts a new paragraph when the text clearly does so:
+the previous line ends a sentence, the next line starts with a capital, and the previous line
+is not a hard-wrapped line (it is either too long to be one, or visibly shorter than the
+block's wrap width). Hard-wrapped prose is joined into one paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from .dates import is_dateline
+from .lines import (
+    Line,
+    ends_open,
+    ends_sentence,
+    is_heading_like,
+    is_roman_numeral,
+    is_title_case,
+    markdown_heading,
+    starts_upper,
+)
+from .sentences import ends_in_abbreviation
+
+HEADING = "heading"  # a title or section heading: labels the passages below it
+BYLINE = "byline"  # an author or date line: kept as a heading but labels nothing
+PARAGRAPH = "paragraph"
+
+# Hard wrapping happens at 72-100 columns; a longer line is a whole paragraph on one line.
+MAX_WRAPPED_LINE = 150
+# A line shorter than this share of the block's width ended before the wrap margin.
+SHORT_LINE_RATIO = 0.75
+# Inside a block, a heading is visibly shorter than the prose line that follows it.
+HEADING_RATIO = 0.5
+_BYLINE = re.compile(r"By\s+[A-Z]|.*\b(Updated|Published|Posted|Source)\s*:", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A heading, byline or paragraph: one or more lines of the text."""
+
+    kind: str
+    lines: tuple[Line, ...]
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.lines[0].span[0], self.lines[-1].span[1]
+
+    @property
+    def text(self) -> str:
+        """The segment's words joined by single spaces; '#' markers removed from headings."""
+        parts = [markdown_heading(line.text) or line.text for line in self.lines]
+        return " ".join(" ".join(parts).split())
+
+
+def segment(lines: Sequence[Line], dropped: Collection[int]) -> list[Segment]:
+    """Headings, bylines and paragraphs of the non-blank lines whose index is not `dropped`."""
+    blocks = _blocks(lines, dropped)
+    segments: list[Segment] = []
+    for block in blocks:
+        segments.extend(_segment_block(block))
+    if not any(s.kind == PARAGRAPH for s in segments):
+        # A text that is only short lines (a one-line record without punctuation) must still
+        # be searchable, so each block of its lines becomes a paragraph.
+        return [Segment(PARAGRAPH, tuple(block)) for block in blocks]
+    return _merge_split_titles(segments)
+
+
+def _blocks(lines: Sequence[Line], dropped: Collection[int]) -> list[list[Line]]:
+    """Runs of consecutive lines that are neither blank nor dropped."""
+    blocks: list[list[Line]] = [[]]
+    for i, line in enumerate(lines):
+        if line.is_blank or i in dropped:
+            blocks.append([])
+        else:
+            blocks[-1].append(line)
+    return [block for block in blocks if block]
+
+
+def _segment_block(block: list[Line]) -> list[Segment]:
+    segments: list[Segment] = []
+    body: list[Line] = []
+    for line, is_heading in zip(block, _heading_flags(block), strict=True):
+        if not is_heading:
+            body.append(line)
+            continue
+        segments.extend(_paragraphs(body))
+        body = []
+        segments.append(Segment(_heading_kind(line.text), (line,)))
+    segments.extend(_paragraphs(body))
+    return segments
+
+
+def _heading_kind(text: str) -> str:
+    return BYLINE if _BYLINE.match(text) or is_dateline(text) else HEADING
+
+
+def _heading_flags(block: list[Line]) -> list[bool]:
+    """Which lines of a block are headings.
+
+    A lone line is a heading if it looks like one. Inside a block, a heading-like line must
+    also stand apart from prose: it follows a finished sentence (or another heading), the
+    next line starts with a capital, and it is Title Case, a date, a roman numeral, a '#'
+    heading, or much shorter than the next line. This keeps hard-wrapped lines in prose.
+    """
+    texts = [line.text for line in block]
+    if len(texts) == 1:
+        return [is_heading_like(texts[0])]
+    flags: list[bool] = []
+    for i, text in enumerate(texts):
+        nxt = texts[i + 1] if i + 1 < len(texts) else None
+        after_prose_end = i == 0 or flags[i - 1] or ends_sentence(texts[i - 1])
+        stands_out = (
+            is_title_case(text)
+            or is_roman_numeral(text)
+            or is_dateline(text)
+            or (nxt is not None and len(text) < HEADING_RATIO * len(nxt))
+        )
+        flags.append(
+            markdown_heading(text) is not None
+            or (
+                is_heading_like(text)
+                and after_prose_end
+                and (nxt is None or starts_upper(nxt))
+                and stands_out
+            )
+        )
+    return flags
+
+
+def _paragraphs(body: list[Line]) -> list[Segment]:
+    """Group consecutive prose lines into paragraphs at single newlines that start one."""
+    if not body:
+        return []
+    width = max(len(line.text) for line in body)
+    groups: list[list[Line]] = [[body[0]]]
+    for prev, line in pairwise(body):
+        if _starts_paragraph(prev.text, line.text, width):
+            groups.append([line])
+        else:
+            groups[-1].append(line)
+    return [Segment(PARAGRAPH, tuple(group)) for group in groups]
+
+
+def _starts_paragraph(prev: str, line: str, width: int) -> bool:
+    # Never where split_sentences would not end a sentence, so no sentence spans two passages.
+    if not (ends_sentence(prev) and starts_upper(line)) or ends_in_abbreviation(prev):
+        return False
+    return len(prev) > MAX_WRAPPED_LINE or len(prev) < SHORT_LINE_RATIO * width
+
+
+def _merge_split_titles(segments: list[Segment]) -> list[Segment]:
+    """Join a heading that ends open ('... Look to the Future and') with the next heading."""
+    merged: list[Segment] = []
+    for seg in segments:
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and prev.kind == seg.kind == HEADING
+            and ends_open(prev.lines[-1].text)
+            and seg.lines[0].number - prev.lines[-1].number <= 2  # at most one blank line
+        ):
+            merged[-1] = Segment(HEADING, prev.lines + seg.lines)
+        else:
+            merged.append(seg)
+    return merged

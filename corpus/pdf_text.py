@@ -1,0 +1,24 @@
+"""Text of a PDF with pypdf: one block per page, pages separated by blank lines."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from .errors import UnreadableDocument
+
+
+def pdf_to_text(raw: bytes, path: Path) -> str:
+    """Extracted text of every page; raises UnreadableDocument for corrupt or locked files."""
+    from pypdf import PdfReader  # lazy: importing corpus must stay light
+
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadableDocument(path, "encrypted PDF; save an unlocked copy to index it")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except UnreadableDocument:
+        raise
+    except Exception as exc:  # pypdf raises many types for damaged files
+        raise UnreadableDocument(path, f"corrupt or unreadable PDF ({exc})") from exc
+    return "\n\n".join(page.strip() for page in pages if page.strip())

@@ -1,0 +1,97 @@
+"""Sentence spans by regular expressions, for highlights and for splitting over-long passages."""
+
+from __future__ import annotations
+
+import re
+
+# Words after which a period rarely ends a sentence. "etc.", "Inc." and "Co." are left out
+# on purpose: they end sentences as often as not.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st mt rev hon gen gov sen rep col lt capt sgt cmdr adm pres
+    jan feb mar apr jun jul aug sep sept oct nov dec no nos vol vols fig figs pp p ch sec
+    art para approx dept univ ave blvd rd cf vs al ed eds e.g i.e""".split()
+)
+# Capitalised words that usually open a sentence. After an ambiguous period (an acronym such
+# as "U.S." or an initial such as "W.") a sentence ends only if one of these follows.
+_SENTENCE_STARTERS = frozenset(
+    """the this that these those it its we they he she i in on at but and however a an as if
+    when while there our his her their so yet for to after since today now thus hence
+    meanwhile still also moreover furthermore""".split()
+)
+# Terminal punctuation, optional closing quotes/brackets/footnote marks, whitespace, then
+# (after opening quotes) a word; _ends_here checks that the word opens a sentence.
+OPENERS = "\"'“‘([¿¡"
+CLOSERS = "\"'”’)]*†‡"
+_CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]*†‡]*(?=\s+[\"'“‘(\[¿¡]*\w)")
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
+_ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}")  # U.S. U.N. e.g. i.e. p.m.
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans (start, end) of the sentences of `text`.
+
+    Spans are trimmed of surrounding whitespace, in order, never overlap, and together cover
+    every non-whitespace character of `text`. A blank line always ends a sentence.
+    """
+    cuts = sorted(
+        {m.end() for m in _CANDIDATE.finditer(text) if _ends_here(text, m)}
+        | {m.start() for m in _PARAGRAPH_BREAK.finditer(text)}
+    )
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for cut in [*cuts, len(text)]:
+        span = _trim(text, start, cut)
+        if span is not None:
+            spans.append(span)
+        start = cut
+    return spans
+
+
+def _ends_here(text: str, match: re.Match[str]) -> bool:
+    """Decide whether a candidate boundary really ends a sentence."""
+    gap = text[match.end() :].lstrip()
+    first = gap.lstrip(OPENERS)[:1]
+    if not (first.isupper() or first.isdigit()):
+        return False
+    if match.group().rstrip(CLOSERS) != ".":
+        return True  # "!", "?", "…" and "..." are not used in abbreviations
+    token = _token_before(text, match.start())
+    if is_abbreviation(token):
+        return False
+    if _ACRONYM.fullmatch(token + "."):
+        # "the U.S.\nChina ..." ends at a line break; "the U.S. Congress" goes on.
+        line_break = "\n" in text[match.end() : len(text) - len(gap)]
+        return line_break or _word_after(text, match.end()).lower() in _SENTENCE_STARTERS
+    return True
+
+
+def is_abbreviation(token: str) -> bool:
+    """True for a word whose final period rarely ends a sentence: 'Dr', 'Jan', 'e.g', 'W'."""
+    return token.lower() in _ABBREVIATIONS or len(token) == 1 and token.isupper()
+
+
+def ends_in_abbreviation(text: str) -> bool:
+    """True if `text` ends with an abbreviation and its period ("... met Dr.")."""
+    stripped = text.rstrip().rstrip(CLOSERS)
+    return stripped.endswith(".") and is_abbreviation(_token_before(stripped, len(stripped) - 1))
+
+
+def _token_before(text: str, end: int) -> str:
+    """The word (letters and inner periods) right before position `end`."""
+    start = end
+    while start > 0 and (text[start - 1].isalpha() or text[start - 1] == "."):
+        start -= 1
+    return text[start:end].lstrip(".")
+
+
+def _word_after(text: str, start: int) -> str:
+    match = re.compile(r"\s+[\"'“‘(\[]*(\w+)").match(text, start)
+    return match.group(1) if match else ""
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None

@@ -1,0 +1,164 @@
+"""A numpy forward pass for BERT-style sentence-transformers models, for queries.
+
+`import sentence_transformers` (torch, transformers) costs ~5 s on this class of machine, which
+would dominate a one-question `parallax ask`. Encoding a question is a few small matrix
+products, so for the models whose whole pipeline we can reproduce exactly (a BertModel, mean
+pooling, optional normalisation) we run it in numpy from the model's own safetensors weights
+and its fast tokenizer. Anything else falls back to sentence-transformers. A test checks the
+vectors against sentence-transformers'.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embed.encoder import ProgressFn, normalise
+
+_SUPPORTED_MODULES = [
+    ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling"],
+    ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
+     "sentence_transformers.models.Normalize"],
+]
+_BATCH = 32
+
+
+def supports(model_dir: Path) -> bool:
+    """Whether `model_dir` is a sentence-transformers BERT model with mean pooling."""
+    try:
+        modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text(
+            encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return ([m.get("type") for m in modules] in _SUPPORTED_MODULES
+            and config.get("model_type") == "bert"
+            and config.get("hidden_act") == "gelu"
+            and config.get("position_embedding_type", "absolute") == "absolute"
+            and pooling.get("pooling_mode_mean_tokens") is True
+            and not any(pooling.get(k) for k in ("pooling_mode_cls_token",
+                                                 "pooling_mode_max_tokens",
+                                                 "pooling_mode_mean_sqrt_len_tokens"))
+            and (model_dir / "model.safetensors").is_file()
+            and (model_dir / "tokenizer.json").is_file())
+
+
+class NumpyBertEncoder:
+    """The Encoder protocol over a numpy BERT; same vectors as sentence-transformers."""
+
+    def __init__(self, model_dir: Path, name: str) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        self.name = name
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        st_config = _read_json(model_dir / "sentence_bert_config.json")
+        self._heads = int(config["num_attention_heads"])
+        self._layers = int(config["num_hidden_layers"])
+        self._eps = float(config.get("layer_norm_eps", 1e-12))
+        self._weights = load_file(str(model_dir / "model.safetensors"))
+        self._prefix = "bert." if "bert.embeddings.word_embeddings.weight" in self._weights else ""
+        max_length = int(st_config.get("max_seq_length", config["max_position_embeddings"]))
+        self.max_tokens = max_length - 2
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length=max_length)
+        self._dimension = int(config["hidden_size"])
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        self._tokenizer.no_truncation()
+        try:
+            encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        finally:
+            self._tokenizer.enable_truncation(max_length=self.max_tokens + 2)
+        return [(a, b) for a, b in encoding.offsets if b > a]
+
+    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), _BATCH):
+            batch = order[start : start + _BATCH]
+            out[batch] = self._encode_batch([texts[i] for i in batch])
+            if progress:
+                progress(len(batch))
+        return normalise(out)
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        length = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(texts), length), dtype=np.int64)
+        mask = np.zeros((len(texts), length), dtype=np.float32)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1.0
+        hidden = self._forward(ids, mask)
+        summed = (hidden * mask[:, :, None]).sum(axis=1)
+        return summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
+
+    def _w(self, name: str) -> np.ndarray:
+        return self._weights[self._prefix + name]
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        positions = np.arange(ids.shape[1])
+        x = (self._w("embeddings.word_embeddings.weight")[ids]
+             + self._w("embeddings.position_embeddings.weight")[positions][None]
+             + self._w("embeddings.token_type_embeddings.weight")[0][None, None])
+        x = self._layer_norm(x, "embeddings.LayerNorm")
+        bias = (1.0 - mask)[:, None, None, :] * np.float32(-1e9)  # no attention to padding
+        for layer in range(self._layers):
+            x = self._block(x, bias, f"encoder.layer.{layer}.")
+        return x
+
+    def _block(self, x: np.ndarray, bias: np.ndarray, p: str) -> np.ndarray:
+        batch, length, width = x.shape
+        head = width // self._heads
+
+        def split(t: np.ndarray) -> np.ndarray:
+            return t.reshape(batch, length, self._heads, head).transpose(0, 2, 1, 3)
+
+        q = split(self._linear(x, p + "attention.self.query"))
+        k = split(self._linear(x, p + "attention.self.key"))
+        v = split(self._linear(x, p + "attention.self.value"))
+        scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(head)) + bias
+        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        attention = scores / scores.sum(axis=-1, keepdims=True)
+        context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch, length, width)
+        x = self._layer_norm(x + self._linear(context, p + "attention.output.dense"),
+                             p + "attention.output.LayerNorm")
+        inner = _gelu(self._linear(x, p + "intermediate.dense"))
+        return self._layer_norm(x + self._linear(inner, p + "output.dense"),
+                                p + "output.LayerNorm")
+
+    def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
+        # One 2-D product: numpy would loop over the batch for a 3-D operand.
+        weight = self._w(name + ".weight")
+        flat = x.reshape(-1, x.shape[-1]) @ weight.T + self._w(name + ".bias")
+        return flat.reshape(*x.shape[:-1], weight.shape[0])
+
+    def _layer_norm(self, x: np.ndarray, name: str) -> np.ndarray:
+        mean = x.mean(axis=-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + self._eps) * self._w(name + ".weight") + self._w(
+            name + ".bias")
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    from scipy.special import erf  # exact GELU, as BERT's "gelu"
+
+    return 0.5 * x * (1.0 + erf(x / np.float32(np.sqrt(2.0))))
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}

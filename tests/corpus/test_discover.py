@@ -1,0 +1,56 @@
+"""discover: which files a folder or a list of names yields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from corpus import discover
+
+
+def make(root: Path, *names: str) -> None:
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("Text.", encoding="utf-8")
+
+
+def test_folders_are_read_recursively_in_sorted_order(tmp_path: Path) -> None:
+    make(tmp_path, "b.txt", "a.MD", "sub/c.html", "sub/deeper/d.pdf", "z.markdown", "y.HTM")
+    files, skipped = discover([tmp_path])
+    assert [p.relative_to(tmp_path).as_posix() for p in files] == [
+        "a.MD", "b.txt", "sub/c.html", "sub/deeper/d.pdf", "y.HTM", "z.markdown",
+    ]  # fmt: skip
+    assert skipped == [] and all(p.is_absolute() for p in files)
+
+
+def test_hidden_files_metadata_and_unsupported_files_are_ignored_in_folders(
+    tmp_path: Path,
+) -> None:
+    make(
+        tmp_path, ".hidden.txt", ".git/notes.txt", "metadata.csv", "image.png", "doc.docx", "ok.txt"
+    )
+    files, skipped = discover([tmp_path])
+    assert [p.name for p in files] == ["ok.txt"] and skipped == []
+
+
+def test_named_files_that_cannot_be_indexed_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    make(tmp_path, "image.png", "metadata.csv", "ok.txt")
+    files, skipped = discover(
+        [tmp_path / "image.png", tmp_path / "missing.txt", tmp_path / "metadata.csv",
+         tmp_path / "ok.txt"]
+    )  # fmt: skip
+    assert files == [(tmp_path / "ok.txt").resolve()]
+    reasons = {s.path.name: s.reason for s in skipped}
+    assert "unsupported file type '.png'" in reasons["image.png"]
+    assert reasons["missing.txt"] == "no such file or folder"
+    assert "metadata" in reasons["metadata.csv"]
+
+
+def test_a_file_named_twice_is_returned_once(tmp_path: Path) -> None:
+    make(tmp_path, "a.txt")
+    files, _ = discover([tmp_path, tmp_path / "a.txt"])
+    assert files == [(tmp_path / "a.txt").resolve()]
+
+
+def test_the_sample_folder_yields_its_five_statements(sample_dir: Path) -> None:
+    files, skipped = discover([sample_dir])
+    assert [p.name[:3] for p in files] == ["000", "001", "002", "003", "004"] and skipped == []

@@ -1,0 +1,114 @@
+"""metadata.csv: parsed strictly but forgivingly, and found for each file of an indexed tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from corpus import (
+    Metadata,
+    MetadataCatalog,
+    MetadataError,
+    MetadataProblem,
+    load_metadata,
+    metadata_for,
+)
+
+
+def write(folder: Path, csv_text: str, *documents: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "metadata.csv").write_text(csv_text, encoding="utf-8")
+    for name in documents:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("Text.", encoding="utf-8")
+
+
+def test_the_sample_metadata_is_read_with_quoted_commas(sample_dir: Path) -> None:
+    problems: list[MetadataProblem] = []
+    table = load_metadata(sample_dir, problems)
+    assert problems == [] and len(table) == 5
+    entry = table[(sample_dir / "003_dce9cd8685041cb8.txt").resolve()]
+    assert entry == Metadata(
+        title="Respect History, Look to the Future and Firmly Safeguard and Stabilize "
+        "China-US Relations",
+        date="2020-08-07",
+        author="Yang Jiechi",
+    )
+    assert table[(sample_dir / "000_66e27f2df0de6ee7.txt").resolve()].date == "2005"
+
+
+def test_extra_columns_empty_cells_and_whitespace(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "File, Title ,date,author,publisher,Language,url\n a.txt , A title ,2025-01, ,,en,\n",
+        "a.txt",
+    )
+    assert load_metadata(tmp_path) == {
+        (tmp_path / "a.txt").resolve(): Metadata(
+            title="A title", date="2025-01", extra={"Language": "en"}
+        )
+    }
+
+
+def test_invalid_dates_are_left_empty_and_reported(tmp_path: Path) -> None:
+    write(tmp_path, "file,date\na.txt,2021-13-01\nb.txt,April 2021\nc.txt,2017-04-06\n",
+          "a.txt", "b.txt", "c.txt")  # fmt: skip
+    problems: list[MetadataProblem] = []
+    table = load_metadata(tmp_path, problems)
+    assert [table[(tmp_path / n).resolve()].date for n in ("a.txt", "b.txt", "c.txt")] == [
+        None,
+        None,
+        "2017-04-06",
+    ]
+    assert [p.line for p in problems] == [2, 3]
+    assert "2021-13-01" in str(problems[0]) and "metadata.csv" in str(problems[0])
+
+
+def test_rows_for_missing_files_are_kept_and_reported(tmp_path: Path) -> None:
+    write(tmp_path, "file,title\nghost.txt,Ghost\n../outside.txt,Out\n")
+    problems: list[MetadataProblem] = []
+    table = load_metadata(tmp_path, problems)
+    assert list(table) == [(tmp_path / "ghost.txt").resolve()]
+    assert ["does not exist" in p.message for p in problems] == [True, False]
+    assert "outside" in problems[1].message
+
+
+def test_no_metadata_csv_means_no_entries(tmp_path: Path) -> None:
+    assert load_metadata(tmp_path) == {}
+
+
+def test_a_csv_without_file_column_is_an_error_naming_it(tmp_path: Path) -> None:
+    write(tmp_path, "name,title\na.txt,A\n")
+    with pytest.raises(MetadataError, match="no 'file' column") as caught:
+        load_metadata(tmp_path)
+    assert caught.value.path == tmp_path / "metadata.csv"
+
+
+def test_each_file_gets_the_row_of_the_nearest_metadata_csv(tmp_path: Path) -> None:
+    write(tmp_path, "file,title\nsub/deep/x.txt,From root\nsub/y.txt,Root y\n")
+    write(tmp_path / "sub", "file,title\ny.txt,Nearest y\n", "y.txt", "deep/x.txt", "z.txt")
+    catalog = MetadataCatalog([tmp_path])
+    assert catalog.get(tmp_path / "sub" / "y.txt").title == "Nearest y"
+    assert catalog.get(tmp_path / "sub" / "deep" / "x.txt").title == "From root"
+    assert catalog.get(tmp_path / "sub" / "z.txt") is None
+    assert catalog.problems == []
+
+
+def test_metadata_above_the_indexed_root_is_not_used(tmp_path: Path) -> None:
+    write(tmp_path, "file,title\nsub/y.txt,Outside the root\n", "sub/y.txt")
+    assert metadata_for(tmp_path / "sub" / "y.txt", [tmp_path / "sub"]) is None
+    assert metadata_for(tmp_path / "sub" / "y.txt", [tmp_path]).title == "Outside the root"
+
+
+def test_a_file_indexed_by_name_uses_its_folders_metadata(tmp_path: Path) -> None:
+    write(tmp_path, "file,title\ny.txt,Named\n", "y.txt")
+    assert metadata_for(tmp_path / "y.txt", [tmp_path / "y.txt"]).title == "Named"
+
+
+def test_csv_from_excel_with_bom_and_cp1252(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Text.")
+    (tmp_path / "metadata.csv").write_bytes(
+        "file,title\r\na.txt,Caf\u00e9 talks\r\n".encode("utf-8-sig")
+    )
+    assert load_metadata(tmp_path)[(tmp_path / "a.txt").resolve()].title == "Café talks"

@@ -1,0 +1,156 @@
+"""parse_text on strings: paragraphs, headings, boilerplate, long passages, inferred metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from corpus import Metadata, parse_text
+
+PSEUDO = Path("/records/doc-1")
+
+
+def parse(text: str, metadata: Metadata | None = None):  # noqa: ANN201
+    return parse_text(text, path=PSEUDO, metadata=metadata)
+
+
+def test_a_single_paragraph_without_title_is_one_passage() -> None:
+    doc = parse("Aspirin lowers the risk of stroke. It was tested in 2001.")
+    assert [p.text for p in doc.passages] == [
+        "Aspirin lowers the risk of stroke. It was tested in 2001."
+    ]
+    assert doc.passages[0].heading is None and doc.headings == [] and doc.dropped == []
+    assert doc.metadata.title is None and doc.metadata.date is None
+
+
+def test_a_text_of_one_short_line_is_still_searchable() -> None:
+    doc = parse("Vitamin D and bone density")
+    assert [p.text for p in doc.passages] == ["Vitamin D and bone density"]
+
+
+def test_in_memory_records_are_hashed_from_their_text() -> None:
+    assert parse("Same text.").content_hash == parse("Same text.").content_hash
+    assert parse("Same text.").content_hash != parse("Other text.").content_hash
+
+
+def test_hard_wrapped_lines_are_joined_and_short_last_lines_end_paragraphs() -> None:
+    text = (
+        "The first paragraph is wrapped at a fixed width so that its lines\n"
+        "continue each other. It ends here, on a short line.\n"
+        "The second paragraph starts on the next line without a blank line and\n"
+        "wraps again before it ends.\n"
+    )
+    doc = parse(text)
+    assert [(p.line_start, p.line_end) for p in doc.passages] == [(1, 2), (3, 4)]
+
+
+def test_markdown_headings_label_the_passages_below() -> None:
+    doc = parse("# Report\n\nIntro text here.\n\n## Methods\nWe measured things.\n")
+    assert [h.text for h in doc.headings] == ["Report", "Methods"]
+    assert [(p.text, p.heading) for p in doc.passages] == [
+        ("Intro text here.", "Report"),
+        ("We measured things.", "Methods"),
+    ]
+    assert doc.metadata.title == "Report" and doc.metadata.title_inferred
+
+
+def test_crlf_text_is_normalised_and_offsets_point_into_the_normalised_text() -> None:
+    doc = parse("Title\r\n\r\nFirst line.\r\n")
+    assert doc.text == "Title\n\nFirst line.\n"
+    passage = doc.passages[0]
+    assert doc.text[passage.char_start : passage.char_end] == "First line."
+    assert passage.line_start == 3
+
+
+def test_paragraphs_longer_than_4000_chars_are_split_at_sentences() -> None:
+    sentence = "This sentence is part of a very long paragraph about trade. "
+    doc = parse(sentence * 150)
+    assert len(doc.passages) > 1
+    assert all(len(p.text) <= 4000 for p in doc.passages)
+    assert all(p.text.endswith("trade.") for p in doc.passages)
+    assert " ".join(p.text for p in doc.passages) == (sentence * 150).strip()
+
+
+def test_metadata_given_is_kept_and_only_gaps_are_inferred() -> None:
+    text = "A Title\n\nApril 6, 2017\n\nBody text."
+    doc = parse(text, Metadata(title="Given", author="Someone"))
+    assert doc.metadata == Metadata(
+        title="Given", author="Someone", date="2017-04-06", date_inferred=True
+    )
+
+
+def test_dates_in_prose_need_a_day_and_a_dateline_wins_over_an_update_stamp() -> None:
+    assert parse("Title\n\nIn 1949 and in February 1972 things happened.").metadata.date is None
+    doc = parse("Title\n\nSite Name Updated: 2021-12-28\n\n6 April 2017\n\nBody text.")
+    assert doc.metadata.date == "2017-04-06"
+
+
+def test_boilerplate_lines_are_dropped_with_a_reason() -> None:
+    text = (
+        "HOME NEWS WORLD BUSINESS SPORTS CULTURE OPINION VIDEO PHOTOS\n\n"
+        "Real prose is here. It stays.\n\n"
+        "Share this\n\nSubscribe to our newsletter\n\n"
+        "Your email address will not be published. Required fields are marked *\n\n"
+        "-----\n\n© 2024 Example News. All rights reserved.\n"
+    )
+    doc = parse(text)
+    assert [p.text for p in doc.passages] == ["Real prose is here. It stays."]
+    assert [d.reason for d in doc.dropped] == [
+        "navigation menu",
+        "comment/sign-up prompt",
+        "comment/sign-up prompt",
+        "comment/sign-up prompt",
+        "separator line",
+        "copyright/footer",
+    ]
+
+
+def test_prose_that_mentions_copyright_or_subscribing_is_kept() -> None:
+    text = (
+        "The court discussed copyright law at length, and readers may subscribe to the view "
+        "that all rights reserved by the author were respected. " * 3
+    )
+    assert parse(text).dropped == []
+
+
+# Generated documents ------------------------------------------------------------------------
+
+WORDS = ["trade", "China", "the", "U.S.", "relations", "Dr.", "US$2.5", "“growth”", "talks",
+         "e.g.", "Jan.", "peace", "of", "and", "W.", "cooperation", "Taiwan"]  # fmt: skip
+
+sentence = st.builds(
+    lambda first, rest, end: " ".join([first, *rest]) + end,
+    st.sampled_from(["The", "Both", "China", "Leaders", "Trade", "In 2005,"]),
+    st.lists(st.sampled_from(WORDS), min_size=3, max_size=14),
+    st.sampled_from([".", "!", "?", ".”"]),
+)
+paragraph = st.lists(sentence, min_size=1, max_size=5).map(" ".join)
+heading = st.sampled_from(["II", "Background", "# Methods", "Looking Ahead", "IV"])
+boilerplate = st.sampled_from(["Leave a Reply", "Copyright © 2020 Example. All Rights Reserved."])
+block = st.one_of(paragraph, paragraph, paragraph, heading, boilerplate)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(block, st.sampled_from(["\n\n", "\n", "\n\n\n"])), min_size=1))
+def test_generated_documents_lose_no_sentence(check_document, blocks) -> None:  # noqa: ANN001
+    text = "".join(content + separator for content, separator in blocks)
+    doc = parse(text)
+    check_document(doc)
+    passages = " ".join(p.text for p in doc.passages)
+    for content, _ in blocks:
+        if content.endswith((".", "!", "?", "”")) and "Copyright" not in content:
+            assert content in passages
+
+
+def test_importing_corpus_loads_no_heavy_or_optional_module() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, corpus; heavy = {'bs4', 'pypdf', 'charset_normalizer', 'numpy', 'torch'};"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr

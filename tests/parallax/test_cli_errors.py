@@ -1,0 +1,127 @@
+"""Bad input gets a one-line explanation and the right exit code, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import parallax.indexing
+from parallax.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def fake_model(monkeypatch: pytest.MonkeyPatch, fake_encoder):  # noqa: ANN001, ANN201
+    monkeypatch.setattr(parallax.indexing, "load_encoder", lambda name: fake_encoder)
+    return fake_encoder
+
+
+def test_no_index_names_the_path_and_the_command_to_run(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    result = runner.invoke(app, ["ask", "Taiwan", "--index", str(missing)])
+    assert result.exit_code == 1
+    assert str(missing) in result.stderr and "parallax index" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_the_index_location_comes_from_the_environment(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARALLAX_INDEX", str(tmp_path / "from-env"))
+    result = runner.invoke(app, ["sources"])
+    assert result.exit_code == 1 and str(tmp_path / "from-env") in result.stderr
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_an_empty_question_is_a_usage_error(question: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ask", question, "--index", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "Usage" in result.stderr and "empty" in result.stderr
+
+
+def test_bad_files_are_skipped_by_name_and_the_rest_indexed(tmp_path: Path, fake_model) -> None:  # noqa: ANN001
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "good.txt").write_text("A sound paragraph about trade.\n", encoding="utf-8")
+    (folder / "latin1.txt").write_bytes("Café society met in Zürich.\n".encode("cp1252"))
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 50)
+    (folder / "empty.md").write_text("", encoding="utf-8")
+    (folder / "blank.txt").write_text("  \n\n ", encoding="utf-8")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    result = runner.invoke(app, ["index", str(folder), "--index", str(tmp_path / "i"), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    skipped = {Path(s["path"]).name for s in report["skipped"]}
+    assert skipped == {"binary.txt", "empty.md", "blank.txt", "broken.pdf"}
+    for name in skipped:
+        assert name in result.stderr
+    assert {Path(p).name for p in report["added"]} == {"good.txt", "latin1.txt"}
+    assert "Traceback" not in result.output
+
+
+def test_an_empty_folder_is_an_error_and_leaves_the_index_intact(tmp_path: Path,
+                                                                 fake_model) -> None:  # noqa: ANN001
+    docs, empty, index = tmp_path / "docs", tmp_path / "empty", tmp_path / "index"
+    docs.mkdir()
+    empty.mkdir()
+    (docs / "a.txt").write_text("Pandas travel as envoys of friendship.\n", encoding="utf-8")
+    assert runner.invoke(app, ["index", str(docs), "--index", str(index)]).exit_code == 0
+    snapshot = {p.name: p.stat().st_mtime_ns for p in index.iterdir()}
+
+    result = runner.invoke(app, ["index", str(empty), "--index", str(index)])
+    assert result.exit_code == 1
+    assert "nothing to index" in result.stderr and str(empty) in result.stderr
+    assert {p.name: p.stat().st_mtime_ns for p in index.iterdir()} == snapshot
+    ok = runner.invoke(app, ["ask", "pandas", "--mode", "lexical", "--index", str(index)])
+    assert ok.exit_code == 0 and "Pandas" in ok.stdout
+
+
+def test_a_file_that_vanishes_while_indexing_is_skipped(tmp_path: Path, fake_model,  # noqa: ANN001
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import corpus
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "stays.txt").write_text("This file stays.\n", encoding="utf-8")
+    (folder / "goes.txt").write_text("This file goes away.\n", encoding="utf-8")
+    real_discover = corpus.discover
+
+    def discover_then_delete(paths):  # noqa: ANN001, ANN202
+        found = real_discover(paths)
+        os.remove(folder / "goes.txt")  # gone between listing and reading
+        return found
+
+    monkeypatch.setattr(corpus, "discover", discover_then_delete)
+    result = runner.invoke(app, ["index", str(folder), "--index", str(tmp_path / "i"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "goes.txt" in result.stderr
+    assert [Path(p).name for p in json.loads(result.stdout)["added"]] == ["stays.txt"]
+
+
+def test_unknown_passage_id_is_explained(sample_index: Path) -> None:
+    result = runner.invoke(app, ["show", "nope.1", "--index", str(sample_index)])
+    assert result.exit_code == 1 and "nope.1" in result.stderr and "parallax ask" in result.stderr
+
+
+def test_a_corrupt_vector_file_is_reported_by_name(sample_index: Path, tmp_path: Path) -> None:
+    import shutil
+
+    index = tmp_path / "index"
+    shutil.copytree(sample_index, index)
+    generation = index / (index / "CURRENT").read_text().strip()
+    faiss_file = generation / "dense.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:100])
+    result = runner.invoke(app, ["ask", "Taiwan", "--mode", "dense", "--index", str(index)])
+    assert result.exit_code == 1
+    assert "dense.faiss" in result.stderr and "--rebuild" in result.stderr
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for command in ("index", "ask", "sources", "show", "inspect"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0
+        assert "Example: parallax " + command in result.stdout

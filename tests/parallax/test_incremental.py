@@ -1,0 +1,127 @@
+"""Re-indexing embeds only what changed and forgets what was deleted (fake encoder)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexes import IndexReader, Mode, search
+from parallax.indexing import build_index
+
+SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us"
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, folder)
+    return folder
+
+
+def _index(folder: Path, index_dir: Path, encoder):  # noqa: ANN001, ANN202
+    return build_index([folder], index_dir, encoder_loader=lambda name: encoder)
+
+
+def test_editing_one_file_re_embeds_only_that_file(corpus_copy: Path, tmp_path: Path,
+                                                   fake_encoder) -> None:  # noqa: ANN001
+    index_dir = tmp_path / "index"
+    first = _index(corpus_copy, index_dir, fake_encoder)
+    assert len(first.added) == 5 and first.embedded_windows == len(fake_encoder.encoded)
+
+    edited = corpus_copy / "001_eff43aaf35981dd4.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\nA zebra sentence was added.\n",
+                      encoding="utf-8")
+    fake_encoder.encoded.clear()
+    second = _index(corpus_copy, index_dir, fake_encoder)
+
+    assert second.updated == [str(edited)]
+    assert (second.added, second.removed, second.unchanged) == ([], [], 4)
+    with IndexReader(index_dir) as reader:
+        doc = reader.document_by_path(str(edited))
+        windows = [w for p in reader.passages_of(doc.rowid) for w in reader.windows_of(p.rowid)[1]]
+    assert len(fake_encoder.encoded) == len(windows)  # only the edited file's windows
+    assert any("zebra" in text for text in fake_encoder.encoded)
+
+
+def test_unchanged_folder_embeds_nothing_and_writes_nothing(corpus_copy: Path, tmp_path: Path,
+                                                            fake_encoder) -> None:  # noqa: ANN001
+    index_dir = tmp_path / "index"
+    _index(corpus_copy, index_dir, fake_encoder)
+    generation = (index_dir / "CURRENT").read_text()
+    fake_encoder.encoded.clear()
+    report = _index(corpus_copy, index_dir, fake_encoder)
+    assert not report.changed and fake_encoder.encoded == []
+    assert (index_dir / "CURRENT").read_text() == generation
+
+
+def test_a_deleted_file_is_gone_from_dense_and_lexical_results(corpus_copy: Path, tmp_path: Path,
+                                                              fake_encoder) -> None:  # noqa: ANN001
+    index_dir = tmp_path / "index"
+    _index(corpus_copy, index_dir, fake_encoder)
+    deleted = corpus_copy / "000_66e27f2df0de6ee7.txt"
+    with IndexReader(index_dir) as reader:
+        own_text = reader.passages_of(reader.document_by_path(str(deleted)).rowid)[0].text
+        # Before: its own text finds it densely, a word only it uses finds it lexically.
+        assert _top_document(reader, Mode.dense, own_text, fake_encoder) == str(deleted)
+        assert _top_document(reader, Mode.lexical, "Rumsfeld", fake_encoder) == str(deleted)
+
+    deleted.unlink()
+    report = _index(corpus_copy, index_dir, fake_encoder)
+    assert report.removed == [str(deleted)]
+    with IndexReader(index_dir) as reader:
+        assert reader.document_by_path(str(deleted)) is None
+        for mode, query in ((Mode.dense, own_text), (Mode.lexical, "Rumsfeld")):
+            assert str(deleted) not in _all_documents(reader, mode, query, fake_encoder)
+
+
+def _all_documents(reader: IndexReader, mode: Mode, query: str, encoder) -> list[str]:  # noqa: ANN001
+    hits = search(reader, mode, 1000, query, encoder.encode([query])[0])
+    passages = reader.passages([h.passage_rowid for h in hits])
+    return [reader.document(passages[h.passage_rowid].doc_rowid).path for h in hits]
+
+
+def _top_document(reader: IndexReader, mode: Mode, query: str, encoder) -> str:  # noqa: ANN001
+    return _all_documents(reader, mode, query, encoder)[0]
+
+
+def test_a_metadata_edit_updates_documents_without_re_embedding(corpus_copy: Path, tmp_path: Path,
+                                                               fake_encoder) -> None:  # noqa: ANN001
+    index_dir = tmp_path / "index"
+    _index(corpus_copy, index_dir, fake_encoder)
+    csv = corpus_copy / "metadata.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace("Wang Yi", "Wang Yi (FM)"),
+                   encoding="utf-8")
+    fake_encoder.encoded.clear()
+    report = _index(corpus_copy, index_dir, fake_encoder)
+    assert fake_encoder.encoded == []
+    assert report.metadata_updated == [str(corpus_copy / "004_f8739ae2d684661e.txt")]
+    with IndexReader(index_dir) as reader:
+        doc = reader.document_by_path(str(corpus_copy / "004_f8739ae2d684661e.txt"))
+        assert doc.author == "Wang Yi (FM)"
+
+
+def test_indexing_a_second_folder_keeps_the_first(corpus_copy: Path, tmp_path: Path,
+                                                  fake_encoder) -> None:  # noqa: ANN001
+    index_dir = tmp_path / "index"
+    _index(corpus_copy, index_dir, fake_encoder)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "note.md").write_text("# A note\n\nPandas are exchanged as gifts.\n",
+                                   encoding="utf-8")
+    report = _index(other, index_dir, fake_encoder)
+    assert report.added == [str(other / "note.md")] and report.removed == []
+    assert report.counts["documents"] == 6
+
+
+def test_another_model_is_refused_with_the_rebuild_command(corpus_copy: Path, tmp_path: Path,
+                                                           fake_encoder) -> None:  # noqa: ANN001
+    from parallax.errors import SettingsMismatch
+
+    index_dir = tmp_path / "index"
+    _index(corpus_copy, index_dir, fake_encoder)
+    with pytest.raises(SettingsMismatch) as caught:
+        build_index([corpus_copy], index_dir, model="some-other-model",
+                    encoder_loader=lambda name: fake_encoder)
+    assert "--rebuild" in str(caught.value)
