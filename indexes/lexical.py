@@ -37,21 +37,24 @@ def fts_query(question: str) -> str | None:
 
 
 def lexical_search(
-    db: sqlite3.Connection, question: str, n: int, doc_rowids: list[int] | None = None
+    db: sqlite3.Connection, question: str, n: int, doc_rowids: list[int] | None = None,
+    context_weight: float = 0.5,
 ) -> list[tuple[int, float]]:
     """Top `n` (passage rowid, score) by BM25, higher is better; only passages of
-    `doc_rowids` when given."""
+    `doc_rowids` when given. A match in a passage's context (title, author, date, heading)
+    counts `context_weight` times a match in its text."""
     query = fts_query(question)
     if query is None or n <= 0:
         return []
-    sql = ("SELECT passages_fts.rowid, -bm25(passages_fts) AS score FROM passages_fts"
+    rank = f"bm25(passages_fts, 1.0, {float(context_weight)!r})"
+    sql = (f"SELECT passages_fts.rowid, -{rank} AS score FROM passages_fts"
            " WHERE passages_fts MATCH ?")
     params: list[object] = [query]
     if doc_rowids is not None:
         sql += (" AND passages_fts.rowid IN (SELECT rowid FROM passages"
                 " WHERE doc_rowid IN (SELECT value FROM json_each(?)))")
         params.append(json.dumps(doc_rowids))
-    sql += " ORDER BY bm25(passages_fts) LIMIT ?"
+    sql += f" ORDER BY {rank} LIMIT ?"
     params.append(n)
     return [(int(r[0]), float(r[1])) for r in db.execute(sql, params)]
 

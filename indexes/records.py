@@ -41,6 +41,7 @@ class PassageRecord:
     ordinal: int
     heading: str | None
     text: str
+    context: str
     char_start: int
     char_end: int
     line_start: int

@@ -21,6 +21,7 @@ CREATE TABLE passages (
     ordinal INTEGER NOT NULL,
     heading TEXT,
     text TEXT NOT NULL,
+    context TEXT NOT NULL DEFAULT '',  -- title, author, date, heading: searched, not shown
     char_start INTEGER NOT NULL, char_end INTEGER NOT NULL,
     line_start INTEGER NOT NULL, line_end INTEGER NOT NULL
 );
@@ -32,7 +33,7 @@ CREATE TABLE windows (
     char_start INTEGER NOT NULL, char_end INTEGER NOT NULL
 );
 CREATE VIRTUAL TABLE passages_fts USING fts5(
-    text, content='passages', content_rowid='rowid',
+    text, context, content='passages', content_rowid='rowid',
     tokenize='porter unicode61 remove_diacritics 2'
 );
 """

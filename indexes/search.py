@@ -9,11 +9,25 @@ import numpy as np
 
 from indexes.dense import dense_search
 from indexes.filters import Filters
-from indexes.fusion import reciprocal_rank_fusion
+from indexes.fusion import reciprocal_rank_fusion, relative_score_fusion
 from indexes.lexical import lexical_search
+from indexes.mentions import Mentions
 from indexes.reader import IndexReader
 
-CANDIDATES = 100  # per retriever, before fusion
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Query-time choices; they change rankings, not the index."""
+
+    candidates: int = 100  # per retriever, before fusion
+    rrf_k: int = 60
+    context_weight: float = 1.0  # BM25 weight of a passage's context against its text
+    fusion: str = "relative"  # "relative" (normalised score fusion) or "rrf" (rank fusion)
+    dense_weight: float = 0.7  # share of the dense score in "relative" fusion
+    mention_boost: float = 0.2  # per author/year of a document the question names (hybrid)
+
+
+DEFAULT_SEARCH = SearchSettings()
 
 
 class Mode(str, Enum):
@@ -41,26 +55,46 @@ def search(
     question: str,
     query_vector: np.ndarray | None = None,
     filters: Filters | None = None,
+    settings: SearchSettings = DEFAULT_SEARCH,
+    mentions: Mentions | None = None,
 ) -> list[Hit]:
     """The `k` best passages for a question. Filters restrict candidates first, so `k`
-    results come back whenever `k` passages pass them."""
+    results come back whenever `k` passages pass them. In hybrid mode, passages of documents
+    the question names (`mentions`, see indexes.mentions) are boosted."""
     doc_rowids = _allowed_documents(reader, filters)
     if doc_rowids is not None and not doc_rowids:
         return []
-    pool = max(k, CANDIDATES) if mode is Mode.hybrid else k
+    pool = max(k, settings.candidates) if mode is Mode.hybrid else k
     dense, lexical = [], []
     if mode.needs_vectors:
         dense = _dense(reader, query_vector, pool, doc_rowids)
     if mode is not Mode.dense:
-        lexical = lexical_search(reader.db, question, pool, doc_rowids)
+        lexical = lexical_search(reader.db, question, pool, doc_rowids, settings.context_weight)
     if mode is Mode.dense:
         return [Hit(p, s, dense=s) for p, s in dense[:k]]
     if mode is Mode.lexical:
         return [Hit(p, s, lexical=s) for p, s in lexical[:k]]
     dense_scores, lexical_scores = dict(dense), dict(lexical)
-    fused = reciprocal_rank_fusion([[p for p, _ in dense], [p for p, _ in lexical]])
+    fused = _fuse(dense, lexical, settings)
+    if mentions and mentions.documents:
+        fused = _boost(reader, fused, mentions, settings.mention_boost)
     return [Hit(int(p), s, dense_scores.get(p), lexical_scores.get(p))  # type: ignore[arg-type]
             for p, s in fused[:k]]
+
+
+def _fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
+          settings: SearchSettings) -> list[tuple[int, float]]:
+    if settings.fusion == "relative":
+        return relative_score_fusion(dense, lexical, settings.dense_weight)  # type: ignore[return-value]
+    return reciprocal_rank_fusion([[p for p, _ in dense], [p for p, _ in lexical]],  # type: ignore[return-value]
+                                  settings.rrf_k)
+
+
+def _boost(reader: IndexReader, fused: list[tuple[int, float]], mentions: Mentions,
+           boost: float) -> list[tuple[int, float]]:
+    documents = reader.passage_documents([p for p, _ in fused])
+    boosted = [(p, s + boost * mentions.documents.get(documents[p], 0)) for p, s in fused]
+    return sorted(boosted, key=lambda pair: -pair[1])
 
 
 def _allowed_documents(reader: IndexReader, filters: Filters | None) -> list[int] | None:

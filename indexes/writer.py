@@ -63,46 +63,46 @@ class GenerationWriter:
         self,
         doc: ParsedDocument,
         root: Path | None,
+        contexts: Sequence[str],
         windows: Sequence[Sequence[tuple[int, int]]],
         vectors: np.ndarray,
     ) -> None:
-        """Add a parsed document; `windows[i]` are the char spans (within the passage text) of
-        passage i's windows and `vectors` holds one row per window, in that order."""
+        """Add a parsed document; `contexts[i]` is passage i's searchable context,
+        `windows[i]` the char spans (within the passage text) of its windows, and `vectors`
+        holds one row per window, in that order."""
         if sum(len(w) for w in windows) != len(vectors):
             raise ValueError("one vector per window expected")
         doc_rowid = self._insert_document(str(doc.path), root, doc.metadata, doc.encoding,
                                           doc.content_hash, len(doc.passages))
         doc_id = document_id(str(doc.path))
-        for passage, spans in zip(doc.passages, windows, strict=True):
+        for passage, context, spans in zip(doc.passages, contexts, windows, strict=True):
             cursor = self.db.execute(
-                "INSERT INTO passages (id, doc_rowid, ordinal, heading, text, char_start,"
-                " char_end, line_start, line_end) VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO passages (id, doc_rowid, ordinal, heading, text, context,"
+                " char_start, char_end, line_start, line_end) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (passage_id(doc_id, passage.ordinal), doc_rowid, passage.ordinal,
-                 passage.heading, passage.text, passage.char_start, passage.char_end,
+                 passage.heading, passage.text, context, passage.char_start, passage.char_end,
                  passage.line_start, passage.line_end),
             )
             self._insert_windows(cursor.lastrowid, spans)
         self._add_vectors(vectors)
 
-    def copy_document(
-        self, reader: IndexReader, path: str, metadata: Metadata | None = None
-    ) -> None:
-        """Carry a document over from the previous generation with its vectors, optionally
-        with new metadata (a metadata.csv edit does not need new vectors)."""
+    def copy_document(self, reader: IndexReader, path: str) -> None:
+        """Carry a document over from the previous generation, vectors included."""
         old = reader.document_by_path(path)
         if old is None:
             raise KeyError(path)
-        meta = metadata or Metadata(
+        meta = Metadata(
             title=old.title, date=old.date, author=old.author, publisher=old.publisher,
             extra=old.extra, title_inferred=old.title_inferred, date_inferred=old.date_inferred)
         doc_rowid = self._insert_document(old.path, Path(old.root) if old.root else None, meta,
                                           old.encoding, old.content_hash, old.n_passages)
         for passage in reader.passages_of(old.rowid):
             cursor = self.db.execute(
-                "INSERT INTO passages (id, doc_rowid, ordinal, heading, text, char_start,"
-                " char_end, line_start, line_end) VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO passages (id, doc_rowid, ordinal, heading, text, context,"
+                " char_start, char_end, line_start, line_end) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (passage.id, doc_rowid, passage.ordinal, passage.heading, passage.text,
-                 passage.char_start, passage.char_end, passage.line_start, passage.line_end),
+                 passage.context, passage.char_start, passage.char_end, passage.line_start,
+                 passage.line_end),
             )
             window_ids, spans = reader.windows_of(passage.rowid)
             self._insert_windows(cursor.lastrowid, spans)

@@ -2,33 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
 from indexes import Filters, Hit, Mode, search
+from indexes.mentions import find_mentions
+from indexes.search import DEFAULT_SEARCH, SearchSettings
 from parallax.highlight import best_sentences
 from parallax.results import Answer, Result
 from parallax.session import Session
 
 
+@dataclass(frozen=True)
+class Retrieval:
+    hits: list[Hit]
+    vector: np.ndarray | None  # what was embedded for the question, if anything
+
+
+def retrieve(session: Session, question: str, k: int, mode: Mode = Mode.hybrid,
+             filters: Filters | None = None,
+             settings: SearchSettings = DEFAULT_SEARCH) -> Retrieval:
+    """The ranking every command and the evaluation share. Hybrid mode reads names and
+    years of the index's documents in the question (see indexes.mentions); dense and
+    lexical modes are the plain retrievers, for comparison."""
+    mentions = find_mentions(question, session.documents) if mode is Mode.hybrid else None
+    semantic = mentions.semantic if mentions else question
+    vector = session.encode([semantic])[0] if mode.needs_vectors else None
+    hits = search(session.reader, mode, k, question, vector, filters, settings, mentions)
+    return Retrieval(hits, vector)
+
+
 def ask(session: Session, question: str, k: int = 5, mode: Mode = Mode.hybrid,
         filters: Filters | None = None) -> Answer:
     """The `k` passages that best answer `question`, best first."""
-    vector = session.encode([question])[0] if mode.needs_vectors else None
-    hits = search(session.reader, mode, k, question, vector, filters)
-    return Answer(query=question, mode=mode.value, results=to_results(session, question, hits,
-                                                                       vector))
+    found = retrieve(session, question, k, mode, filters)
+    return Answer(query=question, mode=mode.value,
+                  results=to_results(session, question, found.hits, found.vector))
 
 
 def to_results(session: Session, question: str, hits: list[Hit],
-               vector: object = None) -> list[Result]:
+               vector: np.ndarray | None = None) -> list[Result]:
     """Hits joined with their passages and documents, each with its best sentence."""
     passages = session.reader.passages([h.passage_rowid for h in hits])
     texts = [passages[h.passage_rowid].text for h in hits]
     encode = session.encode if vector is not None else None
-    highlights = best_sentences(question, texts, vector, encode)  # type: ignore[arg-type]
-    documents = {}
-    results = []
-    for rank, (hit, highlight) in enumerate(zip(hits, highlights, strict=True), start=1):
-        passage = passages[hit.passage_rowid]
-        if passage.doc_rowid not in documents:
-            documents[passage.doc_rowid] = session.reader.document(passage.doc_rowid)
-        results.append(Result(rank, hit.score, passage, documents[passage.doc_rowid], highlight))
-    return results
+    highlights = best_sentences(question, texts, vector, encode)
+    documents = {doc.rowid: doc for doc in session.documents}
+    return [Result(rank, hit.score, passages[hit.passage_rowid],
+                   documents[passages[hit.passage_rowid].doc_rowid], highlight)
+            for rank, (hit, highlight) in enumerate(zip(hits, highlights, strict=True), start=1)]

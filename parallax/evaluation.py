@@ -10,7 +10,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from indexes import Mode, search
+from indexes import DocumentRecord, Mode, PassageRecord
+from indexes.search import DEFAULT_SEARCH, SearchSettings
+from parallax.ask import retrieve
 from parallax.session import Session
 
 
@@ -48,24 +50,24 @@ def _normal(text: str) -> str:
 
 
 def rank_questions(session: Session, questions: list[Question], mode: Mode,
-                   depth: int = 10) -> list[QuestionOutcome]:
-    """Where the first right passage ranks for each question (one batch of query vectors)."""
-    vectors = session.encode([q.question for q in questions]) if mode.needs_vectors else None
+                   depth: int = 10, settings: SearchSettings = DEFAULT_SEARCH
+                   ) -> list[QuestionOutcome]:
+    """Where the first right passage ranks for each question, ranked as `ask` ranks."""
     outcomes = []
-    for i, q in enumerate(questions):
-        hits = search(session.reader, mode, depth, q.question,
-                      vectors[i] if vectors is not None else None)
+    for q in questions:
+        hits = retrieve(session, q.question, depth, mode, settings=settings).hits
         passages = session.reader.passages([h.passage_rowid for h in hits])
-        rank = None
-        for position, hit in enumerate(hits, start=1):
-            passage = passages[hit.passage_rowid]
-            doc = session.reader.document(passage.doc_rowid)
-            if (PurePath(doc.path).name == q.document
-                    and _normal(q.phrase) in _normal(passage.text)):
-                rank = position
-                break
+        documents = {doc.rowid: doc for doc in session.documents}
+        rank = next((position for position, hit in enumerate(hits, start=1)
+                     if _is_answer(q, passages[hit.passage_rowid],
+                                   documents[passages[hit.passage_rowid].doc_rowid])), None)
         outcomes.append(QuestionOutcome(q, rank))
     return outcomes
+
+
+def _is_answer(question: Question, passage: PassageRecord, doc: DocumentRecord) -> bool:
+    return (PurePath(doc.path).name == question.document
+            and _normal(question.phrase) in _normal(passage.text))
 
 
 def summarise(outcomes: list[QuestionOutcome]) -> dict[str, float]:

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import corpus
+from corpus import split_sentences
 from corpus.errors import UnreadableDocument
 from corpus.types import Metadata, ParsedDocument, SkippedFile
 from embed import Encoder, load_encoder, make_windows, model_identity
-from indexes import GenerationWriter, IndexReader, Manifest, exists
+from indexes import DocumentRecord, GenerationWriter, IndexReader, Manifest, exists
+from parallax.context import passage_context
 from parallax.errors import NothingToIndex, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
 
@@ -73,7 +75,7 @@ def build_index(
         plan = _plan(sources, old, paths, skipped, progress)
         report = IndexReport(index_dir=index_dir, model=identity, skipped=skipped)
         _describe(plan, old, report)
-        if not plan.to_embed and not any(p in plan.in_scope for p, _ in plan.to_copy):
+        if not plan.to_embed and not any(p in plan.in_scope for p in plan.to_copy):
             raise _nothing_to_index(paths, skipped, index_dir, old)
         if old is not None and not report.changed:
             report.counts = dict(old.manifest.counts)
@@ -86,8 +88,8 @@ def build_index(
         manifest = Manifest(model=identity, dimension=dimension, settings=settings.as_dict())
         writer = GenerationWriter(index_dir, manifest)
         try:
-            for path, meta in plan.to_copy:
-                writer.copy_document(old, path, meta)  # type: ignore[arg-type]
+            for path in plan.to_copy:
+                writer.copy_document(old, path)  # type: ignore[arg-type]
             if encoder is not None:
                 report.embedded_windows = _embed_into(writer, plan.to_embed, encoder, settings,
                                                       progress)
@@ -106,8 +108,9 @@ def build_index(
 @dataclass
 class _Plan:
     to_embed: list[tuple[ParsedDocument, Path]] = field(default_factory=list)
-    to_copy: list[tuple[str, Metadata | None]] = field(default_factory=list)
+    to_copy: list[str] = field(default_factory=list)
     in_scope: set[str] = field(default_factory=set)
+    metadata_changed: set[str] = field(default_factory=set)
 
 
 def _discover(paths: Sequence[Path]) -> tuple[list[_Source], list[SkippedFile]]:
@@ -156,9 +159,12 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
         except OSError as error:
             _skip_or_keep(plan, skipped, source.path, previous, f"cannot read ({error.strerror})")
             continue
-        if previous and previous.content_hash == hashlib.sha256(raw).hexdigest():
-            plan.to_copy.append((key, meta))
+        same_text = previous and previous.content_hash == hashlib.sha256(raw).hexdigest()
+        if same_text and (meta is None or not _metadata_differs(previous, meta)):
+            plan.to_copy.append(key)
             continue
+        if same_text:
+            plan.metadata_changed.add(key)  # re-embedded: windows carry the metadata
         try:
             doc = corpus.load_document(source.path, meta)
         except UnreadableDocument as error:
@@ -171,7 +177,7 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
         scope = [p.resolve() for p in paths]
         for doc in old.documents():
             if doc.path not in plan.in_scope and not _under_any(Path(doc.path), scope):
-                plan.to_copy.append((doc.path, None))  # another folder of the same index
+                plan.to_copy.append(doc.path)  # another folder of the same index
     return plan
 
 
@@ -180,7 +186,7 @@ def _skip_or_keep(plan: _Plan, skipped: list[SkippedFile], path: Path, previous:
     # A file that was indexed before and cannot be read now keeps its previous version:
     # a transient problem must not lose data.
     if previous is not None:
-        plan.to_copy.append((str(path), None))
+        plan.to_copy.append(str(path))
         reason += "; kept the previously indexed version"
     skipped.append(SkippedFile(path, reason))
 
@@ -190,25 +196,24 @@ def _under_any(path: Path, folders: list[Path]) -> bool:
 
 
 def _describe(plan: _Plan, old: IndexReader | None, report: IndexReport) -> None:
-    kept = {path for path, _ in plan.to_copy}
+    kept = set(plan.to_copy)
     embedded = {str(doc.path) for doc, _ in plan.to_embed}
     if old is None:
         report.added = sorted(embedded)
         return
     before = {doc.path: doc for doc in old.documents()}
     report.added = sorted(p for p in embedded if p not in before)
-    report.updated = sorted(p for p in embedded if p in before)
+    report.updated = sorted(p for p in embedded if p in before and p not in plan.metadata_changed)
+    report.metadata_updated = sorted(plan.metadata_changed)
     report.removed = sorted(p for p in before if p not in kept and p not in embedded)
-    for path, meta in plan.to_copy:
-        if meta is not None and _metadata_differs(before[path], meta):
-            report.metadata_updated.append(path)
-        else:
-            report.unchanged += 1
+    report.unchanged = len(kept)
 
 
-def _metadata_differs(doc: object, meta: Metadata) -> bool:
-    fields = ("title", "date", "author", "publisher", "extra")
-    return any(getattr(doc, name) != getattr(meta, name) for name in fields)
+def _metadata_differs(doc: DocumentRecord, meta: Metadata) -> bool:
+    # Only what metadata.csv states: fields it leaves empty were inferred from the text.
+    fields = ("title", "date", "author", "publisher")
+    return (any(getattr(meta, name) is not None and getattr(doc, name) != getattr(meta, name)
+                for name in fields) or doc.extra != meta.extra)
 
 
 def _nothing_to_index(paths: Sequence[Path], skipped: list[SkippedFile], index_dir: Path,
@@ -223,21 +228,48 @@ def _nothing_to_index(paths: Sequence[Path], skipped: list[SkippedFile], index_d
 
 def _embed_into(writer: GenerationWriter, docs: list[tuple[ParsedDocument, Path]],
                 encoder: Encoder, settings: IndexSettings, progress: IndexProgress) -> int:
-    max_tokens = settings.windows.tokens_for(encoder)
-    overlap = settings.windows.overlap_for(max_tokens)
-    spans = [[make_windows(encoder.token_offsets(p.text), max_tokens, overlap)
-              for p in doc.passages] for doc, _ in docs]
-    texts = [passage.text[a:b]
-             for (doc, _), doc_spans in zip(docs, spans, strict=True)
-             for passage, windows in zip(doc.passages, doc_spans, strict=True)
-             for a, b in windows]
+    units = [_units(doc, encoder, settings) for doc, _ in docs]
+    texts = [text for doc_units in units for _, spans, texts in doc_units for text in texts]
     progress.embedding_started(len(texts))
     vectors = encoder.encode(texts, progress=progress.embedded)
     progress.embedding_finished()
     offset = 0
-    for (doc, root), doc_spans in zip(docs, spans, strict=True):
-        count = sum(len(w) for w in doc_spans)
-        writer.add_document(doc, root, doc_spans, vectors[offset : offset + count])
+    for (doc, root), doc_units in zip(docs, units, strict=True):
+        count = sum(len(spans) for _, spans, _ in doc_units)
+        writer.add_document(doc, root, [context for context, _, _ in doc_units],
+                            [spans for _, spans, _ in doc_units], vectors[offset : offset + count])
         offset += count
     return len(texts)
 
+
+def _units(doc: ParsedDocument, encoder: Encoder,
+           settings: IndexSettings) -> list[tuple[str, list[tuple[int, int]], list[str]]]:
+    """For each passage: its context, the char spans of its embedding units, and the texts
+    to embed for them (the context line, then the unit's text)."""
+    limit = settings.windows.tokens_for(encoder)
+    out = []
+    for passage in doc.passages:
+        context = passage_context(doc.metadata, passage.heading)
+        prefix = context + "\n" if settings.context and context else ""
+        # The prefix takes part of the model's limit; keep at least half for the text.
+        room = max(limit // 2, limit - len(encoder.token_offsets(prefix)) - 1)
+        spans = make_windows(encoder.token_offsets(passage.text), room,
+                             settings.windows.overlap_for(room))
+        spans += _sentence_runs(passage.text, settings.sentence_units, set(spans))
+        out.append((context, spans, [prefix + passage.text[a:b] for a, b in spans]))
+    return out
+
+
+def _sentence_runs(text: str, sizes: tuple[int, ...],
+                   taken: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of every run of `size` consecutive sentences, for each size, skipping spans
+    already embedded (a one-sentence passage is its own window)."""
+    sentences = split_sentences(text)
+    runs: list[tuple[int, int]] = []
+    for size in sizes:
+        for i in range(len(sentences) - size + 1):
+            span = (sentences[i][0], sentences[i + size - 1][1])
+            if span not in taken:
+                taken.add(span)
+                runs.append(span)
+    return runs

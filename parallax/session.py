@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from embed import Encoder, load_query_encoder
-from indexes import IndexNotFound, IndexReader, Manifest
+from indexes import DocumentRecord, IndexNotFound, IndexReader, Manifest
 from parallax.errors import ParallaxError, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
 
@@ -38,6 +38,7 @@ class Session:
         self.index_dir = index_dir
         self._loader = encoder_loader
         self._encoder: Encoder | None = None
+        self._documents: list[DocumentRecord] | None = None
         _check_settings(self.reader.manifest, settings, index_dir)
 
     @property
@@ -51,6 +52,13 @@ class Session:
                     f"{self.reader.manifest.dimension}-dimensional ones",
                     "Rebuild the index with: parallax index --rebuild FOLDER")
         return self._encoder
+
+    @property
+    def documents(self) -> list[DocumentRecord]:
+        """All indexed documents, read once per session."""
+        if self._documents is None:
+            self._documents = self.reader.documents()
+        return self._documents
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.encoder.encode(list(texts))

@@ -15,7 +15,14 @@ LEXICAL_TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 @dataclass(frozen=True)
 class IndexSettings:
-    windows: WindowSettings = WindowSettings()
+    # 128 word pieces, the length MiniLM was trained on, ranked better than its 256 limit.
+    windows: WindowSettings = WindowSettings(max_tokens=128)
+    # Prefix every window with its passage's context (title, author, date, heading).
+    context: bool = True
+    # Also embed runs of this many consecutive sentences of a passage as units of their own
+    # (a passage scores as its best unit), so that one fact in a long paragraph is not
+    # diluted by the rest. Empty: windows only.
+    sentence_units: tuple[int, ...] = (1,)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -23,6 +30,8 @@ class IndexSettings:
             "window_max_tokens": self.windows.max_tokens,
             "window_overlap": self.windows.overlap,
             "lexical_tokenizer": LEXICAL_TOKENIZER,
+            "context": self.context,
+            "sentence_units": list(self.sentence_units),
         }
 
 
