@@ -29,7 +29,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-err = Console(stderr=True, highlight=False)
+# Errors and warnings stay one line each, whatever the width: they get grepped and logged.
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class _Stdout:
@@ -219,18 +220,23 @@ def sources(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
         _print_json({"index": str(reader.index_dir), "model": reader.manifest.model,
                      "documents": [render.source_json(d) for d in docs]})
         return
+    rows = [(doc.date or "", doc.title or "(untitled)", doc.author or "", str(doc.n_passages),
+             doc.path) for doc in docs]
+    if not out.is_terminal:  # one tab-separated line per document, for scripts
+        sys.stdout.write("".join("\t".join(row) + "\n" for row in rows))
+        return
     table = Table(title=f"{len(docs)} documents in {reader.index_dir}", title_justify="left")
     for column in ("date", "title", "author", "passages", "path"):
         table.add_column(column, overflow="fold")
-    for doc in docs:
-        table.add_row(doc.date or "", render.document_label(doc).plain.split("  ")[0],
-                      doc.author or "", str(doc.n_passages), doc.path)
+    for row in rows:
+        table.add_row(*row)
     out.print(table)
 
 
 @app.command()
 def show(
-    passage_id: Annotated[str, typer.Argument(help="A passage id as printed by `ask`.")],
+    passage_id: Annotated[str, typer.Argument(help="A passage id as printed by `ask`.",
+                                              metavar="PASSAGE_ID")],
     context: Annotated[int, typer.Option("--context", "-C", min=0,
                                          help="Neighbouring passages to show on each side.")] = 0,
     index_dir: IndexOpt = None,

@@ -22,7 +22,8 @@ def document_json(doc: DocumentRecord) -> dict[str, Any]:
 
 
 def passage_json(passage: PassageRecord, doc: DocumentRecord) -> dict[str, Any]:
-    return {"passage_id": passage.id, "text": passage.text, "heading": passage.heading,
+    return {"passage_id": passage.id, "ordinal": passage.ordinal, "text": passage.text,
+            "heading": passage.heading,
             "document": document_json(doc), "lines": [passage.line_start, passage.line_end],
             "chars": [passage.char_start, passage.char_end]}
 
@@ -145,7 +146,7 @@ def in_context_view(shown: Any) -> Group:
     for passage in [*shown.before, shown.passage, *shown.after]:
         current = passage.id == shown.passage.id
         parts.append(location(passage, shown.document))
-        if passage.heading:
+        if passage.heading and passage.heading != shown.document.title:
             parts.append(Text("§ " + passage.heading, style="italic"))
         parts.append(Text(passage.text, style="" if current else "dim"))
         parts.append(Text(""))
@@ -190,10 +191,16 @@ def inspection_view(doc: Any) -> Group:
                                                       else "", "dim"))
     date = Text.assemble(("Date:  ", "bold"), meta.date or "unknown",
                          (" (inferred)" if meta.date_inferred else "", "dim"))
-    summary = Text(f"{len(doc.passages)} passages, {len(doc.headings)} headings, "
-                   f"{len(doc.dropped)} dropped lines · {doc.path} ({doc.encoding})", style="dim")
+    summary = Text(f"{plural(len(doc.passages), 'passage')}, "
+                   f"{plural(len(doc.headings), 'heading')}, "
+                   f"{plural(len(doc.dropped), 'dropped line')} · {doc.path} ({doc.encoding})",
+                   style="dim")
     return Group(head, date, summary, Text(""),
                  *(text for _, text in sorted(rows, key=lambda r: r[0])))
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def shorten(text: str, limit: int) -> str:

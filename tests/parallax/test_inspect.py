@@ -298,8 +298,6 @@ def test_an_unreadable_file_is_one_error_line_naming_it(tmp_path: Path, name: st
     assert "Traceback" not in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="parallax/cli.py: the stderr Console wraps at 80 "
-                   "columns when not a terminal, splitting `Error:` and the path over lines")
 def test_the_error_stays_on_one_line_for_a_long_path(tmp_path: Path) -> None:
     path = tmp_path / ("a-rather-long-folder-name-" * 3) / "missing-statement.txt"
     result = runner.invoke(app, ["inspect", str(path)], env={"COLUMNS": "80"})  # as in a log
