@@ -7,7 +7,7 @@ from enum import Enum
 
 import numpy as np
 
-from indexes.dense import dense_search
+from indexes.dense import dense_search, with_feedback
 from indexes.filters import Filters
 from indexes.fusion import reciprocal_rank_fusion, relative_score_fusion
 from indexes.lexical import lexical_search
@@ -25,6 +25,8 @@ class SearchSettings:
     fusion: str = "relative"  # "relative" (normalised score fusion) or "rrf" (rank fusion)
     dense_weight: float = 0.7  # share of the dense score in "relative" fusion
     mention_boost: float = 0.2  # per author/year of a document the question names (hybrid)
+    feedback_units: int = 3  # pseudo-relevance feedback from the nearest units (hybrid)
+    feedback_weight: float = 0.3
 
 
 DEFAULT_SEARCH = SearchSettings()
@@ -66,6 +68,9 @@ def search(
         return []
     pool = max(k, settings.candidates) if mode is Mode.hybrid else k
     dense, lexical = [], []
+    if mode is Mode.hybrid and query_vector is not None:
+        query_vector = with_feedback(reader.faiss_index, query_vector, settings.feedback_units,
+                                     settings.feedback_weight)
     if mode.needs_vectors:
         dense = _dense(reader, query_vector, pool, doc_rowids)
     if mode is not Mode.dense:

@@ -41,13 +41,23 @@ def ask(session: Session, question: str, k: int = 5, mode: Mode = Mode.hybrid,
                   results=to_results(session, question, found.hits, found.vector))
 
 
+def unit_scores(session: Session, passage_rowid: int,
+                vector: np.ndarray) -> dict[tuple[int, int], float]:
+    """Similarity of the question to each embedded unit (window, sentence) of a passage,
+    from the vectors already in the index."""
+    window_ids, spans = session.reader.windows_of(passage_rowid)
+    scores = session.reader.vectors(window_ids) @ vector
+    return dict(zip(spans, (float(s) for s in scores), strict=True))
+
+
 def to_results(session: Session, question: str, hits: list[Hit],
                vector: np.ndarray | None = None) -> list[Result]:
     """Hits joined with their passages and documents, each with its best sentence."""
     passages = session.reader.passages([h.passage_rowid for h in hits])
     texts = [passages[h.passage_rowid].text for h in hits]
-    encode = session.encode if vector is not None else None
-    highlights = best_sentences(question, texts, vector, encode)
+    scores = None if vector is None else [unit_scores(session, h.passage_rowid, vector)
+                                          for h in hits]
+    highlights = best_sentences(question, texts, scores)
     documents = {doc.rowid: doc for doc in session.documents}
     return [Result(rank, hit.score, passages[hit.passage_rowid],
                    documents[passages[hit.passage_rowid].doc_rowid], highlight)

@@ -120,7 +120,7 @@ class _CliProgress:
 
     def embedding_started(self, windows: int) -> None:
         self._bar = Progress(TextColumn("Embedding"), BarColumn(), MofNCompleteColumn(),
-                             TextColumn("windows"), TimeElapsedColumn(), console=err,
+                             TextColumn("units"), TimeElapsedColumn(), console=err,
                              transient=False)
         self._bar.start()
         self._task = self._bar.add_task("embed", total=windows)

@@ -3,56 +3,58 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-
-import numpy as np
+from collections.abc import Mapping, Sequence
 
 from corpus import split_sentences
 from indexes.lexical import query_terms
 
-EncodeFn = Callable[[Sequence[str]], np.ndarray]
+Span = tuple[int, int]
 _WORD = re.compile(r"\w+")
 
 
-def sentences(text: str) -> list[str]:
-    return [text[a:b].strip() for a, b in split_sentences(text) if text[a:b].strip()]
-
-
 def _stem(word: str) -> str:
-    # A light suffix strip, enough to match "relations"/"relation", "said"/"say" is left out.
+    # A light suffix strip, enough to match "relations" with "relation".
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word
 
 
-def _overlap(question_terms: set[str], sentence: str) -> float:
+def _overlap(terms: set[str], sentence: str) -> float:
     words = {_stem(w.lower()) for w in _WORD.findall(sentence)}
-    return len(question_terms & words) / (len(question_terms) or 1)
+    return len(terms & words) / (len(terms) or 1)
 
 
-def best_sentences(
-    question: str,
-    passages: Sequence[str],
-    query_vector: np.ndarray | None = None,
-    encode: EncodeFn | None = None,
-) -> list[str]:
-    """For each passage, its sentence closest to the question: by embedding similarity when
-    an encoder is at hand (one batch for all passages), plus word overlap as a tie-breaker;
-    by word overlap alone otherwise."""
-    split = [sentences(p) or [p] for p in passages]
+def _semantic(span: Span, unit_scores: Mapping[Span, float]) -> float:
+    """A sentence's similarity: its own unit's if it was embedded alone, else the best of
+    the windows that overlap it."""
+    if span in unit_scores:
+        return unit_scores[span]
+    overlapping = [s for (a, b), s in unit_scores.items() if a < span[1] and span[0] < b]
+    return max(overlapping, default=0.0)
+
+
+def best_sentence(question: str, text: str,
+                  unit_scores: Mapping[Span, float] | None = None) -> str:
+    """The sentence of `text` closest to the question: by the similarity of the embedded
+    units the index already holds for it (no new embedding), with word overlap as the
+    tie-breaker; by word overlap alone when there are no vectors (lexical mode)."""
+    spans = [(a, b) for a, b in split_sentences(text) if text[a:b].strip()]
+    if not spans:
+        return text
     terms = {_stem(t) for t in query_terms(question)}
-    semantic: list[np.ndarray] | None = None
-    if query_vector is not None and encode is not None:
-        flat = [s for group in split for s in group]
-        scores = encode(flat) @ query_vector.reshape(-1)
-        semantic, start = [], 0
-        for group in split:
-            semantic.append(scores[start : start + len(group)])
-            start += len(group)
-    best = []
-    for i, group in enumerate(split):
-        lexical = np.array([_overlap(terms, s) for s in group])
-        total = lexical * 0.1 + (semantic[i] if semantic is not None else lexical)
-        best.append(group[int(np.argmax(total))])
-    return best
+
+    def score(span: Span) -> float:
+        lexical = _overlap(terms, text[span[0]:span[1]])
+        if unit_scores is None:
+            return lexical
+        return _semantic(span, unit_scores) + 0.1 * lexical
+
+    a, b = max(spans, key=score)
+    return text[a:b].strip()
+
+
+def best_sentences(question: str, texts: Sequence[str],
+                   unit_scores: Sequence[Mapping[Span, float]] | None = None) -> list[str]:
+    return [best_sentence(question, text, unit_scores[i] if unit_scores else None)
+            for i, text in enumerate(texts)]

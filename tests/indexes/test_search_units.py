@@ -111,3 +111,27 @@ def test_author_filter_is_a_case_insensitive_substring() -> None:
 def test_invalid_dates_are_refused_with_the_expected_format() -> None:
     with pytest.raises(ValueError, match="YYYY-MM"):
         Filters(since="last year")
+
+
+def test_feedback_moves_the_query_towards_its_nearest_units_and_keeps_unit_length() -> None:
+    from indexes.dense import with_feedback
+
+    vectors = _random_unit(50, 8, 3)
+    index = faiss.IndexFlatIP(8)
+    index.add(vectors)
+    query = _random_unit(1, 8, 4)[0]
+    moved = with_feedback(index, query, units=3, weight=0.5)
+    nearest = vectors[np.argsort(-(vectors @ query))[:3]].mean(axis=0)
+    assert np.linalg.norm(moved) == pytest.approx(1.0, abs=1e-5)
+    assert moved @ nearest > query @ nearest
+    assert np.array_equal(with_feedback(index, query, units=3, weight=0.0), query)
+
+
+def test_relative_fusion_keeps_a_confident_retrievers_lead() -> None:
+    from indexes.fusion import relative_score_fusion
+
+    dense = [("a", 0.9), ("b", 0.2), ("c", 0.1)]
+    lexical = [("b", 10.0), ("a", 9.5), ("c", 1.0)]
+    fused = dict(relative_score_fusion(dense, lexical, dense_weight=0.5))
+    assert fused["a"] > fused["b"] > fused["c"]
+    assert fused["c"] == 0.0
