@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-SAMPLE = SHARED / "corpus" / "china-us"
+SAMPLE = (SHARED / "corpus" / "china-us").resolve()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from parallax.cli import app
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us"
+SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us").resolve()
 PARALLAX = [sys.executable, "-m", "parallax.cli"]
 
 

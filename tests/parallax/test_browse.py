@@ -15,7 +15,7 @@ from indexes import IndexReader
 from parallax.cli import app
 
 runner = CliRunner()
-SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "china-us"
+SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us").resolve()
 
 
 def run_json(*args: str) -> dict:

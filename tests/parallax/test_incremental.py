@@ -10,7 +10,7 @@ import pytest
 from indexes import IndexReader, Mode, search
 from parallax.indexing import build_index
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us"
+SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us").resolve()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from parallax.cli import app
 
 runner = CliRunner()
-SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "china-us"
+SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us").resolve()
 SAMPLE_FILES = sorted(SAMPLE.glob("*.txt"))
 PROSE_CHARS = 200  # a line this long with lower-case words is the statement's own prose
 
