@@ -77,12 +77,13 @@ class IndexReader:
             " ORDER BY ordinal", (doc_rowid, first, last if last is not None else 2**62))
         return [PassageRecord.from_row(row) for row in rows]
 
-    def passage_documents(self, rowids: Sequence[int]) -> dict[int, int]:
-        """doc rowid of each passage rowid."""
+    def passage_positions(self, rowids: Sequence[int]) -> dict[int, tuple[int, int]]:
+        """(doc rowid, ordinal) of each passage rowid."""
         marks = ",".join("?" * len(rowids)) or "NULL"
-        rows = self.db.execute(f"SELECT rowid, doc_rowid FROM passages WHERE rowid IN ({marks})",
-                               list(rowids))
-        return {r[0]: r[1] for r in rows}
+        rows = self.db.execute(
+            f"SELECT rowid, doc_rowid, ordinal FROM passages WHERE rowid IN ({marks})",
+            list(rowids))
+        return {r[0]: (r[1], r[2]) for r in rows}
 
     def passage_rowids_of(self, doc_rowids: Iterable[int]) -> np.ndarray:
         ids = list(doc_rowids)

@@ -27,6 +27,10 @@ class SearchSettings:
     mention_boost: float = 0.2  # per author/year of a document the question names (hybrid)
     feedback_units: int = 3  # pseudo-relevance feedback from the nearest units (hybrid)
     feedback_weight: float = 0.3
+    # Share of the previous / next passage's score a passage receives (hybrid): paragraphs
+    # continue one another ("They agreed …"), so a neighbour of a match is likelier relevant.
+    previous_weight: float = 0.2
+    next_weight: float = 0.1
 
 
 DEFAULT_SEARCH = SearchSettings()
@@ -81,8 +85,10 @@ def search(
         return [Hit(p, s, lexical=s) for p, s in lexical[:k]]
     dense_scores, lexical_scores = dict(dense), dict(lexical)
     fused = _fuse(dense, lexical, settings)
+    positions = reader.passage_positions([p for p, _ in fused])
     if mentions and mentions.documents:
-        fused = _boost(reader, fused, mentions, settings.mention_boost)
+        fused = _boost(fused, positions, mentions, settings.mention_boost)
+    fused = _smooth(fused, positions, settings.previous_weight, settings.next_weight)
     return [Hit(int(p), s, dense_scores.get(p), lexical_scores.get(p))  # type: ignore[arg-type]
             for p, s in fused[:k]]
 
@@ -95,11 +101,29 @@ def _fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
                                   settings.rrf_k)
 
 
-def _boost(reader: IndexReader, fused: list[tuple[int, float]], mentions: Mentions,
+Positions = dict[int, tuple[int, int]]
+
+
+def _boost(fused: list[tuple[int, float]], positions: Positions, mentions: Mentions,
            boost: float) -> list[tuple[int, float]]:
-    documents = reader.passage_documents([p for p, _ in fused])
-    boosted = [(p, s + boost * mentions.documents.get(documents[p], 0)) for p, s in fused]
+    boosted = [(p, s + boost * mentions.documents.get(positions[p][0], 0)) for p, s in fused]
     return sorted(boosted, key=lambda pair: -pair[1])
+
+
+def _smooth(fused: list[tuple[int, float]], positions: Positions, previous: float,
+            following: float) -> list[tuple[int, float]]:
+    """Add a share of each neighbouring candidate's score (a neighbour that is not a
+    candidate counts 0)."""
+    if not previous and not following:
+        return fused
+    by_position = {positions[p]: s for p, s in fused}
+
+    def near(p: int, step: int) -> float:
+        doc, ordinal = positions[p]
+        return by_position.get((doc, ordinal + step), 0.0)
+
+    smoothed = [(p, s + previous * near(p, -1) + following * near(p, 1)) for p, s in fused]
+    return sorted(smoothed, key=lambda pair: -pair[1])
 
 
 def _allowed_documents(reader: IndexReader, filters: Filters | None) -> list[int] | None:
