@@ -25,10 +25,11 @@ class IndexReader:
             self.manifest = Manifest.read(self.generation / MANIFEST_NAME)
         except (OSError, ValueError, TypeError) as error:
             raise IndexCorrupt(index_dir, f"unreadable manifest ({error})") from error
-        db_path = self.generation / layout.DB_NAME
-        if not db_path.is_file():
-            raise IndexCorrupt(index_dir, f"missing {db_path.name}")
-        self.db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
+        self.db_path = self.generation / layout.DB_NAME
+        if not self.db_path.is_file():
+            raise IndexCorrupt(index_dir, f"missing {self.db_path.name}")
+        self.db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True,
+                                  check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self._faiss: faiss.Index | None = None
         self._window_passages: np.ndarray | None = None

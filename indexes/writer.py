@@ -45,6 +45,12 @@ def passage_id(doc_id: str, ordinal: int) -> str:
     return f"{doc_id}.{ordinal}"
 
 
+_DOCUMENT_COLUMNS = ("id, path, root, title, date, author, publisher, extra, title_inferred,"
+                     " date_inferred, encoding, content_hash, n_passages")
+_PASSAGE_COLUMNS = ("id, ordinal, heading, text, context, char_start, char_end, line_start,"
+                    " line_end")
+
+
 class GenerationWriter:
     """Builds one generation in a temporary folder, then publishes it atomically."""
 
@@ -86,27 +92,40 @@ class GenerationWriter:
             self._insert_windows(cursor.lastrowid, spans)
         self._add_vectors(vectors)
 
-    def copy_document(self, reader: IndexReader, path: str) -> None:
-        """Carry a document over from the previous generation, vectors included."""
-        old = reader.document_by_path(path)
-        if old is None:
-            raise KeyError(path)
-        meta = Metadata(
-            title=old.title, date=old.date, author=old.author, publisher=old.publisher,
-            extra=old.extra, title_inferred=old.title_inferred, date_inferred=old.date_inferred)
-        doc_rowid = self._insert_document(old.path, Path(old.root) if old.root else None, meta,
-                                          old.encoding, old.content_hash, old.n_passages)
-        for passage in reader.passages_of(old.rowid):
-            cursor = self.db.execute(
-                "INSERT INTO passages (id, doc_rowid, ordinal, heading, text, context,"
-                " char_start, char_end, line_start, line_end) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (passage.id, doc_rowid, passage.ordinal, passage.heading, passage.text,
-                 passage.context, passage.char_start, passage.char_end, passage.line_start,
-                 passage.line_end),
-            )
-            window_ids, spans = reader.windows_of(passage.rowid)
-            self._insert_windows(cursor.lastrowid, spans)
-            self._add_vectors(reader.vectors(window_ids))
+    def copy_documents(self, reader: IndexReader, paths: Sequence[str]) -> None:
+        """Carry documents over from the previous generation, vectors included, in bulk:
+        re-indexing a large collection after one edit must not cost a query per passage."""
+        if not paths:
+            return
+        self.db.commit()  # ATTACH is refused inside a transaction
+        self.db.execute("ATTACH DATABASE ? AS old", (str(reader.db_path),))
+        try:
+            self.db.execute("CREATE TEMP TABLE keep (path TEXT PRIMARY KEY)")
+            self.db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", [(p,) for p in paths])
+            self.db.execute(f"INSERT INTO documents ({_DOCUMENT_COLUMNS}) SELECT"
+                            f" {_DOCUMENT_COLUMNS} FROM old.documents WHERE path IN keep"
+                            " ORDER BY path")
+            self.db.execute(
+                f"INSERT INTO passages ({_PASSAGE_COLUMNS}, doc_rowid) SELECT"
+                f" {', '.join('p.' + c for c in _PASSAGE_COLUMNS.split(', '))}, d.rowid"
+                " FROM old.passages p JOIN old.documents o ON o.rowid = p.doc_rowid"
+                " JOIN documents d ON d.path = o.path WHERE o.path IN keep"
+                " ORDER BY d.rowid, p.ordinal")
+            old_windows = self.db.execute(
+                "SELECT w.id, n.rowid, w.char_start, w.char_end FROM old.windows w"
+                " JOIN old.passages p ON p.rowid = w.passage_rowid"
+                " JOIN old.documents o ON o.rowid = p.doc_rowid"
+                " JOIN passages n ON n.id = p.id WHERE o.path IN keep ORDER BY w.id").fetchall()
+            first = self._next_window
+            self.db.executemany(
+                "INSERT INTO windows (id, passage_rowid, char_start, char_end) VALUES (?,?,?,?)",
+                [(first + i, row[1], row[2], row[3]) for i, row in enumerate(old_windows)])
+            self._next_window += len(old_windows)
+            self._add_vectors(reader.vectors([row[0] for row in old_windows]))
+            self.db.execute("DROP TABLE keep")
+            self.db.commit()
+        finally:
+            self.db.execute("DETACH DATABASE old")
 
     def commit(self) -> Path:
         """Write the FAISS index and manifest, then switch readers to this generation."""

@@ -88,8 +88,7 @@ def build_index(
         manifest = Manifest(model=identity, dimension=dimension, settings=settings.as_dict())
         writer = GenerationWriter(index_dir, manifest)
         try:
-            for path in plan.to_copy:
-                writer.copy_document(old, path)  # type: ignore[arg-type]
+            writer.copy_documents(old, plan.to_copy)  # type: ignore[arg-type]
             if encoder is not None:
                 report.embedded_windows = _embed_into(writer, plan.to_embed, encoder, settings,
                                                       progress)

@@ -127,3 +127,29 @@ def test_another_model_is_refused_with_the_rebuild_command(corpus_copy: Path, tm
         build_index([corpus_copy], index_dir, model="some-other-model",
                     encoder_loader=lambda name: fake_encoder)
     assert "--rebuild" in str(caught.value)
+
+
+def _snapshot(index_dir: Path, path: str) -> list[tuple]:
+    """A document's passages with their windows and vectors, as stored."""
+    with IndexReader(index_dir) as reader:
+        doc = reader.document_by_path(path)
+        rows = []
+        for passage in reader.passages_of(doc.rowid):
+            window_ids, spans = reader.windows_of(passage.rowid)
+            rows.append((passage.id, passage.text, passage.context, passage.line_start,
+                         tuple(spans), reader.vectors(window_ids).round(6).tobytes()))
+        return rows
+
+
+def test_unchanged_documents_are_carried_over_exactly(corpus_copy: Path, tmp_path: Path,
+                                                      fake_encoder) -> None:  # noqa: ANN001
+    index_dir = tmp_path / "index"
+    _index(corpus_copy, index_dir, fake_encoder)
+    kept = [str(p) for p in sorted(corpus_copy.glob("*.txt")) if not p.name.startswith("001")]
+    before = {path: _snapshot(index_dir, path) for path in kept}
+    edited = corpus_copy / "001_eff43aaf35981dd4.txt"
+    edited.write_text("A wholly new statement about pandas.\n", encoding="utf-8")
+    _index(corpus_copy, index_dir, fake_encoder)
+    assert {path: _snapshot(index_dir, path) for path in kept} == before
+    with IndexReader(index_dir) as reader:
+        assert reader.faiss_index.ntotal == len(reader.window_passages)
