@@ -30,26 +30,39 @@ def _name_words(name: str | None) -> set[str]:
     return {w.casefold() for w in _WORD.findall(name or "") if len(w) >= 2 and not w.isdigit()}
 
 
+class MentionIndex:
+    """Author words and years of every document, looked up per question in O(words)."""
+
+    def __init__(self, documents: Iterable[DocumentRecord]) -> None:
+        self._by_word: dict[str, set[int]] = {}
+        self._by_year: dict[str, set[int]] = {}
+        for doc in documents:
+            for word in _name_words(doc.author):
+                self._by_word.setdefault(word, set()).add(doc.rowid)
+            if doc.date:
+                self._by_year.setdefault(doc.date[:4], set()).add(doc.rowid)
+
+    def find(self, question: str) -> Mentions:
+        """Which documents the question names by author or year (one count per field),
+        and the question without those words. A question naming nothing comes back as is."""
+        authors: dict[int, set[str]] = {}
+        for word in {w.casefold() for w in _WORD.findall(question)}:
+            for rowid in self._by_word.get(word, ()):
+                authors.setdefault(rowid, set()).add(word)
+        years = {y: self._by_year[y] for y in set(_YEAR.findall(question)) if y in self._by_year}
+        hits = {rowid: 1 for rowid in authors}
+        for rowids in years.values():
+            for rowid in rowids:
+                hits[rowid] = hits.get(rowid, 0) + 1
+        if not hits:
+            return Mentions(question)
+        named = set().union(*authors.values(), years)
+        semantic = _WORD.sub(lambda m: "" if m.group(0).casefold() in named else m.group(0),
+                             question)
+        semantic = " ".join(semantic.split())
+        return Mentions(semantic if _WORD.search(semantic) else question, hits)
+
+
 def find_mentions(question: str, documents: Iterable[DocumentRecord]) -> Mentions:
-    """Which documents the question names by author or year, and the question without
-    those words. A question naming nothing comes back unchanged."""
-    words = {w.casefold() for w in _WORD.findall(question)}
-    years = set(_YEAR.findall(question))
-    hits: dict[int, int] = {}
-    named: set[str] = set()
-    for doc in documents:
-        count = 0
-        author = _name_words(doc.author) & words
-        if author:
-            count += 1
-            named |= author
-        if doc.date and doc.date[:4] in years:
-            count += 1
-            named.add(doc.date[:4])
-        if count:
-            hits[doc.rowid] = count
-    if not hits:
-        return Mentions(question)
-    semantic = _WORD.sub(lambda m: "" if m.group(0).casefold() in named else m.group(0), question)
-    semantic = " ".join(semantic.split())
-    return Mentions(semantic if _WORD.search(semantic) else question, hits)
+    """One-off form of MentionIndex(documents).find(question)."""
+    return MentionIndex(documents).find(question)

@@ -12,6 +12,7 @@ import numpy as np
 from indexes import layout
 from indexes.errors import IndexCorrupt
 from indexes.manifest import MANIFEST_NAME, Manifest
+from indexes.mentions import MentionIndex
 from indexes.records import DocumentRecord, PassageRecord
 
 
@@ -32,6 +33,8 @@ class IndexReader:
                                   check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self._faiss: faiss.Index | None = None
+        self._documents: list[DocumentRecord] | None = None
+        self._mentions: MentionIndex | None = None
         self._window_passages: np.ndarray | None = None
 
     def close(self) -> None:
@@ -46,8 +49,11 @@ class IndexReader:
     # Documents -------------------------------------------------------------------------
 
     def documents(self) -> list[DocumentRecord]:
-        rows = self.db.execute("SELECT * FROM documents ORDER BY path")
-        return [DocumentRecord.from_row(row) for row in rows]
+        """All documents by path; read once, since a generation never changes."""
+        if self._documents is None:
+            rows = self.db.execute("SELECT * FROM documents ORDER BY path")
+            self._documents = [DocumentRecord.from_row(row) for row in rows]
+        return list(self._documents)
 
     def document(self, rowid: int) -> DocumentRecord:
         row = self.db.execute("SELECT * FROM documents WHERE rowid = ?", (rowid,)).fetchone()
@@ -56,6 +62,13 @@ class IndexReader:
     def document_by_path(self, path: str) -> DocumentRecord | None:
         row = self.db.execute("SELECT * FROM documents WHERE path = ?", (path,)).fetchone()
         return DocumentRecord.from_row(row) if row else None
+
+    @property
+    def mentions(self) -> MentionIndex:
+        """Authors and years of the documents, for reading them in questions."""
+        if self._mentions is None:
+            self._mentions = MentionIndex(self.documents())
+        return self._mentions
 
     # Passages --------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexes import Filters, Hit, Mode, search
-from indexes.mentions import find_mentions
 from indexes.search import DEFAULT_SEARCH, SearchSettings
 from parallax.highlight import best_sentences
 from parallax.results import Answer, Result
@@ -26,7 +25,7 @@ def retrieve(session: Session, question: str, k: int, mode: Mode = Mode.hybrid,
     """The ranking every command and the evaluation share. Hybrid mode reads names and
     years of the index's documents in the question (see indexes.mentions); dense and
     lexical modes are the plain retrievers, for comparison."""
-    mentions = find_mentions(question, session.documents) if mode is Mode.hybrid else None
+    mentions = session.reader.mentions.find(question) if mode is Mode.hybrid else None
     semantic = mentions.semantic if mentions else question
     vector = session.encode([semantic])[0] if mode.needs_vectors else None
     hits = search(session.reader, mode, k, question, vector, filters, settings, mentions)

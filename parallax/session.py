@@ -38,7 +38,6 @@ class Session:
         self.index_dir = index_dir
         self._loader = encoder_loader
         self._encoder: Encoder | None = None
-        self._documents: list[DocumentRecord] | None = None
         _check_settings(self.reader.manifest, settings, index_dir)
 
     @property
@@ -55,10 +54,7 @@ class Session:
 
     @property
     def documents(self) -> list[DocumentRecord]:
-        """All indexed documents, read once per session."""
-        if self._documents is None:
-            self._documents = self.reader.documents()
-        return self._documents
+        return self.reader.documents()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.encoder.encode(list(texts))
