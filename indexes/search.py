@@ -25,6 +25,7 @@ class SearchSettings:
     fusion: str = "relative"  # "relative" (normalised score fusion) or "rrf" (rank fusion)
     dense_weight: float = 0.7  # share of the dense score in "relative" fusion
     mention_boost: float = 0.2  # per author/year of a document the question names (hybrid)
+    strip_mentions: bool = True  # leave the named author/year out of the embedded question
     feedback_units: int = 3  # pseudo-relevance feedback from the nearest units (hybrid)
     feedback_weight: float = 0.3
     # Share of the previous / next passage's score a passage receives (hybrid): paragraphs

@@ -26,7 +26,7 @@ def retrieve(session: Session, question: str, k: int, mode: Mode = Mode.hybrid,
     years of the index's documents in the question (see indexes.mentions); dense and
     lexical modes are the plain retrievers, for comparison."""
     mentions = session.reader.mentions.find(question) if mode is Mode.hybrid else None
-    semantic = mentions.semantic if mentions else question
+    semantic = mentions.semantic if mentions and settings.strip_mentions else question
     vector = session.encode([semantic])[0] if mode.needs_vectors else None
     hits = search(session.reader, mode, k, question, vector, filters, settings, mentions)
     return Retrieval(hits, vector)
