@@ -17,7 +17,8 @@ def discover(paths: Sequence[Path]) -> tuple[list[Path], list[SkippedFile]]:
 
     Folders are walked recursively in sorted order, skipping hidden files and folders,
     metadata.csv and unsupported files silently. A named file that is missing, unsupported
-    or a metadata.csv is returned as a SkippedFile with the reason.
+    or a metadata.csv is returned as a SkippedFile with the reason. A supported file whose
+    path is not valid UTF-8, found in a folder or named, is returned as a SkippedFile too.
     """
     found: list[Path] = []
     skipped: list[SkippedFile] = []
@@ -50,7 +51,31 @@ def _named_file(path: Path) -> tuple[Path | None, SkippedFile | None]:
         supported = " ".join(sorted(SUPPORTED_SUFFIXES))
         reason = f"unsupported file type {suffix!r} (supported: {supported})"
         return None, SkippedFile(absolute, reason)
-    return path.resolve(), None
+    resolved = path.resolve()
+    problem = name_problem(resolved)
+    return (None, SkippedFile(resolved, problem)) if problem else (resolved, None)
+
+
+def name_problem(path: Path) -> str | None:
+    """Why `path` cannot be indexed under its name, or None if it can.
+
+    Paths are stored and shown as UTF-8 text. A name whose bytes are not UTF-8 (Python turns
+    them into lone surrogates) would make indexing fail later, when the path is encoded, so
+    such a file is reported now, with the fix.
+    """
+    if not _is_utf8(path.name):
+        return "file name is not valid UTF-8; rename it"
+    if not _is_utf8(str(path.parent)):
+        return "a folder in its path has a name that is not valid UTF-8; rename the folder"
+    return None
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _walk(folder: Path) -> tuple[list[Path], list[SkippedFile]]:
@@ -69,4 +94,11 @@ def _walk(folder: Path) -> tuple[list[Path], list[SkippedFile]]:
             if not name.startswith(".") and is_supported(Path(name))
         )
     files.sort(key=lambda p: p.relative_to(folder).parts)
-    return [p.resolve() for p in files if p.is_file()], skipped
+    found: list[Path] = []
+    for path in (p.resolve() for p in files if p.is_file()):
+        problem = name_problem(path)
+        if problem:
+            skipped.append(SkippedFile(path, problem))
+        else:
+            found.append(path)
+    return found, skipped

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from .sentences import CLOSERS as _CLOSERS
+from .sentences import FULL_WIDTH_TERMINALS, opens_sentence
 from .sentences import OPENERS as _OPENERS
 
 # Words that stay lowercase inside a title ("Relations With the UN", "China and the US").
@@ -15,7 +17,9 @@ SMALL_WORDS = frozenset(
 # A line ending in one of these continues on the next line ("Look to the Future and").
 CONTINUATION_WORDS = SMALL_WORDS - {"up", "vs"}
 
-_TERMINAL = ".!?…"
+_TERMINAL = ".!?…" + FULL_WIDTH_TERMINALS
+# A line ending in one of these goes on: a clause, a salutation, a list ("，", "；", "、" in CJK).
+_OPEN_ENDINGS = ",;，；、"
 _ROMAN = re.compile(r"(?=[IVXLCDM])M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})\.?")
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s+(?P<title>\S.*?)\s*#*")
 _LIST_ITEM = re.compile(r"([-*+•–]|\d{1,3}[.)]|\([a-z0-9]\))\s")
@@ -59,6 +63,15 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
+def columns(text: str) -> int:
+    """Display width of `text`: wide characters (Chinese, Japanese, Korean) take two columns.
+
+    Hard wrapping happens at a column count, so line lengths are compared in columns: 80
+    Chinese characters are a long line, not a wrapped one.
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def ends_sentence(text: str) -> bool:
     """True if the text ends with sentence punctuation, possibly inside quotes or brackets."""
     core = text.rstrip().rstrip(_CLOSERS)
@@ -70,15 +83,16 @@ def ends_open(text: str) -> bool:
     stripped = text.rstrip()
     if not stripped:
         return False
-    if stripped[-1] in ",;-–":
+    if stripped[-1] in _OPEN_ENDINGS + "-–":
         return True
     return stripped.split()[-1].lower() in CONTINUATION_WORDS
 
 
 def starts_upper(text: str) -> bool:
-    """True if the first letter or digit (after opening quotes) is uppercase or a digit."""
+    """True if the text (after opening quotes) starts like a sentence: a capital, a digit, or
+    a letter of a script without case such as Chinese."""
     core = text.lstrip().lstrip(_OPENERS)
-    return bool(core) and (core[0].isupper() or core[0].isdigit())
+    return bool(core) and opens_sentence(core[0])
 
 
 def is_roman_numeral(text: str) -> bool:
@@ -124,6 +138,6 @@ def is_heading_like(text: str) -> bool:
     tokens = words(text)
     if not tokens or len(text.split()) > MAX_HEADING_WORDS:
         return False
-    if ends_sentence(text) or text.rstrip(_CLOSERS)[-1:] in ",;":
+    if ends_sentence(text) or text.rstrip(_CLOSERS)[-1:] in _OPEN_ENDINGS:
         return False
     return not text.lstrip(_OPENERS)[:1].islower()

@@ -17,6 +17,7 @@ from itertools import pairwise
 from .dates import is_dateline
 from .lines import (
     Line,
+    columns,
     ends_open,
     ends_sentence,
     is_heading_like,
@@ -32,6 +33,7 @@ BYLINE = "byline"  # an author or date line: kept as a heading but labels nothin
 PARAGRAPH = "paragraph"
 
 # Hard wrapping happens at 72-100 columns; a longer line is a whole paragraph on one line.
+# Widths are in display columns (lines.columns), so CJK lines are measured like Latin ones.
 MAX_WRAPPED_LINE = 150
 # A line shorter than this share of the block's width ended before the wrap margin.
 SHORT_LINE_RATIO = 0.75
@@ -137,7 +139,7 @@ def _paragraphs(body: list[Line]) -> list[Segment]:
     """Group consecutive prose lines into paragraphs at single newlines that start one."""
     if not body:
         return []
-    width = max(len(line.text) for line in body)
+    width = max(columns(line.text) for line in body)
     groups: list[list[Line]] = [[body[0]]]
     for prev, line in pairwise(body):
         if _starts_paragraph(prev.text, line.text, width):
@@ -151,7 +153,8 @@ def _starts_paragraph(prev: str, line: str, width: int) -> bool:
     # Never where split_sentences would not end a sentence, so no sentence spans two passages.
     if not (ends_sentence(prev) and starts_upper(line)) or ends_in_abbreviation(prev):
         return False
-    return len(prev) > MAX_WRAPPED_LINE or len(prev) < SHORT_LINE_RATIO * width
+    prev_width = columns(prev)
+    return prev_width > MAX_WRAPPED_LINE or prev_width < SHORT_LINE_RATIO * width
 
 
 def _merge_split_titles(segments: list[Segment]) -> list[Segment]:

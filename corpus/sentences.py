@@ -20,9 +20,16 @@ _SENTENCE_STARTERS = frozenset(
 )
 # Terminal punctuation, optional closing quotes/brackets/footnote marks, whitespace, then
 # (after opening quotes) a word; _ends_here checks that the word opens a sentence.
-OPENERS = "\"'“‘([¿¡"
-CLOSERS = "\"'”’)]*†‡"
-_CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]*†‡]*(?=\s+[\"'“‘(\[¿¡]*\w)")
+# The CJK brackets are included so that 「…。」 and （…）are handled like "…." and (…).
+OPENERS = "\"'“‘([¿¡「『（【《〈〔"
+CLOSERS = "\"'”’)]*†‡」』）】》〉〕"
+# Chinese and Japanese end sentences with full-width marks and no space after them, and never
+# use them in abbreviations, so each one ends a sentence wherever it stands.
+FULL_WIDTH_TERMINALS = "。！？．"
+_OPEN = re.escape(OPENERS)
+_CLOSE = re.escape(CLOSERS)
+_CANDIDATE = re.compile(rf"[.!?…]+[{_CLOSE}]*(?=\s+[{_OPEN}]*\w)")
+_FULL_WIDTH_END = re.compile(rf"[.!?…]*[{FULL_WIDTH_TERMINALS}][.!?…{FULL_WIDTH_TERMINALS}]*[{_CLOSE}]*")
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}")  # U.S. U.N. e.g. i.e. p.m.
 
@@ -35,6 +42,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """
     cuts = sorted(
         {m.end() for m in _CANDIDATE.finditer(text) if _ends_here(text, m)}
+        | {m.end() for m in _FULL_WIDTH_END.finditer(text)}
         | {m.start() for m in _PARAGRAPH_BREAK.finditer(text)}
     )
     spans: list[tuple[int, int]] = []
@@ -50,8 +58,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 def _ends_here(text: str, match: re.Match[str]) -> bool:
     """Decide whether a candidate boundary really ends a sentence."""
     gap = text[match.end() :].lstrip()
-    first = gap.lstrip(OPENERS)[:1]
-    if not (first.isupper() or first.isdigit()):
+    if not opens_sentence(gap.lstrip(OPENERS)[:1]):
         return False
     if match.group().rstrip(CLOSERS) != ".":
         return True  # "!", "?", "…" and "..." are not used in abbreviations
@@ -63,6 +70,12 @@ def _ends_here(text: str, match: re.Match[str]) -> bool:
         line_break = "\n" in text[match.end() : len(text) - len(gap)]
         return line_break or _word_after(text, match.end()).lower() in _SENTENCE_STARTERS
     return True
+
+
+def opens_sentence(char: str) -> bool:
+    """True for a character a sentence can start with: a capital, a digit, or a letter of a
+    script without case (Chinese, Japanese, Arabic...), where capitals give no signal."""
+    return char.isupper() or char.isdigit() or (char.isalpha() and not char.islower())
 
 
 def is_abbreviation(token: str) -> bool:

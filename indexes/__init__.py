@@ -1,13 +1,14 @@
 """Passages + vectors -> an on-disk index (SQLite + FAISS) -> hits. numpy, faiss, sqlite3."""
 
-from indexes.errors import IndexCorrupt, IndexError_, IndexNotFound
+from indexes import layout
+from indexes.errors import IndexBusy, IndexCorrupt, IndexError_, IndexNotFound, NotAnIndex
 from indexes.filters import Filters, date_bounds
 from indexes.layout import exists
 from indexes.manifest import FORMAT_VERSION, Manifest, fingerprint
 from indexes.reader import IndexReader
 from indexes.records import DocumentRecord, PassageRecord
 from indexes.search import Hit, Mode, search
-from indexes.writer import GenerationWriter, IndexBusy, document_id, passage_id
+from indexes.writer import GenerationWriter, document_id, passage_id
 
 __all__ = [
     "FORMAT_VERSION",
@@ -16,10 +17,12 @@ __all__ = [
     "GenerationWriter",
     "Hit",
     "IndexBusy",
+    "layout",
     "IndexCorrupt",
     "IndexError_",
     "IndexNotFound",
     "IndexReader",
+    "NotAnIndex",
     "Manifest",
     "Mode",
     "PassageRecord",

@@ -20,3 +20,17 @@ class IndexCorrupt(IndexError_):
         super().__init__(f"index at {path} is damaged: {reason}")
         self.path = path
         self.reason = reason
+
+
+class NotAnIndex(IndexError_):
+    """A folder that holds other things: never written into, never cleaned."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path} is not a Parallax index: {reason}")
+        self.path = path
+
+
+class IndexBusy(IndexError_):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"another process is writing the index at {path}")
+        self.path = path

@@ -11,7 +11,7 @@ import numpy as np
 
 from indexes import layout
 from indexes.errors import IndexCorrupt
-from indexes.manifest import MANIFEST_NAME, Manifest
+from indexes.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
 from indexes.mentions import MentionIndex
 from indexes.records import DocumentRecord, PassageRecord
 
@@ -26,6 +26,10 @@ class IndexReader:
             self.manifest = Manifest.read(self.generation / MANIFEST_NAME)
         except (OSError, ValueError, TypeError) as error:
             raise IndexCorrupt(index_dir, f"unreadable manifest ({error})") from error
+        if self.manifest.format_version != FORMAT_VERSION:
+            raise IndexCorrupt(index_dir, "written by another version of Parallax (format "
+                               f"{self.manifest.format_version}; this version reads "
+                               f"{FORMAT_VERSION})")
         self.db_path = self.generation / layout.DB_NAME
         if not self.db_path.is_file():
             raise IndexCorrupt(index_dir, f"missing {self.db_path.name}")
@@ -58,6 +62,10 @@ class IndexReader:
     def document(self, rowid: int) -> DocumentRecord:
         row = self.db.execute("SELECT * FROM documents WHERE rowid = ?", (rowid,)).fetchone()
         return DocumentRecord.from_row(row)
+
+    def roots(self) -> list[str]:
+        """The folders the indexed documents came from."""
+        return sorted({doc.root for doc in self.documents() if doc.root})
 
     def document_by_path(self, path: str) -> DocumentRecord | None:
         row = self.db.execute("SELECT * FROM documents WHERE path = ?", (path,)).fetchone()
@@ -114,10 +122,14 @@ class IndexReader:
 
     @property
     def window_passages(self) -> np.ndarray:
-        """passage rowid of each window, indexed by window id (= FAISS row)."""
+        """passage rowid of each window, indexed by window id (= FAISS row); memory-mapped,
+        so that a one-question process does not read a million rows through Python."""
         if self._window_passages is None:
-            rows = self.db.execute("SELECT passage_rowid FROM windows ORDER BY id")
-            self._window_passages = np.fromiter((r[0] for r in rows), dtype=np.int64)
+            path = self.generation / layout.WINDOWS_NAME
+            try:
+                self._window_passages = np.load(path, mmap_mode="r")
+            except (OSError, ValueError) as error:
+                raise IndexCorrupt(self.index_dir, f"unreadable {path.name}") from error
         return self._window_passages
 
     @property
@@ -125,7 +137,9 @@ class IndexReader:
         if self._faiss is None:
             path = self.generation / layout.FAISS_NAME
             try:
-                self._faiss = faiss.read_index(str(path))
+                # Memory-mapped: pages are read as searched, and the mapping outlives the
+                # file if a writer removes this generation meanwhile.
+                self._faiss = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
             except RuntimeError as error:
                 raise IndexCorrupt(self.index_dir, f"unreadable {path.name}") from error
             if self._faiss.ntotal != len(self.window_passages):

@@ -23,6 +23,7 @@ class DocumentRecord:
     encoding: str | None = None
     content_hash: str = ""
     n_passages: int = 0
+    metadata_key: str = ""
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> DocumentRecord:

@@ -12,7 +12,8 @@ CREATE TABLE documents (
     date_inferred INTEGER NOT NULL DEFAULT 0,
     encoding TEXT,
     content_hash TEXT NOT NULL,
-    n_passages INTEGER NOT NULL
+    n_passages INTEGER NOT NULL,
+    metadata_key TEXT NOT NULL DEFAULT ''  -- what metadata.csv said when it was indexed
 );
 CREATE TABLE passages (
     rowid INTEGER PRIMARY KEY,
@@ -32,6 +33,7 @@ CREATE TABLE windows (
     passage_rowid INTEGER NOT NULL REFERENCES passages(rowid),
     char_start INTEGER NOT NULL, char_end INTEGER NOT NULL
 );
+CREATE INDEX windows_by_passage ON windows(passage_rowid);
 CREATE VIRTUAL TABLE passages_fts USING fts5(
     text, context, content='passages', content_rowid='rowid',
     tokenize='porter unicode61 remove_diacritics 2'

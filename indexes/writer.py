@@ -6,10 +6,9 @@ generation untouched.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -22,7 +21,6 @@ import numpy as np
 
 from corpus.types import Metadata, ParsedDocument
 from indexes import layout
-from indexes.errors import IndexError_
 from indexes.manifest import MANIFEST_NAME, Manifest
 from indexes.schema import SCHEMA
 
@@ -30,15 +28,10 @@ if TYPE_CHECKING:
     from indexes.reader import IndexReader
 
 
-class IndexBusy(IndexError_):
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"another process is writing the index at {path}")
-        self.path = path
-
-
 def document_id(path: str) -> str:
     """Short stable id of a document, derived from its path."""
-    return hashlib.sha1(path.encode("utf-8")).hexdigest()[:8]
+    # 48 bits: a collision among 100,000 documents has odds of about 1 in 50,000.
+    return hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 def passage_id(doc_id: str, ordinal: int) -> str:
@@ -46,19 +39,19 @@ def passage_id(doc_id: str, ordinal: int) -> str:
 
 
 _DOCUMENT_COLUMNS = ("id, path, root, title, date, author, publisher, extra, title_inferred,"
-                     " date_inferred, encoding, content_hash, n_passages")
+                     " date_inferred, encoding, content_hash, n_passages, metadata_key")
 _PASSAGE_COLUMNS = ("id, ordinal, heading, text, context, char_start, char_end, line_start,"
                     " line_end")
 
 
 class GenerationWriter:
-    """Builds one generation in a temporary folder, then publishes it atomically."""
+    """Builds one generation in a temporary folder, then publishes it atomically. The
+    caller holds `layout.write_lock` around reading the old generation and writing this."""
 
     def __init__(self, index_dir: Path, manifest: Manifest) -> None:
         self.index_dir = index_dir
         self.manifest = manifest
-        index_dir.mkdir(parents=True, exist_ok=True)
-        self._lock = _acquire_lock(index_dir)
+        layout.check_writable(index_dir)
         self.folder = layout.new_temporary_generation(index_dir)
         self.db = sqlite3.connect(self.folder / layout.DB_NAME)
         self.db.executescript(SCHEMA)
@@ -72,14 +65,16 @@ class GenerationWriter:
         contexts: Sequence[str],
         windows: Sequence[Sequence[tuple[int, int]]],
         vectors: np.ndarray,
+        metadata_key: str = "",
     ) -> None:
         """Add a parsed document; `contexts[i]` is passage i's searchable context,
         `windows[i]` the char spans (within the passage text) of its windows, and `vectors`
-        holds one row per window, in that order."""
+        holds one row per window, in that order. `metadata_key` identifies the metadata the
+        document was indexed with, to notice when it changes."""
         if sum(len(w) for w in windows) != len(vectors):
             raise ValueError("one vector per window expected")
         doc_rowid = self._insert_document(str(doc.path), root, doc.metadata, doc.encoding,
-                                          doc.content_hash, len(doc.passages))
+                                          doc.content_hash, len(doc.passages), metadata_key)
         doc_id = document_id(str(doc.path))
         for passage, context, spans in zip(doc.passages, contexts, windows, strict=True):
             cursor = self.db.execute(
@@ -128,42 +123,40 @@ class GenerationWriter:
             self.db.execute("DETACH DATABASE old")
 
     def commit(self) -> Path:
-        """Write the FAISS index and manifest, then switch readers to this generation."""
-        try:
-            self.db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
-            counts = self._counts()
-            self.db.commit()
-            self.db.close()
-            vectors = (np.concatenate(self._vectors) if self._vectors
-                       else np.zeros((0, self.manifest.dimension), dtype=np.float32))
-            faiss.write_index(_flat_index(vectors, self.manifest.dimension),
-                              str(self.folder / layout.FAISS_NAME))
-            manifest = replace(self.manifest, counts=counts,
-                               created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-            (self.folder / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
-            return layout.publish(self.index_dir, self.folder)
-        finally:
-            self._release()
+        """Write the FAISS index, the window map and the manifest, then switch readers to
+        this generation."""
+        self.db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
+        counts = self._counts()
+        window_passages = np.fromiter(
+            (r[0] for r in self.db.execute("SELECT passage_rowid FROM windows ORDER BY id")),
+            dtype=np.int64)
+        self.db.commit()
+        self.db.close()
+        np.save(self.folder / layout.WINDOWS_NAME, window_passages)
+        vectors = (np.concatenate(self._vectors) if self._vectors
+                   else np.zeros((0, self.manifest.dimension), dtype=np.float32))
+        faiss.write_index(_flat_index(vectors, self.manifest.dimension),
+                          str(self.folder / layout.FAISS_NAME))
+        manifest = replace(self.manifest, counts=counts,
+                           created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        (self.folder / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
+        return layout.publish(self.index_dir, self.folder)
 
     def abort(self) -> None:
         """Drop the temporary generation; the current one stays as it was."""
         try:
             self.db.close()
         finally:
-            import shutil
-
             shutil.rmtree(self.folder, ignore_errors=True)
-            self._release()
 
     def _insert_document(self, path: str, root: Path | None, meta: Metadata,
-                         encoding: str | None, content_hash: str, n_passages: int) -> int:
+                         encoding: str | None, content_hash: str, n_passages: int,
+                         metadata_key: str) -> int:
         cursor = self.db.execute(
-            "INSERT INTO documents (id, path, root, title, date, author, publisher, extra,"
-            " title_inferred, date_inferred, encoding, content_hash, n_passages)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO documents ({_DOCUMENT_COLUMNS}) VALUES ({','.join('?' * 14)})",
             (document_id(path), path, str(root) if root else None, meta.title, meta.date,
              meta.author, meta.publisher, json.dumps(meta.extra), int(meta.title_inferred),
-             int(meta.date_inferred), encoding, content_hash, n_passages),
+             int(meta.date_inferred), encoding, content_hash, n_passages, metadata_key),
         )
         return int(cursor.lastrowid or 0)
 
@@ -181,11 +174,6 @@ class GenerationWriter:
         return {table: int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
                 for table in ("documents", "passages", "windows")}
 
-    def _release(self) -> None:
-        if self._lock is not None:
-            os.close(self._lock)
-            self._lock = None
-
 
 def _flat_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
     # Exact inner-product search: on unit vectors it is cosine similarity. Flat search over
@@ -194,13 +182,3 @@ def _flat_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
-
-
-def _acquire_lock(index_dir: Path) -> int | None:
-    fd = os.open(index_dir / "LOCK", os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise IndexBusy(index_dir) from None
-    return fd

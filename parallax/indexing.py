@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from corpus import split_sentences
 from corpus.errors import UnreadableDocument
 from corpus.types import Metadata, ParsedDocument, SkippedFile
 from embed import Encoder, load_encoder, make_windows, model_identity
-from indexes import DocumentRecord, GenerationWriter, IndexReader, Manifest, exists
+from indexes import GenerationWriter, IndexReader, Manifest, exists, layout
 from parallax.context import passage_context
 from parallax.errors import NothingToIndex, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
@@ -65,48 +66,58 @@ def build_index(
     progress: IndexProgress | None = None,
 ) -> IndexReport:
     """Index the documents under `paths` into `index_dir`, re-embedding only files whose
-    content changed and dropping indexed files that are gone. Other folders already in the
-    index are kept. Nothing is written unless something changed."""
+    content or metadata changed and dropping indexed files that are gone. Other folders
+    already in the index are kept. Nothing is written unless something changed."""
     progress = progress or IndexProgress()
     sources, skipped = _discover(paths)
-    old = IndexReader(index_dir) if exists(index_dir) and not rebuild else None
-    try:
-        identity = _model_for(old, model, settings, index_dir, paths)
-        plan = _plan(sources, old, paths, skipped, progress)
-        report = IndexReport(index_dir=index_dir, model=identity, skipped=skipped)
-        _describe(plan, old, report)
-        if not plan.to_embed and not any(p in plan.in_scope for p in plan.to_copy):
-            raise _nothing_to_index(paths, skipped, index_dir, old)
-        if old is not None and not report.changed:
-            report.counts = dict(old.manifest.counts)
-            return report
-        encoder = None
-        if plan.to_embed:
-            progress.loading_model(identity)
-            encoder = (encoder_loader or load_encoder)(identity)
-        dimension = encoder.dimension if encoder else old.manifest.dimension  # type: ignore[union-attr]
-        manifest = Manifest(model=identity, dimension=dimension, settings=settings.as_dict())
-        writer = GenerationWriter(index_dir, manifest)
+    layout.check_writable(index_dir)
+    with layout.write_lock(index_dir):
+        old = IndexReader(index_dir) if exists(index_dir) and not rebuild else None
         try:
-            writer.copy_documents(old, plan.to_copy)  # type: ignore[arg-type]
-            if encoder is not None:
-                report.embedded_windows = _embed_into(writer, plan.to_embed, encoder, settings,
-                                                      progress)
-            writer.commit()
-        except BaseException:
-            writer.abort()
-            raise
-        with IndexReader(index_dir) as fresh:
-            report.counts = dict(fresh.manifest.counts)
-        return report
-    finally:
+            identity = _model_for(old, model, settings, index_dir, paths)
+            plan = _plan(sources, old, paths, skipped, progress)
+            report = IndexReport(index_dir=index_dir, model=identity, skipped=skipped)
+            _describe(plan, old, report)
+            if not plan.to_embed and not report.removed and not (plan.in_scope & {*plan.to_copy}):
+                raise _nothing_to_index(paths, skipped, index_dir, old)
+            if old is not None and not report.changed:
+                report.counts = dict(old.manifest.counts)
+                return report
+            _write(plan, old, identity, index_dir, settings, encoder_loader, progress, report)
+        finally:
+            if old is not None:
+                old.close()
+    with IndexReader(index_dir) as fresh:
+        report.counts = dict(fresh.manifest.counts)
+    return report
+
+
+def _write(plan: _Plan, old: IndexReader | None, identity: str, index_dir: Path,
+           settings: IndexSettings, encoder_loader: EncoderLoader | None,
+           progress: IndexProgress, report: IndexReport) -> None:
+    """Embed what the plan says and publish a new generation."""
+    encoder = None
+    if plan.to_embed:
+        progress.loading_model(identity)
+        encoder = (encoder_loader or load_encoder)(identity)
+    dimension = encoder.dimension if encoder else old.manifest.dimension  # type: ignore[union-attr]
+    manifest = Manifest(model=identity, dimension=dimension, settings=settings.as_dict())
+    writer = GenerationWriter(index_dir, manifest)
+    try:
         if old is not None:
-            old.close()
+            writer.copy_documents(old, plan.to_copy)
+        if encoder is not None:
+            report.embedded_windows = _embed_into(writer, plan.to_embed, encoder, settings,
+                                                  progress)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
 
 
 @dataclass
 class _Plan:
-    to_embed: list[tuple[ParsedDocument, Path]] = field(default_factory=list)
+    to_embed: list[tuple[ParsedDocument, Path, str]] = field(default_factory=list)  # + root, key
     to_copy: list[str] = field(default_factory=list)
     in_scope: set[str] = field(default_factory=set)
     metadata_changed: set[str] = field(default_factory=set)
@@ -130,7 +141,9 @@ def _model_for(old: IndexReader | None, model: str | None, settings: IndexSettin
         return model_identity(model)
     built_with = old.manifest.model
     wanted = model_identity(model) if model else built_with
-    rebuild = "parallax index --rebuild " + " ".join(str(p) for p in paths)
+    # Rebuilding only the folders named now would drop the index's other folders.
+    folders = sorted({*old.roots(), *(str(p.resolve()) for p in paths)})
+    rebuild = "parallax index --rebuild " + " ".join(folders)
     if wanted != built_with:
         raise SettingsMismatch(
             f"the index at {index_dir} was built with model {built_with}, not {wanted}",
@@ -159,7 +172,7 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
             _skip_or_keep(plan, skipped, source.path, previous, f"cannot read ({error.strerror})")
             continue
         same_text = previous and previous.content_hash == hashlib.sha256(raw).hexdigest()
-        if same_text and (meta is None or not _metadata_differs(previous, meta)):
+        if same_text and previous.metadata_key == metadata_key(meta):
             plan.to_copy.append(key)
             continue
         if same_text:
@@ -169,7 +182,7 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
         except UnreadableDocument as error:
             _skip_or_keep(plan, skipped, source.path, previous, error.reason)
             continue
-        plan.to_embed.append((doc, source.root))
+        plan.to_embed.append((doc, source.root, metadata_key(meta)))
     for problem in metadata.problems:
         progress.warning(str(problem))
     if old is not None:
@@ -196,7 +209,7 @@ def _under_any(path: Path, folders: list[Path]) -> bool:
 
 def _describe(plan: _Plan, old: IndexReader | None, report: IndexReport) -> None:
     kept = set(plan.to_copy)
-    embedded = {str(doc.path) for doc, _ in plan.to_embed}
+    embedded = {str(doc.path) for doc, _, _ in plan.to_embed}
     if old is None:
         report.added = sorted(embedded)
         return
@@ -208,35 +221,42 @@ def _describe(plan: _Plan, old: IndexReader | None, report: IndexReport) -> None
     report.unchanged = len(kept)
 
 
-def _metadata_differs(doc: DocumentRecord, meta: Metadata) -> bool:
-    # Only what metadata.csv states: fields it leaves empty were inferred from the text.
-    fields = ("title", "date", "author", "publisher")
-    return (any(getattr(meta, name) is not None and getattr(doc, name) != getattr(meta, name)
-                for name in fields) or doc.extra != meta.extra)
+def metadata_key(meta: Metadata | None) -> str:
+    """What metadata.csv says of a document (or that it says nothing): a change of it,
+    a removed row included, re-indexes the document."""
+    if meta is None:
+        return "none"
+    fields = [meta.title, meta.date, meta.author, meta.publisher, sorted(meta.extra.items())]
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:16]
 
 
 def _nothing_to_index(paths: Sequence[Path], skipped: list[SkippedFile], index_dir: Path,
                       old: IndexReader | None) -> NothingToIndex:
     where = ", ".join(str(p) for p in paths)
-    detail = f" ({len(skipped)} file(s) skipped)" if skipped else ""
     kept = f"; the index at {index_dir} was left as it was" if old else ""
-    return NothingToIndex(
-        f"nothing to index in {where}{detail}{kept}",
-        "Parallax reads .txt, .md, .html/.htm and .pdf files; point it at a folder that has some.")
+    if not skipped:
+        return NothingToIndex(f"nothing to index in {where}{kept}",
+                              "Parallax reads .txt, .md, .html/.htm and .pdf files; "
+                              "point it at a folder that has some.")
+    reasons = [f"  {s.path}: {s.reason}" for s in skipped[:10]]
+    more = [f"  … and {len(skipped) - 10} more"] if len(skipped) > 10 else []
+    return NothingToIndex(f"nothing to index in {where}: every file was skipped{kept}",
+                          "\n".join(reasons + more))
 
 
-def _embed_into(writer: GenerationWriter, docs: list[tuple[ParsedDocument, Path]],
+def _embed_into(writer: GenerationWriter, docs: list[tuple[ParsedDocument, Path, str]],
                 encoder: Encoder, settings: IndexSettings, progress: IndexProgress) -> int:
-    units = [_units(doc, encoder, settings) for doc, _ in docs]
+    units = [_units(doc, encoder, settings) for doc, _, _ in docs]
     texts = [text for doc_units in units for _, spans, texts in doc_units for text in texts]
     progress.embedding_started(len(texts))
     vectors = encoder.encode(texts, progress=progress.embedded)
     progress.embedding_finished()
     offset = 0
-    for (doc, root), doc_units in zip(docs, units, strict=True):
+    for (doc, root, key), doc_units in zip(docs, units, strict=True):
         count = sum(len(spans) for _, spans, _ in doc_units)
         writer.add_document(doc, root, [context for context, _, _ in doc_units],
-                            [spans for _, spans, _ in doc_units], vectors[offset : offset + count])
+                            [spans for _, spans, _ in doc_units], vectors[offset : offset + count],
+                            metadata_key=key)
         offset += count
     return len(texts)
 

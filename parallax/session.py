@@ -38,7 +38,7 @@ class Session:
         self.index_dir = index_dir
         self._loader = encoder_loader
         self._encoder: Encoder | None = None
-        _check_settings(self.reader.manifest, settings, index_dir)
+        _check_settings(self.reader, settings, index_dir)
 
     @property
     def encoder(self) -> Encoder:
@@ -49,7 +49,7 @@ class Session:
                     f"model {self._encoder.name} gives {self._encoder.dimension}-dimensional "
                     f"vectors but the index at {self.index_dir} holds "
                     f"{self.reader.manifest.dimension}-dimensional ones",
-                    "Rebuild the index with: parallax index --rebuild FOLDER")
+                    rebuild_hint(self.reader))
         return self._encoder
 
     @property
@@ -69,11 +69,16 @@ class Session:
         self.close()
 
 
-def _check_settings(manifest: Manifest, settings: IndexSettings, index_dir: Path) -> None:
+def rebuild_hint(reader: IndexReader) -> str:
+    return "Rebuild it with: parallax index --rebuild " + " ".join(reader.roots() or ["FOLDER"])
+
+
+def _check_settings(reader: IndexReader, settings: IndexSettings, index_dir: Path) -> None:
+    manifest = reader.manifest
     expected = Manifest(model=manifest.model, dimension=0, settings=settings.as_dict())
     if manifest.fingerprint != expected.fingerprint:
         raise SettingsMismatch(
             f"the index at {index_dir} was built with other splitting settings than this "
             f"version of Parallax uses (fingerprint {manifest.fingerprint}, "
             f"expected {expected.fingerprint})",
-            "Rebuild it with: parallax index --rebuild FOLDER")
+            rebuild_hint(reader))

@@ -56,6 +56,10 @@ def test_sigkill_during_embedding_keeps_the_old_index(sample_index: Path, tmp_pa
     assert not any("report_" in r["document"]["path"] for r in after["results"])
 
 
+def _generations(index: Path) -> set[str]:
+    return {p.name for p in index.iterdir() if p.name.startswith("parallax-gen-")}
+
+
 KILL_BEFORE_SWITCH = """
 import os, signal, sys
 from pathlib import Path
@@ -83,12 +87,17 @@ def test_sigkill_at_the_worst_moment_keeps_the_old_index_and_the_next_run_cleans
     killed = subprocess.run([sys.executable, "-c", KILL_BEFORE_SWITCH, str(corpus), str(index)],
                             capture_output=True, text=True)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert len([p for p in index.iterdir() if p.name.startswith("gen-")]) == 2
+    old_generation = (index / "CURRENT").read_text().strip()
+    assert len(_generations(index)) == 2  # the old one, current, and the complete new one
     assert _ask(index, "What did China say about Taiwan?") == before
 
     finished = subprocess.run([*PARALLAX, "index", str(corpus), "--index", str(index)],
                               capture_output=True, text=True, env={**os.environ})
     assert finished.returncode == 0, finished.stderr
-    assert len([p for p in index.iterdir() if p.name.startswith(("gen-", ".tmp-"))]) == 1
+    # The orphan is gone; the previous generation stays until the next write, for readers
+    # that opened it just before the switch.
+    current = (index / "CURRENT").read_text().strip()
+    assert _generations(index) == {current, old_generation}
+    assert not [p for p in index.iterdir() if p.name.startswith(".parallax-tmp-")]
     reports = _ask(index, "committee tariffs climate finance meeting 105")
     assert any("report_001" in r["document"]["path"] for r in reports["results"])

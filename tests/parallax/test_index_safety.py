@@ -1,0 +1,114 @@
+"""An index never loses a user's files, other folders, or a concurrent reader's view."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexes import IndexBusy, IndexReader, Mode, NotAnIndex, layout, search
+from parallax.errors import NothingToIndex, SettingsMismatch
+from parallax.indexing import build_index
+
+SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us").resolve()
+
+
+def _folder(root: Path, name: str, files: dict[str, str]) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    for file, text in files.items():
+        (folder / file).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _index(folder: Path, index: Path, encoder, **kwargs):  # noqa: ANN001, ANN003, ANN202
+    return build_index([folder], index, encoder_loader=lambda name: encoder, **kwargs)
+
+
+def test_a_folder_that_is_not_an_index_is_refused_and_left_alone(tmp_path: Path,
+                                                                 fake_encoder) -> None:  # noqa: ANN001
+    docs = _folder(tmp_path, "docs", {"a.txt": "Pandas are envoys.\n"})
+    notes = _folder(tmp_path, "notes", {"gen-ai.txt": "precious", "todo.md": "keep me"})
+    with pytest.raises(NotAnIndex, match="other files"):
+        _index(docs, notes, fake_encoder)
+    assert sorted(p.name for p in notes.iterdir()) == ["gen-ai.txt", "todo.md"]
+
+
+def test_a_second_writer_is_refused_before_it_loads_a_model(tmp_path: Path) -> None:
+    docs = _folder(tmp_path, "docs", {"a.txt": "Pandas are envoys.\n"})
+    loaded = []
+    with layout.write_lock(tmp_path / "index"), pytest.raises(IndexBusy):
+        build_index([docs], tmp_path / "index", encoder_loader=lambda name: loaded.append(name))
+    assert loaded == []
+
+
+def test_a_reader_opened_before_a_write_keeps_working_after_it(tmp_path: Path,
+                                                               fake_encoder) -> None:  # noqa: ANN001
+    docs = _folder(tmp_path, "docs", {"a.txt": "Pandas are envoys of friendship.\n"})
+    index = tmp_path / "index"
+    _index(docs, index, fake_encoder)
+    with IndexReader(index) as reader:  # FAISS not loaded yet: it opens lazily
+        (docs / "b.txt").write_text("Tariffs were raised twice.\n", encoding="utf-8")
+        _index(docs, index, fake_encoder)
+        vector = fake_encoder.encode(["pandas friendship"])[0]
+        assert search(reader, Mode.dense, 1, "pandas friendship", vector)
+
+
+def test_a_removed_metadata_row_is_noticed(tmp_path: Path, fake_encoder) -> None:  # noqa: ANN001
+    docs = _folder(tmp_path, "docs", {"a.txt": "Pandas are envoys.\n",
+                                      "metadata.csv": "file,title,date,author,publisher\n"
+                                                      "a.txt,Panda Note,2020,Zoo Keeper,\n"})
+    index = tmp_path / "index"
+    _index(docs, index, fake_encoder)
+    (docs / "metadata.csv").unlink()
+    report = _index(docs, index, fake_encoder)
+    assert report.metadata_updated == [str(docs / "a.txt")]
+    with IndexReader(index) as reader:
+        assert reader.documents()[0].author is None
+
+
+def test_a_folder_emptied_of_documents_is_emptied_from_the_index(tmp_path: Path,
+                                                                 fake_encoder) -> None:  # noqa: ANN001
+    first = _folder(tmp_path, "first", {"a.txt": "Pandas are envoys.\n"})
+    second = _folder(tmp_path, "second", {"b.txt": "Beekeeping notes.\n"})
+    index = tmp_path / "index"
+    _index(first, index, fake_encoder)
+    _index(second, index, fake_encoder)
+    (second / "b.txt").unlink()
+    report = _index(second, index, fake_encoder)
+    assert report.removed == [str(second / "b.txt")]
+    with IndexReader(index) as reader:
+        assert [doc.path for doc in reader.documents()] == [str(first / "a.txt")]
+
+
+def test_nothing_to_index_names_each_skipped_file_and_why(tmp_path: Path,
+                                                          fake_encoder) -> None:  # noqa: ANN001
+    bad = _folder(tmp_path, "bad", {"empty.txt": "", "blank.md": "  \n"})
+    with pytest.raises(NothingToIndex) as caught:
+        _index(bad, tmp_path / "index", fake_encoder)
+    assert "empty.txt" in str(caught.value) and "blank.md" in str(caught.value)
+
+
+def test_the_rebuild_command_names_every_folder_of_the_index(tmp_path: Path,
+                                                             fake_encoder) -> None:  # noqa: ANN001
+    first = _folder(tmp_path, "first", {"a.txt": "Pandas are envoys.\n"})
+    second = _folder(tmp_path, "second", {"b.txt": "Beekeeping notes.\n"})
+    index = tmp_path / "index"
+    _index(first, index, fake_encoder)
+    _index(second, index, fake_encoder)
+    with pytest.raises(SettingsMismatch) as caught:
+        _index(second, index, fake_encoder, model="another-model")
+    assert str(first) in caught.value.hint and str(second) in caught.value.hint
+
+
+def test_the_sample_corpus_survives_a_copy_between_folders(tmp_path: Path,
+                                                          fake_encoder) -> None:  # noqa: ANN001
+    # Document ids come from paths: the same texts in two folders are two documents.
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(SAMPLE, a)
+    shutil.copytree(SAMPLE, b)
+    index = tmp_path / "index"
+    _index(a, index, fake_encoder)
+    report = _index(b, index, fake_encoder)
+    assert report.counts["documents"] == 10
