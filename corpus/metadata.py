@@ -24,14 +24,16 @@ KNOWN_COLUMNS = ("file", "title", "date", "author", "publisher")
 
 @dataclass(frozen=True)
 class MetadataProblem:
-    """Something wrong in one row of a metadata.csv that did not stop it from being read."""
+    """Something wrong in a metadata.csv that did not stop indexing: a bad row, or (line None)
+    a whole file that could not be used."""
 
     csv_path: Path
-    line: int  # line of the CSV file where the row ends
+    line: int | None  # line of the CSV file where the row ends; None for the whole file
     message: str
 
     def __str__(self) -> str:
-        return f"{self.csv_path}, line {self.line}: {self.message}"
+        where = self.csv_path if self.line is None else f"{self.csv_path}, line {self.line}"
+        return f"{where}: {self.message}"
 
 
 def load_metadata(
@@ -42,7 +44,8 @@ def load_metadata(
     Returns {} when there is no metadata.csv. Row problems do not stop reading: an invalid
     date is left empty, a row naming a missing file is kept, a duplicate row or a path
     leaving the folder is ignored; each is appended to `problems` when a list is given.
-    Raises MetadataError if the file cannot be decoded or has no `file` column.
+    Raises MetadataError if the file cannot be decoded or has no `file` column: a caller
+    reading one file should hear about it (MetadataCatalog turns it into a problem instead).
     """
     csv_path = folder / METADATA_FILENAME
     if not csv_path.is_file():
@@ -65,8 +68,10 @@ def load_metadata(
 class MetadataCatalog:
     """Metadata of files under the indexed roots; each metadata.csv is read once.
 
-    `problems` collects the row problems of every metadata.csv read so far, for the caller
-    to show as warnings.
+    `problems` collects the problems of every metadata.csv read so far, for the caller to
+    show as warnings. A metadata.csv that cannot be used at all (undecodable, no `file`
+    column) is one problem and counts as having no rows: one bad file among many folders
+    must not stop an indexing run, and the documents are still indexed without its metadata.
     """
 
     def __init__(self, roots: Sequence[Path]) -> None:
@@ -94,12 +99,23 @@ class MetadataCatalog:
 
     def _table(self, folder: Path) -> dict[Path, Metadata]:
         if folder not in self._tables:
-            self._tables[folder] = load_metadata(folder, self.problems)
+            self._tables[folder] = self._load(folder)
         return self._tables[folder]
+
+    def _load(self, folder: Path) -> dict[Path, Metadata]:
+        try:
+            return load_metadata(folder, self.problems)
+        except MetadataError as error:
+            message = f"{error.reason}; its rows are ignored"
+            self.problems.append(MetadataProblem(error.path, None, message))
+            return {}
 
 
 def metadata_for(path: Path, roots: Sequence[Path]) -> Metadata | None:
-    """One-off lookup of a file's metadata row; use MetadataCatalog for many files."""
+    """One-off lookup of a file's metadata row; use MetadataCatalog for many files.
+
+    An unusable metadata.csv counts as having no rows (see MetadataCatalog).
+    """
     return MetadataCatalog(roots).get(path)
 
 
@@ -120,8 +136,10 @@ def _as_folder(root: Path) -> Path:
 def _open_csv(csv_path: Path) -> csv.DictReader[str]:
     try:
         text, _ = decode_bytes(csv_path.read_bytes(), csv_path)
-    except (OSError, UnreadableDocument) as exc:
-        raise MetadataError(csv_path, f"cannot be read ({exc})") from exc
+    except UnreadableDocument as exc:  # its reason, not its message: that names the path again
+        raise MetadataError(csv_path, f"cannot be read ({exc.reason})") from exc
+    except OSError as exc:
+        raise MetadataError(csv_path, f"cannot be read ({exc.strerror or exc})") from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [(name or "").strip() for name in reader.fieldnames or []]
     # Known columns match case-insensitively; extra columns keep their own spelling.

@@ -1,7 +1,14 @@
 """Passages + vectors -> an on-disk index (SQLite + FAISS) -> hits. numpy, faiss, sqlite3."""
 
 from indexes import layout
-from indexes.errors import IndexBusy, IndexCorrupt, IndexError_, IndexNotFound, NotAnIndex
+from indexes.errors import (
+    IndexBusy,
+    IndexCorrupt,
+    IndexError_,
+    IndexNotFound,
+    IndexOutdated,
+    NotAnIndex,
+)
 from indexes.filters import Filters, date_bounds
 from indexes.layout import exists
 from indexes.manifest import FORMAT_VERSION, Manifest, fingerprint
@@ -21,6 +28,7 @@ __all__ = [
     "IndexCorrupt",
     "IndexError_",
     "IndexNotFound",
+    "IndexOutdated",
     "IndexReader",
     "NotAnIndex",
     "Manifest",

@@ -34,3 +34,10 @@ class IndexBusy(IndexError_):
     def __init__(self, path: Path) -> None:
         super().__init__(f"another process is writing the index at {path}")
         self.path = path
+
+
+class IndexOutdated(IndexError_):
+    def __init__(self, path: Path, found: int, expected: int) -> None:
+        super().__init__(f"the index at {path} was written by another version of Parallax "
+                         f"(format {found}; this version reads format {expected})")
+        self.path = path

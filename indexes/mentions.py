@@ -6,14 +6,17 @@ Users of a collection of statements often name the speaker or the year. Those wo
 default search treats a mention of a document's author or year as a soft boost for that
 document's passages, and leaves it out of the text that is embedded (a light form of
 self-querying retrieval). Nothing here is specific to a corpus: it reads the index's metadata.
+An author word that is common in the texts themselves ("China" in "Ministry of Foreign Affairs
+of the People's Republic of China") names no document and is ignored, as are stopwords.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from indexes.lexical import STOPWORDS
 from indexes.records import DocumentRecord
 
 _WORD = re.compile(r"\w+")
@@ -27,7 +30,8 @@ class Mentions:
 
 
 def _name_words(name: str | None) -> set[str]:
-    return {w.casefold() for w in _WORD.findall(name or "") if len(w) >= 2 and not w.isdigit()}
+    words = {w.casefold() for w in _WORD.findall(name or "")}
+    return {w for w in words if len(w) >= 2 and not w.isdigit() and w not in STOPWORDS}
 
 
 class MentionIndex:
@@ -42,12 +46,15 @@ class MentionIndex:
             if doc.date:
                 self._by_year.setdefault(doc.date[:4], set()).add(doc.rowid)
 
-    def find(self, question: str) -> Mentions:
+    def find(self, question: str, common: Callable[[str], bool] | None = None) -> Mentions:
         """Which documents the question names by author or year (one count per field),
-        and the question without those words. A question naming nothing comes back as is."""
+        and the question without those words. A question naming nothing comes back as is.
+        `common(word)` tells an author word too frequent in the texts to name anyone."""
         authors: dict[int, set[str]] = {}
         for word in {w.casefold() for w in _WORD.findall(question)}:
-            for rowid in self._by_word.get(word, ()):
+            if word not in self._by_word or (common is not None and common(word)):
+                continue
+            for rowid in self._by_word[word]:
                 authors.setdefault(rowid, set()).add(word)
         years = {y: self._by_year[y] for y in set(_YEAR.findall(question)) if y in self._by_year}
         hits = {rowid: 1 for rowid in authors}

@@ -10,7 +10,7 @@ import faiss
 import numpy as np
 
 from indexes import layout
-from indexes.errors import IndexCorrupt
+from indexes.errors import IndexCorrupt, IndexOutdated
 from indexes.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
 from indexes.mentions import MentionIndex
 from indexes.records import DocumentRecord, PassageRecord
@@ -27,9 +27,7 @@ class IndexReader:
         except (OSError, ValueError, TypeError) as error:
             raise IndexCorrupt(index_dir, f"unreadable manifest ({error})") from error
         if self.manifest.format_version != FORMAT_VERSION:
-            raise IndexCorrupt(index_dir, "written by another version of Parallax (format "
-                               f"{self.manifest.format_version}; this version reads "
-                               f"{FORMAT_VERSION})")
+            raise IndexOutdated(index_dir, self.manifest.format_version, FORMAT_VERSION)
         self.db_path = self.generation / layout.DB_NAME
         if not self.db_path.is_file():
             raise IndexCorrupt(index_dir, f"missing {self.db_path.name}")
@@ -39,6 +37,7 @@ class IndexReader:
         self._faiss: faiss.Index | None = None
         self._documents: list[DocumentRecord] | None = None
         self._mentions: MentionIndex | None = None
+        self._word_counts: dict[str, int] = {}
         self._window_passages: np.ndarray | None = None
 
     def close(self) -> None:
@@ -77,6 +76,15 @@ class IndexReader:
         if self._mentions is None:
             self._mentions = MentionIndex(self.documents())
         return self._mentions
+
+    def is_common_word(self, word: str, share: float = 0.2) -> bool:
+        """Whether more than `share` of the passages contain the word (FTS5, stemmed)."""
+        if word not in self._word_counts:
+            row = self.db.execute("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
+                                  ('text : "' + word.replace('"', '""') + '"',)).fetchone()
+            self._word_counts[word] = int(row[0])
+        total = self.manifest.counts.get("passages", 0) or 1
+        return self._word_counts[word] > share * total
 
     # Passages --------------------------------------------------------------------------
 

@@ -25,7 +25,8 @@ def retrieve(session: Session, question: str, k: int, mode: Mode = Mode.hybrid,
     """The ranking every command and the evaluation share. Hybrid mode reads names and
     years of the index's documents in the question (see indexes.mentions); dense and
     lexical modes are the plain retrievers, for comparison."""
-    mentions = session.reader.mentions.find(question) if mode is Mode.hybrid else None
+    mentions = (session.reader.mentions.find(question, session.reader.is_common_word)
+                if mode is Mode.hybrid else None)
     semantic = mentions.semantic if mentions and settings.strip_mentions else question
     vector = session.encode([semantic])[0] if mode.needs_vectors else None
     hits = search(session.reader, mode, k, question, vector, filters, settings, mentions)

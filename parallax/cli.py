@@ -75,9 +75,9 @@ def user_errors() -> Iterator[None]:
 
 
 def _hint_for(error: Exception) -> str | None:
-    from indexes import IndexBusy, IndexCorrupt
+    from indexes import IndexBusy, IndexCorrupt, IndexOutdated
 
-    if isinstance(error, IndexCorrupt):
+    if isinstance(error, (IndexCorrupt, IndexOutdated)):
         return "Rebuild it with: parallax index --rebuild FOLDER"
     if isinstance(error, IndexBusy):
         return "Wait for the other `parallax index` to finish, then run this again."

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from corpus import discover
 
@@ -54,3 +57,38 @@ def test_a_file_named_twice_is_returned_once(tmp_path: Path) -> None:
 def test_the_sample_folder_yields_its_five_statements(sample_dir: Path) -> None:
     files, skipped = discover([sample_dir])
     assert [p.name[:3] for p in files] == ["000", "001", "002", "003", "004"] and skipped == []
+
+
+def make_bytes_name(folder: Path, name: bytes) -> Path:
+    """A file whose name is raw bytes, as Python sees it (undecodable bytes as surrogates)."""
+    raw = os.fsencode(folder) + b"/" + name
+    try:
+        with open(raw, "wb") as handle:
+            handle.write(b"Text.")
+    except OSError:
+        pytest.skip("this file system only accepts UTF-8 file names")
+    return Path(os.fsdecode(raw))
+
+
+def test_files_whose_names_are_not_utf8_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    make(tmp_path, "ok.txt")
+    bad = make_bytes_name(tmp_path, b"caf\xe9.txt")
+    for named in ([tmp_path], [bad]):
+        files, skipped = discover(named)
+        assert bad.resolve() not in files
+        assert [s.reason for s in skipped] == ["file name is not valid UTF-8; rename it"]
+        assert skipped[0].path == tmp_path.resolve() / "caf\\xe9.txt"  # printable, bytes escaped
+        str(skipped[0].path).encode("utf-8")  # the report itself can be printed
+    assert discover([tmp_path])[0] == [(tmp_path / "ok.txt").resolve()]
+
+
+def test_files_in_a_folder_whose_name_is_not_utf8_are_skipped(tmp_path: Path) -> None:
+    folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/r\xe9sum\xe9s"))
+    try:
+        folder.mkdir()
+    except OSError:
+        pytest.skip("this file system only accepts UTF-8 file names")
+    make(folder, "cv.txt")
+    files, skipped = discover([tmp_path])
+    assert files == [] and [s.path.name for s in skipped] == ["cv.txt"]
+    assert "folder" in skipped[0].reason and "UTF-8" in skipped[0].reason

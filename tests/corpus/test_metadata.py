@@ -112,3 +112,27 @@ def test_csv_from_excel_with_bom_and_cp1252(tmp_path: Path) -> None:
         "file,title\r\na.txt,Caf\u00e9 talks\r\n".encode("utf-8-sig")
     )
     assert load_metadata(tmp_path)[(tmp_path / "a.txt").resolve()].title == "Café talks"
+
+
+@pytest.mark.parametrize(
+    ("csv_bytes", "reason"),
+    [
+        (b"name,title\na.txt,A\n", "no 'file' column"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01", "cannot be read"),  # binary
+    ],
+)
+def test_an_unusable_metadata_csv_is_a_problem_for_the_catalog_not_an_error(
+    tmp_path: Path, csv_bytes: bytes, reason: str
+) -> None:
+    write(tmp_path, "file,title\nsub/a.txt,From root\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text("Text.", encoding="utf-8")
+    (tmp_path / "sub" / "metadata.csv").write_bytes(csv_bytes)
+    catalog = MetadataCatalog([tmp_path])
+    assert catalog.get(tmp_path / "sub" / "a.txt").title == "From root"  # as if it had no rows
+    assert catalog.get(tmp_path / "sub" / "a.txt").title == "From root"  # reported only once
+    [problem] = catalog.problems
+    assert problem.csv_path == tmp_path / "sub" / "metadata.csv" and problem.line is None
+    assert str(problem).startswith(f"{tmp_path / 'sub' / 'metadata.csv'}: {reason}")
+    assert str(problem).endswith("; its rows are ignored")
+    assert str(problem).count("metadata.csv") == 1

@@ -4,7 +4,7 @@ left out of what gets embedded."""
 from __future__ import annotations
 
 from indexes import DocumentRecord
-from indexes.mentions import find_mentions
+from indexes.mentions import MentionIndex, find_mentions
 
 
 def _doc(rowid: int, author: str | None, date: str | None) -> DocumentRecord:
@@ -39,3 +39,12 @@ def test_a_question_naming_nothing_is_unchanged() -> None:
 
 def test_a_question_that_is_only_a_name_keeps_its_words() -> None:
     assert find_mentions("Wang Yi", DOCS).semantic == "Wang Yi"
+
+
+def test_an_institution_is_not_named_by_its_common_words() -> None:
+    ministry = _doc(4, "Ministry of Foreign Affairs of the People's Republic of China", "2019")
+    common = {"china", "people"}.__contains__  # frequent in the texts: they name no one
+    found = MentionIndex([ministry]).find("What did China say about Taiwan?", common)
+    assert found.documents == {} and found.semantic == "What did China say about Taiwan?"
+    named = MentionIndex([ministry]).find("What did the Foreign Ministry say?", common)
+    assert named.documents == {4: 1}
