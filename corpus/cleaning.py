@@ -2,8 +2,10 @@
 
 Rules (a line is dropped only if one of them matches):
 
-- navigation menu: a long line of ALL-CAPS items without sentence punctuation, or a run of
-  at least five consecutive short Title-Case lines without punctuation (a list of links).
+- navigation menu: a long line of ALL-CAPS items without sentence punctuation; a line of at
+  least five short items (four words at most, none ending a sentence) separated by "|", "•"
+  or a spaced "·" ("Home | World | Business | Sports | Contact"); or a run of at least five
+  consecutive short Title-Case lines without punctuation (a list of links).
 - copyright/footer: a short line with "Copyright ©", "©", "All Rights Reserved", "Not to be
   republished", a leading "E-mail:" / "Tel:" / "Fax:", or a Chinese ICP licence number.
 - comment/sign-up prompt: a short line that is only "Leave a Reply", "Download Whitepaper",
@@ -20,7 +22,15 @@ import re
 from collections.abc import Callable, Sequence
 
 from .dates import is_dateline
-from .lines import Line, ends_sentence, is_roman_numeral, is_title_case, markdown_heading
+from .lines import (
+    Line,
+    ends_sentence,
+    is_roman_numeral,
+    is_table_row,
+    is_title_case,
+    markdown_heading,
+    words,
+)
 
 NAVIGATION = "navigation menu"
 FOOTER = "copyright/footer"
@@ -33,6 +43,8 @@ MIN_MENU_WORDS = 8
 MIN_LINK_RUN = 5
 MAX_LINK_WORDS = 8
 MAX_LINK_CHARS = 60
+MIN_MENU_SEPARATORS = 4
+MAX_MENU_ITEM_WORDS = 4
 
 _FOOTER = re.compile(
     r"copyright\s*(©|\(c\)|\d{4})|©|all rights reserved|not to be (re-?)?published"
@@ -52,7 +64,12 @@ _EMAIL_PROMPT = re.compile(
     r"enter your e-?mail|your e-?mail address will not be published|required fields are marked",
     re.IGNORECASE,
 )
-_SEPARATOR = re.compile(r"([-=_*~#+•·]\s*){3,}")
+# Bars and colons make Markdown's table rule ("| --- | :---: |") a separator too.
+_SEPARATOR = re.compile(r"([-=_*~#+•·|:]\s*){3,}")
+# A middle dot separates menu items only with a space beside it: unspaced, it joins the parts
+# of a transliterated name ("唐纳德·特朗普", "Jean·Paul").
+_MENU_SEPARATOR = re.compile(r"\s*[|•]\s*|\s+·\s*|·\s+")
+_MENU_ENDS = " \t|•·"
 
 
 def find_boilerplate(lines: Sequence[Line]) -> dict[int, str]:
@@ -67,7 +84,7 @@ def line_reason(text: str) -> str | None:
     """Why a single line is boilerplate, or None if it is not (rules that need no context)."""
     if not text:
         return None
-    if _is_caps_menu(text):
+    if _is_caps_menu(text) or _is_separated_menu(text):
         return NAVIGATION
     if len(text) > MAX_BOILERPLATE_CHARS:
         return None
@@ -89,11 +106,26 @@ def _is_caps_menu(text: str) -> bool:
     return sum(ch.isupper() for ch in letters) >= 0.9 * len(letters)
 
 
+def _is_separated_menu(text: str) -> bool:
+    """Short items between bars or bullets, none a sentence: a menu written on one line.
+
+    Bars around the whole line are not counted, so the table row "| Cell one | Cell two |"
+    has one separator, and numbers are not items, so a row of figures is never a menu.
+    """
+    items = _MENU_SEPARATOR.split(text.strip(_MENU_ENDS))
+    if len(items) - 1 < MIN_MENU_SEPARATORS:
+        return False
+    return all(
+        words(item) and len(item.split()) <= MAX_MENU_ITEM_WORDS and not ends_sentence(item)
+        for item in items
+    )
+
+
 def _is_link_like(text: str) -> bool:
     """A short Title-Case line with no punctuation at the end, like a menu entry."""
     if not text or len(text) > MAX_LINK_CHARS or len(text.split()) > MAX_LINK_WORDS:
         return False
-    if ends_sentence(text) or text[-1] in ",;:" or is_roman_numeral(text):
+    if ends_sentence(text) or text[-1] in ",;:" or is_roman_numeral(text) or is_table_row(text):
         return False
     if markdown_heading(text) is not None or is_dateline(text):
         return False

@@ -23,6 +23,7 @@ _OPEN_ENDINGS = ",;，；、"
 _ROMAN = re.compile(r"(?=[IVXLCDM])M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})\.?")
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s+(?P<title>\S.*?)\s*#*")
 _LIST_ITEM = re.compile(r"([-*+•–]|\d{1,3}[.)]|\([a-z0-9]\))\s")
+_TABLE_ROW = re.compile(r"\|.*\|.*\|")
 
 MAX_HEADING_CHARS = 120
 MAX_HEADING_WORDS = 15
@@ -109,6 +110,11 @@ def is_list_item(text: str) -> bool:
     return _LIST_ITEM.match(text) is not None
 
 
+def is_table_row(text: str) -> bool:
+    """A row of cells between bars, "| a | b |": how HTML tables are read, and Markdown's."""
+    return _TABLE_ROW.fullmatch(text) is not None
+
+
 def words(text: str) -> list[str]:
     """Whitespace-separated tokens that contain at least one letter."""
     return [token for token in text.split() if any(ch.isalpha() for ch in token)]
@@ -126,14 +132,15 @@ def is_title_case(text: str) -> bool:
 
 
 def is_heading_like(text: str) -> bool:
-    """A short line that reads like a title: no sentence punctuation, not a list item.
+    """A short line that reads like a title: no sentence punctuation, not a list item or a
+    table row.
 
     A trailing comma or semicolon ("Distinguished Guests,") marks a salutation or a clause,
     which is prose, not a heading.
     """
     if markdown_heading(text) is not None or is_roman_numeral(text):
         return True
-    if not text or len(text) > MAX_HEADING_CHARS or is_list_item(text):
+    if not text or len(text) > MAX_HEADING_CHARS or is_list_item(text) or is_table_row(text):
         return False
     tokens = words(text)
     if not tokens or len(text.split()) > MAX_HEADING_WORDS:

@@ -46,15 +46,20 @@ def _best_per_passage(window_passages: np.ndarray, ids: np.ndarray,
     return list(best.items())
 
 
-def with_feedback(index: faiss.Index, query: np.ndarray, units: int,
-                  weight: float) -> np.ndarray:
+def with_feedback(index: faiss.Index, query: np.ndarray, units: int, weight: float,
+                  allowed_windows: np.ndarray | None = None) -> np.ndarray:
     """Rocchio pseudo-relevance feedback: the query moved towards its `units` nearest
-    embedded units, then re-normalised. Words the question lacks but its best matches use
-    (the corpus's own vocabulary for the topic) then count in the second search."""
-    if weight <= 0 or units <= 0 or index.ntotal == 0:
+    embedded units (among `allowed_windows`, when filtered), then re-normalised. Words the
+    question lacks but its best matches use (the corpus's own vocabulary for the topic) then
+    count in the second search."""
+    total = index.ntotal if allowed_windows is None else len(allowed_windows)
+    if weight <= 0 or units <= 0 or total == 0:
         return query
+    params = None
+    if allowed_windows is not None:
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed_windows))
     query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-    _, ids = index.search(query, min(units, index.ntotal))
+    _, ids = index.search(query, min(units, total), params=params)
     centroid = index.reconstruct_batch(ids[0][ids[0] >= 0]).mean(axis=0)
     moved = query[0] + weight * centroid
     return (moved / np.linalg.norm(moved)).astype(np.float32)

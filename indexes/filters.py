@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import datetime
 import fnmatch
 import re
 from dataclasses import dataclass
@@ -19,6 +20,10 @@ def date_bounds(value: str) -> tuple[str, str]:
     if not match:
         raise ValueError(f"not an ISO-8601 date (YYYY, YYYY-MM or YYYY-MM-DD): {value!r}")
     year, month, day = match.groups()
+    try:
+        datetime.date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise ValueError(f"no such date: {value!r} (YYYY, YYYY-MM or YYYY-MM-DD)") from None
     if day:
         return f"{year}-{month}-{day}", f"{year}-{month}-{day}"
     if month:
@@ -41,6 +46,8 @@ class Filters:
         for value in (self.since, self.until):
             if value is not None:
                 date_bounds(value)  # fail early, with the message above
+        if self.since and self.until and date_bounds(self.since)[0] > date_bounds(self.until)[1]:
+            raise ValueError(f"--since {self.since} is after --until {self.until}")
 
     @property
     def active(self) -> bool:

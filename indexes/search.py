@@ -72,12 +72,18 @@ def search(
     if doc_rowids is not None and not doc_rowids:
         return []
     pool = max(k, settings.candidates) if mode is Mode.hybrid else k
-    dense, lexical = [], []
-    if mode is Mode.hybrid and query_vector is not None:
-        query_vector = with_feedback(reader.faiss_index, query_vector, settings.feedback_units,
-                                     settings.feedback_weight)
+    dense: list[tuple[int, float]] = []
+    lexical: list[tuple[int, float]] = []
     if mode.needs_vectors:
-        dense = _dense(reader, query_vector, pool, doc_rowids)
+        if query_vector is None:
+            raise ValueError("dense and hybrid search need a query vector")
+        allowed = _allowed_windows(reader, doc_rowids)
+        if mode is Mode.hybrid:
+            query_vector = with_feedback(reader.faiss_index, query_vector,
+                                         settings.feedback_units, settings.feedback_weight,
+                                         allowed)
+        dense = dense_search(reader.faiss_index, reader.window_passages, query_vector, pool,
+                             allowed)
     if mode is not Mode.dense:
         lexical = lexical_search(reader.db, question, pool, doc_rowids, settings.context_weight)
     if mode is Mode.dense:
@@ -133,12 +139,8 @@ def _allowed_documents(reader: IndexReader, filters: Filters | None) -> list[int
     return [doc.rowid for doc in reader.documents() if filters.accepts(doc)]
 
 
-def _dense(reader: IndexReader, query_vector: np.ndarray | None, n: int,
-           doc_rowids: list[int] | None) -> list[tuple[int, float]]:
-    if query_vector is None:
-        raise ValueError("dense and hybrid search need a query vector")
-    allowed = None
-    if doc_rowids is not None:
-        passages = reader.passage_rowids_of(doc_rowids)
-        allowed = np.flatnonzero(np.isin(reader.window_passages, passages)).astype(np.int64)
-    return dense_search(reader.faiss_index, reader.window_passages, query_vector, n, allowed)
+def _allowed_windows(reader: IndexReader, doc_rowids: list[int] | None) -> np.ndarray | None:
+    if doc_rowids is None:
+        return None
+    passages = reader.passage_rowids_of(doc_rowids)
+    return np.flatnonzero(np.isin(reader.window_passages, passages)).astype(np.int64)

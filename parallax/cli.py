@@ -4,6 +4,7 @@ plain results to text or JSON; nothing else."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,7 +101,7 @@ def _filters(source: str | None, since: str | None, until: str | None,
     try:
         return Filters(source=source, since=since, until=until, author=author)
     except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
+        raise typer.BadParameter(str(error), param_hint="'--since' / '--until'") from None
 
 
 # index ---------------------------------------------------------------------------------------
@@ -136,7 +137,8 @@ class _CliProgress:
 
 @app.command()
 def index(
-    paths: Annotated[list[Path], typer.Argument(help="Folders or files to index.")],
+    paths: Annotated[list[Path], typer.Argument(help="Folders or files to index.",
+                                                metavar="PATH...")],
     index_dir: IndexOpt = None,
     model: Annotated[str | None, typer.Option(
         help="sentence-transformers model name or local path [default: all-MiniLM-L6-v2, "
@@ -168,13 +170,15 @@ def index(
 def _question(value: str) -> str:
     if not value.strip():
         raise typer.BadParameter("the question is empty")
+    if not re.search(r"\w", value):
+        raise typer.BadParameter("the question has no words, only punctuation")
     return value.strip()
 
 
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="A question in plain language.",
-                                            callback=_question)],
+                                            callback=_question, metavar="QUESTION")],
     k: Annotated[int, typer.Option("-k", "--top", min=1, help="Number of passages.")] = 5,
     mode: Annotated[Mode, typer.Option(help="Retrieval: hybrid (default), dense or lexical.",
                                        case_sensitive=False)] = Mode.hybrid,
@@ -237,7 +241,7 @@ def sources(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
 def show(
     passage_id: Annotated[str, typer.Argument(help="A passage id as printed by `ask`.",
                                               metavar="PASSAGE_ID")],
-    context: Annotated[int, typer.Option("--context", "-C", min=0,
+    context: Annotated[int, typer.Option("--context", "-C", min=0, max=1000,
                                          help="Neighbouring passages to show on each side.")] = 0,
     index_dir: IndexOpt = None,
     as_json: JsonOpt = False,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Group
-from rich.markup import escape
 from rich.text import Text
 
 from indexes import DocumentRecord, PassageRecord
@@ -82,7 +81,7 @@ def emphasised(text: str, highlight: str, limit: int = PREVIEW_CHARS,
 
 
 def result_view(result: Result, marks: bool = False) -> Group:
-    head = Text.assemble((f"{result.rank}. ", "bold"), (f"{result.score:.4f}  ", "green"))
+    head = Text.assemble((f"{result.rank}. ", "bold"), (f"{result.score:.4g}  ", "green"))
     head.append_text(document_label(result.document))
     body = emphasised(result.passage.text, result.highlight, marks=marks)
     body.pad_left(3)
@@ -96,7 +95,8 @@ def result_view(result: Result, marks: bool = False) -> Group:
 
 def answer_view(answer: Answer, marks: bool = False) -> Group:
     if not answer.results:
-        return Group(Text(f"No passage matches {escape(answer.query)!r}.", style="yellow"))
+        return Group(Text(f"No passage matches {answer.query!r} (with the filters given).",
+                          style="yellow"))
     return Group(*(result_view(r, marks) for r in answer.results))
 
 
@@ -118,8 +118,8 @@ def index_report_view(report: Any) -> Group:
                                 ("metadata updated", report.metadata_updated, "cyan")):
         lines += [Text.assemble((f"  {label:<17}", style), path) for path in paths]
     counts = report.counts
-    summary = (f"{counts.get('documents', 0)} documents, {counts.get('passages', 0)} passages "
-               f"in {report.index_dir}")
+    summary = (f"{plural(counts.get('documents', 0), 'document')}, "
+               f"{plural(counts.get('passages', 0), 'passage')} in {report.index_dir}")
     if not report.changed:
         head = Text(f"Index up to date: {summary}.", style="bold")
     else:

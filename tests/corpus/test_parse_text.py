@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpus import Metadata, parse_text
+from corpus import Metadata, parse_text, split_sentences
 
 PSEUDO = Path("/records/doc-1")
 
@@ -115,6 +116,82 @@ def test_prose_that_mentions_copyright_or_subscribing_is_kept() -> None:
     assert parse(text).dropped == []
 
 
+@pytest.mark.parametrize(
+    "menu",
+    [
+        "Home | World | Business | Sports | Tech | Contact | About Us | Careers",
+        "| Home | World | Business | Sports | Tech |",
+        "News • Opinion • Video • Podcasts • Newsletters",
+        "首页 · 新闻 · 国际 · 财经 · 体育",
+        "home|world|business|sports|tech",
+    ],
+)
+def test_a_line_of_short_items_between_bars_or_bullets_is_a_navigation_menu(menu: str) -> None:
+    doc = parse(f"{menu}\n\nReal prose is here. It stays.\n")
+    assert [(d.text, d.reason) for d in doc.dropped] == [(menu, "navigation menu")]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "| Cell one | Cell two |",  # a table row of two cells
+        "Talks | Trade | Security | Climate",  # three separators only
+        "Both sides met. | They talked. | It rained. | We left. | The end.",  # sentences
+        "Trade talks in Geneva resumed | World | Business | Sports | Tech",  # a 5-word item
+        "| 2005 | 211.6 | 24.8 | 3 | 2,000 |",  # figures, not items
+        "唐纳德·特朗普、约瑟夫·拜登、巴拉克·奥巴马、乔治·布什、比尔·克林顿",  # names, unspaced dots
+    ],
+)
+def test_lines_that_only_resemble_a_menu_are_kept(line: str) -> None:
+    assert parse(f"{line}\n\nReal prose is here. It stays.\n").dropped == []
+
+
+def test_table_rows_are_text_not_headings() -> None:
+    doc = parse("Results\n\n| Cell one | Cell two |\n| --- | --- |\n| Year | Trade |\n")
+    assert [h.text for h in doc.headings] == ["Results"]
+    assert [d.reason for d in doc.dropped] == ["separator line"]
+    assert [(p.text, p.heading) for p in doc.passages] == [
+        ("| Cell one | Cell two |", "Results"),
+        ("| Year | Trade |", "Results"),
+    ]
+
+
+CHINESE = (
+    "中美关系的新篇章\n"
+    "\n"
+    "中美两国是世界上最大的发展中国家和最大的发达国家。双方应当相互尊重，和平共处，合作共赢。\n"
+    "\n"
+    "经贸合作是中美关系的压舱石和推进器！两国人民的友好交往源远流长？我们对未来充满信心。\n"
+)
+
+
+def test_a_chinese_document_has_a_title_and_paragraphs_of_sentences(check_document) -> None:  # noqa: ANN001
+    doc = parse(CHINESE)
+    assert [h.text for h in doc.headings] == ["中美关系的新篇章"]
+    assert (doc.metadata.title, doc.metadata.title_inferred) == ("中美关系的新篇章", True)
+    assert [(p.line_start, p.heading) for p in doc.passages] == [
+        (3, "中美关系的新篇章"),
+        (5, "中美关系的新篇章"),
+    ]
+    second = doc.passages[1]
+    assert [doc.text[s:e] for s, e in split_sentences(doc.text[second.char_start : second.char_end])]
+    assert [second.text[s:e] for s, e in split_sentences(second.text)] == [
+        "经贸合作是中美关系的压舱石和推进器！",
+        "两国人民的友好交往源远流长？",
+        "我们对未来充满信心。",
+    ]
+    check_document(doc)
+
+
+def test_chinese_paragraphs_on_single_lines_are_not_joined_as_wrapped_lines(check_document) -> None:  # noqa: ANN001
+    # 80 Chinese characters fill 160 columns: too long to be a hard-wrapped line.
+    first, second = "中美两国应当相互尊重。" * 8, "双方应当加强合作，共同应对挑战。" * 5
+    doc = parse(f"中美关系\n{first}\n{second}\n")
+    assert [h.text for h in doc.headings] == ["中美关系"]
+    assert [p.text for p in doc.passages] == [first, second]
+    check_document(doc)
+
+
 # Generated documents ------------------------------------------------------------------------
 
 WORDS = ["trade", "China", "the", "U.S.", "relations", "Dr.", "US$2.5", "“growth”", "talks",
@@ -129,7 +206,10 @@ sentence = st.builds(
 paragraph = st.lists(sentence, min_size=1, max_size=5).map(" ".join)
 heading = st.sampled_from(["II", "Background", "# Methods", "Looking Ahead", "IV"])
 boilerplate = st.sampled_from(["Leave a Reply", "Copyright © 2020 Example. All Rights Reserved."])
-block = st.one_of(paragraph, paragraph, paragraph, heading, boilerplate)
+chinese = st.lists(
+    st.sampled_from(["中美两国应当相互尊重。", "合作是唯一正确的选择！", "问题在哪里？"]), min_size=1
+).map("".join)
+block = st.one_of(paragraph, paragraph, paragraph, heading, boilerplate, chinese)
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -140,7 +220,7 @@ def test_generated_documents_lose_no_sentence(check_document, blocks) -> None:  
     check_document(doc)
     passages = " ".join(p.text for p in doc.passages)
     for content, _ in blocks:
-        if content.endswith((".", "!", "?", "”")) and "Copyright" not in content:
+        if content.endswith((".", "!", "?", "”", "。", "！", "？")) and "Copyright" not in content:
             assert content in passages
 
 

@@ -40,11 +40,27 @@ def test_sentences_end_at_terminal_punctuation_but_not_inside_abbreviations(text
     assert sentences(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("中美关系的问题。双方应当相互尊重！第三句？好的。",
+         ["中美关系的问题。", "双方应当相互尊重！", "第三句？", "好的。"]),
+        ("他说：「我们同意。」然后离开了．真的吗？！是的。",
+         ["他说：「我们同意。」", "然后离开了．", "真的吗？！", "是的。"]),
+        ("Both sides met. 双方会谈。 Then they left.",
+         ["Both sides met.", "双方会谈。", "Then they left."]),
+        ("唐纳德·特朗普会见了王毅，双方交换了意见", ["唐纳德·特朗普会见了王毅，双方交换了意见"]),
+    ],
+)  # fmt: skip
+def test_full_width_marks_end_chinese_sentences_without_a_space_after_them(text, expected):  # noqa: ANN001
+    assert sentences(text) == expected
+
+
 def test_empty_and_blank_texts_have_no_sentences() -> None:
     assert split_sentences("") == [] and split_sentences(" \n\t ") == []
 
 
-TOKENS = [*'ab .!?\n"”“’A1', "Dr.", "U.S.", "W.", "e.g.", " "]
+TOKENS = [*'ab .!?\n"”“’A1', "Dr.", "U.S.", "W.", "e.g.", " ", *"中文。！？．「」"]
 
 
 @given(st.lists(st.sampled_from(TOKENS)).map("".join))

@@ -125,3 +125,20 @@ def test_every_command_has_help_with_an_example() -> None:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert "Example: parallax " + command in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--since", "2021-13"], "no such date"),
+    (["--since", "2021-02-30"], "no such date"),
+    (["--since", "2021", "--until", "2005"], "is after"),
+])
+def test_impossible_date_filters_are_usage_errors(tmp_path: Path, args: list[str],
+                                                  message: str) -> None:
+    result = runner.invoke(app, ["ask", "trade", *args, "--index", str(tmp_path)])
+    assert result.exit_code == 2
+    assert message in result.stderr and "--since" in result.stderr
+
+
+def test_a_question_of_punctuation_only_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ask", '"-?', "--index", str(tmp_path)])
+    assert result.exit_code == 2 and "no words" in result.stderr
