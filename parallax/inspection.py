@@ -9,9 +9,10 @@ from corpus.types import ParsedDocument
 
 
 def inspect_file(path: Path) -> ParsedDocument:
-    """Parse one file exactly as `index` would, metadata.csv included."""
+    """Parse one file as `index` would, with its row from the nearest metadata.csv in its
+    folder or any folder above (index stops at the folder it was given)."""
     path = path.expanduser().resolve()
     if not path.exists():
         raise corpus.UnreadableDocument(path, "no such file")
-    metadata = corpus.MetadataCatalog([path.parent]).get(path)
+    metadata = corpus.MetadataCatalog([Path(path.anchor)]).get(path)
     return corpus.load_document(path, metadata)

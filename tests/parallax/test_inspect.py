@@ -304,3 +304,14 @@ def test_the_error_stays_on_one_line_for_a_long_path(tmp_path: Path) -> None:
     assert result.exit_code == 1
     first = result.stderr.splitlines()[0]
     assert first.startswith("Error: ") and str(path) in first
+
+
+def test_inspect_finds_the_metadata_row_in_a_folder_above(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "mid.md").write_text("Mid doc\n\nA paragraph of text.\n", encoding="utf-8")
+    (tmp_path / "metadata.csv").write_text("file,title,date,author,publisher\n"
+                                           "a/mid.md,Mid Title,2020,Someone,\n", encoding="utf-8")
+    result = runner.invoke(app, ["inspect", str(tmp_path / "a" / "mid.md"), "--json"])
+    assert result.exit_code == 0, result.output
+    meta = json.loads(result.stdout)["metadata"]
+    assert (meta["title"], meta["date"], meta["title_inferred"]) == ("Mid Title", "2020", False)
