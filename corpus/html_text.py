@@ -9,10 +9,11 @@ if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
 
 # Elements whose content is never part of the document's own text. <nav> is dropped even
-# inside an article: there it holds breadcrumbs, tables of contents or pagination.
+# inside an article: there it holds breadcrumbs, tables of contents or pagination. <title> is
+# listed for pages without <head>; it is read separately (see html_to_text).
 _INVISIBLE = (
-    "script", "style", "noscript", "template", "head", "nav", "form", "button", "select",
-    "iframe", "svg", "canvas",
+    "script", "style", "noscript", "template", "head", "title", "nav", "form", "button",
+    "select", "iframe", "svg", "canvas",
 )  # fmt: skip
 # The site's banner, footer and sidebars, dropped outside <article> and <main>. Inside them
 # the same elements hold the document's own title, byline and date (WordPress puts the h1 and

@@ -24,12 +24,15 @@ _SENTENCE_STARTERS = frozenset(
 OPENERS = "\"'“‘([¿¡「『（【《〈〔"
 CLOSERS = "\"'”’)]*†‡」』）】》〉〕"
 # Chinese and Japanese end sentences with full-width marks and no space after them, and never
-# use them in abbreviations, so each one ends a sentence wherever it stands.
+# use them in abbreviations, so each one ends a sentence wherever it stands; only "．" after a
+# digit is a decimal point or a list number ("３．５", "1．") instead.
 FULL_WIDTH_TERMINALS = "。！？．"
 _OPEN = re.escape(OPENERS)
 _CLOSE = re.escape(CLOSERS)
 _CANDIDATE = re.compile(rf"[.!?…]+[{_CLOSE}]*(?=\s+[{_OPEN}]*\w)")
-_FULL_WIDTH_END = re.compile(rf"[.!?…]*[{FULL_WIDTH_TERMINALS}][.!?…{FULL_WIDTH_TERMINALS}]*[{_CLOSE}]*")
+_FULL_WIDTH_END = re.compile(
+    rf"[.!?…]*(?:[。！？]|(?<!\d)．)[.!?…{FULL_WIDTH_TERMINALS}]*[{_CLOSE}]*"
+)
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}")  # U.S. U.N. e.g. i.e. p.m.
 

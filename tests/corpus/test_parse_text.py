@@ -147,7 +147,9 @@ def test_lines_that_only_resemble_a_menu_are_kept(line: str) -> None:
 
 
 def test_table_rows_are_text_not_headings() -> None:
-    doc = parse("Results\n\n| Year | Trade |\n| --- | :---: |\n| 2005 | Cell one |\n| 2006 | Cell two |\n")
+    doc = parse(
+        "Results\n\n| Year | Trade |\n| --- | :---: |\n| 2005 | Cell one |\n| 2006 | Cell two |\n"
+    )
     assert [h.text for h in doc.headings] == ["Results"]
     assert [(d.line, d.reason) for d in doc.dropped] == [(4, "separator line")]
     assert [(p.text, p.heading) for p in doc.passages] == [
@@ -206,7 +208,8 @@ paragraph = st.lists(sentence, min_size=1, max_size=5).map(" ".join)
 heading = st.sampled_from(["II", "Background", "# Methods", "Looking Ahead", "IV"])
 boilerplate = st.sampled_from(["Leave a Reply", "Copyright © 2020 Example. All Rights Reserved."])
 chinese = st.lists(
-    st.sampled_from(["中美两国应当相互尊重。", "合作是唯一正确的选择！", "问题在哪里？"]), min_size=1
+    st.sampled_from(["中美两国应当相互尊重。", "合作是唯一正确的选择！", "问题在哪里？"]),
+    min_size=1,
 ).map("".join)
 block = st.one_of(paragraph, paragraph, paragraph, heading, boilerplate, chinese)
 

@@ -101,6 +101,88 @@ def test_html_keeps_visible_text_with_blocks_as_paragraphs(tmp_path: Path) -> No
     assert doc.passages[0].text == "The two sides met. They agreed on a plan."
 
 
+WORDPRESS = (
+    "<html><head><title>Trade talks resume | Example News</title></head><body>"
+    "<header class='site-header'><h1 class='logo'>Example News</h1></header>"
+    "<main><article><header class='entry-header'><h1>Trade Talks Resume in Geneva</h1>"
+    "<time datetime='2025-01-17'>January 17, 2025</time></header>"
+    "<p>The two sides met on Friday. They agreed to meet again.</p>"
+    "<footer class='entry-footer'>Filed under: Trade</footer></article></main>"
+    "<aside id='sidebar'>Popular posts</aside><footer>Site footer</footer></body></html>"
+)
+
+
+def test_an_articles_own_header_and_footer_are_kept_and_the_sites_are_dropped(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "post.html"
+    path.write_text(WORDPRESS, encoding="utf-8")
+    doc = load_document(path)
+    assert doc.text.split("\n\n") == [
+        "Trade Talks Resume in Geneva",
+        "January 17, 2025",
+        "The two sides met on Friday. They agreed to meet again.",
+        "Filed under: Trade",
+    ]
+    assert (doc.metadata.title, doc.metadata.date) == ("Trade Talks Resume in Geneva", "2025-01-17")
+
+
+def test_the_page_title_stands_in_for_a_missing_h1(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<title>Trade talks resume | Example News</title>"
+        "<header><h1>Example News</h1></header><p>The two sides met on Friday.</p>",
+        encoding="utf-8",
+    )
+    doc = load_document(path)
+    assert doc.text == "Trade talks resume | Example News\n\nThe two sides met on Friday."
+    assert doc.metadata.title == "Trade talks resume | Example News"
+    assert doc.passages[0].heading == "Trade talks resume | Example News"
+
+
+def test_a_page_with_a_title_but_no_visible_text_is_still_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "app.html"
+    path.write_text("<title>My App</title><div id='root'></div><script>go()</script>")
+    with pytest.raises(UnreadableDocument, match="no visible text"):
+        read_text(path)
+
+
+def test_table_rows_are_lines_of_cells_kept_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "table.html"
+    path.write_text(
+        "<h1>Trade</h1><table><thead><tr><th>Year</th><th>Note</th></tr></thead><tbody>"
+        "<tr><td>Cell one</td><td>Cell two</td></tr>"
+        "<tr><td>2005</td><td><p>Trade grew.</p><p>Talks went well.</p></td></tr>"
+        "</tbody></table>",
+        encoding="utf-8",
+    )
+    doc = load_document(path)
+    assert doc.text == (
+        "Trade\n\n| Year | Note |\n| Cell one | Cell two |\n| 2005 | Trade grew. Talks went well. |"
+    )
+    assert [h.text for h in doc.headings] == ["Trade"] and doc.dropped == []
+    assert [p.text for p in doc.passages] == [
+        "| Year | Note | | Cell one | Cell two | | 2005 | Trade grew. Talks went well. |"
+    ]
+
+
+def test_a_table_used_for_page_layout_keeps_its_paragraphs(tmp_path: Path) -> None:
+    article = "The two sides met on Friday and agreed to meet again soon. " * 6
+    path = tmp_path / "old.html"
+    path.write_text(
+        "<table><tr><td>Home | World | Business | Sports | Tech</td></tr>"
+        f"<tr><td>Menu</td><td><h2>Trade Talks</h2><p>{article}</p><p>Second.</p></td></tr>"
+        "</table>",
+        encoding="utf-8",
+    )
+    doc = load_document(path)
+    assert [d.reason for d in doc.dropped] == ["navigation menu"]
+    assert [(p.text, p.heading) for p in doc.passages] == [
+        (article.strip(), "Trade Talks"),
+        ("Second.", "Trade Talks"),
+    ]
+
+
 def _pdf_with_text(text: str) -> bytes:
     """A one-page PDF whose content stream draws `text` in Helvetica, with a correct xref."""
     stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()

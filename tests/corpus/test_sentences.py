@@ -50,6 +50,7 @@ def test_sentences_end_at_terminal_punctuation_but_not_inside_abbreviations(text
         ("Both sides met. 双方会谈。 Then they left.",
          ["Both sides met.", "双方会谈。", "Then they left."]),
         ("唐纳德·特朗普会见了王毅，双方交换了意见", ["唐纳德·特朗普会见了王毅，双方交换了意见"]),
+        ("贸易增长了３．５个百分点。1．第一点", ["贸易增长了３．５个百分点。", "1．第一点"]),
     ],
 )  # fmt: skip
 def test_full_width_marks_end_chinese_sentences_without_a_space_after_them(text, expected):  # noqa: ANN001
