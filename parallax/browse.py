@@ -26,7 +26,7 @@ def show_passage(reader: IndexReader, passage_id: str, context: int = 0) -> Pass
     if passage is None:
         raise PassageNotFound(f"no passage {passage_id!r} in the index at {reader.index_dir}",
                               "Passage ids are printed by `parallax ask`; "
-                              "they look like 3f2a9c1b.12")
+                              "they look like f7e65fcd9762.8")
     around = reader.passages_of(passage.doc_rowid, max(0, passage.ordinal - context),
                                 passage.ordinal + context)
     return PassageInContext(

@@ -248,7 +248,7 @@ def show(
 ) -> None:
     """Show a passage, optionally with its neighbours.
 
-    Example: parallax show 3f2a9c1b.12 --context 1
+    Example: parallax show f7e65fcd9762.8 --context 1
     """
     from parallax.browse import show_passage
     from parallax.session import open_reader
