@@ -119,20 +119,20 @@ class _CliProgress:
     def loading_model(self, name: str) -> None:
         err.print(Text(f"Loading model {name} …", style="dim"))
 
-    def embedding_started(self, windows: int) -> None:
-        self._bar = Progress(TextColumn("Embedding"), BarColumn(), MofNCompleteColumn(),
-                             TextColumn("units"), TimeElapsedColumn(), console=err,
-                             transient=False)
+    def started(self, stage: str, total: int, unit: str) -> None:
+        self._bar = Progress(TextColumn(f"{stage:<9}"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn(unit), TimeElapsedColumn(), console=err)
         self._bar.start()
-        self._task = self._bar.add_task("embed", total=windows)
+        self._task = self._bar.add_task(stage, total=total)
 
-    def embedded(self, count: int) -> None:
+    def advanced(self, count: int) -> None:
         if self._bar is not None:
             self._bar.advance(self._task, count)
 
-    def embedding_finished(self) -> None:
+    def finished(self) -> None:
         if self._bar is not None:
             self._bar.stop()
+            self._bar = None
 
 
 @app.command()

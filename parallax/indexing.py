@@ -26,9 +26,9 @@ class IndexProgress:
 
     def warning(self, message: str) -> None: ...
     def loading_model(self, name: str) -> None: ...
-    def embedding_started(self, windows: int) -> None: ...
-    def embedded(self, count: int) -> None: ...
-    def embedding_finished(self) -> None: ...
+    def started(self, stage: str, total: int, unit: str) -> None: ...  # "Reading", "Embedding"
+    def advanced(self, count: int) -> None: ...
+    def finished(self) -> None: ...
 
 
 @dataclass
@@ -161,7 +161,9 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
           skipped: list[SkippedFile], progress: IndexProgress) -> _Plan:
     plan = _Plan()
     metadata = corpus.MetadataCatalog(list(paths))
+    progress.started("Reading", len(sources), "files")
     for source in sources:
+        progress.advanced(1)
         key = str(source.path)
         plan.in_scope.add(key)
         meta = metadata.get(source.path)
@@ -183,6 +185,7 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
             _skip_or_keep(plan, skipped, source.path, previous, error.reason)
             continue
         plan.to_embed.append((doc, source.root, metadata_key(meta)))
+    progress.finished()
     for problem in metadata.problems:
         progress.warning(str(problem))
     if old is not None:
@@ -248,9 +251,9 @@ def _embed_into(writer: GenerationWriter, docs: list[tuple[ParsedDocument, Path,
                 encoder: Encoder, settings: IndexSettings, progress: IndexProgress) -> int:
     units = [_units(doc, encoder, settings) for doc, _, _ in docs]
     texts = [text for doc_units in units for _, spans, texts in doc_units for text in texts]
-    progress.embedding_started(len(texts))
-    vectors = encoder.encode(texts, progress=progress.embedded)
-    progress.embedding_finished()
+    progress.started("Embedding", len(texts), "units")
+    vectors = encoder.encode(texts, progress=progress.advanced)
+    progress.finished()
     offset = 0
     for (doc, root, key), doc_units in zip(docs, units, strict=True):
         count = sum(len(spans) for _, spans, _ in doc_units)
