@@ -112,3 +112,17 @@ def test_the_sample_corpus_survives_a_copy_between_folders(tmp_path: Path,
     _index(a, index, fake_encoder)
     report = _index(b, index, fake_encoder)
     assert report.counts["documents"] == 10
+
+
+def test_querying_an_index_built_with_other_settings_is_refused_with_the_rebuild_command(
+    tmp_path: Path, fake_encoder  # noqa: ANN001
+) -> None:
+    from parallax.session import Session
+    from parallax.settings import IndexSettings
+
+    docs = _folder(tmp_path, "docs", {"a.txt": "Pandas are envoys.\n"})
+    index = tmp_path / "index"
+    _index(docs, index, fake_encoder, settings=IndexSettings(sentence_units=()))
+    with pytest.raises(SettingsMismatch) as caught:
+        Session(index, encoder_loader=lambda name: fake_encoder)
+    assert f"parallax index --rebuild {docs}" in caught.value.hint
