@@ -10,7 +10,8 @@ from .inference import complete_metadata
 from .lines import split_lines
 from .paragraphs import PARAGRAPH, Segment, segment
 from .passages import build_passages
-from .reading import decode_document, normalise_newlines, read_bytes
+from .reading import decode, normalise_newlines, read_bytes
+from .source_map import relocate
 from .types import DroppedLine, Heading, Metadata, ParsedDocument
 
 
@@ -56,13 +57,27 @@ def parse_text(
 def load_document(path: Path, metadata: Metadata | None = None) -> ParsedDocument:
     """Read, decode and parse a file; `content_hash` is the sha256 of its raw bytes.
 
+    The document's `text`, and every offset and line number in it, is the decoded file with
+    newlines normalised to "\\n", for .txt and .md, and for HTML too: there passages are found
+    in the page's visible text and then located in the markup (see source_map.py); a
+    passage's `text` stays the visible text, and its source slice holds that text with tags
+    and entities around and in it. A PDF has no text source, so for PDFs `text` is the
+    extracted text and offsets and lines point into it.
+
     Raises UnreadableDocument if the file cannot yield text.
     """
     raw = read_bytes(path)
-    text, encoding = decode_document(raw, path)
-    return parse_text(
-        text, path=path, encoding=encoding, content_hash=sha256_hex(raw), metadata=metadata
+    decoded = decode(raw, path)
+    doc = parse_text(
+        decoded.text,
+        path=path,
+        encoding=decoded.encoding,
+        content_hash=sha256_hex(raw),
+        metadata=metadata,
     )
+    if decoded.html is not None and decoded.source is not None:
+        doc = relocate(doc, decoded.source, decoded.html.spans)
+    return doc
 
 
 def sha256_hex(data: bytes) -> str:

@@ -23,8 +23,11 @@ class Metadata:
 class Passage:
     """One paragraph of a document, located in the document's decoded text.
 
-    `text` is the paragraph with whitespace runs collapsed to single spaces; it equals
-    the whitespace-normalised slice `source_text[char_start:char_end]`.
+    `text` is the paragraph with whitespace runs collapsed to single spaces. For plain text,
+    Markdown and PDF it equals the whitespace-normalised slice `source_text[char_start:char_end]`;
+    for HTML that slice is the paragraph's markup (from its first visible character to the end
+    of its last), which reads as `text` once tags are removed, entities decoded and whitespace
+    collapsed (table rows add bars, " | ", that are not in the markup).
     Lines are 1-based and inclusive; chars are 0-based, end-exclusive.
     """
 
@@ -41,7 +44,7 @@ class Passage:
 class DroppedLine:
     """A line removed as boilerplate, kept so that `inspect` can show it."""
 
-    line: int  # 1-based
+    line: int  # 1-based; for HTML, the source line where the line's text starts
     text: str
     reason: str  # e.g. "navigation menu", "copyright footer", "comment prompt"
 
@@ -50,7 +53,7 @@ class DroppedLine:
 class Heading:
     """A short heading-like line (title, roman numeral) that is not a passage."""
 
-    line: int  # 1-based
+    line: int  # 1-based; for HTML, the source line where the heading's text starts
     text: str
 
 
@@ -59,7 +62,8 @@ class ParsedDocument:
     """What a file (or an in-memory text) yields: its passages and what was dropped."""
 
     path: Path  # absolute path as indexed (for in-memory records, a pseudo path)
-    text: str  # decoded text; every offset and line number points into this
+    text: str  # decoded text (for HTML the markup, for PDF the extracted text); every offset
+    # and line number points into this
     encoding: str
     content_hash: str  # sha256 hex of the raw bytes (or of the text for in-memory records)
     metadata: Metadata
