@@ -137,8 +137,9 @@ class _CliProgress:
 
 @app.command()
 def index(
-    paths: Annotated[list[Path], typer.Argument(help="Folders or files to index.",
-                                                metavar="PATH...")],
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Folders or files to index [default: every folder already in the index].",
+        metavar="[PATH]...")] = None,
     index_dir: IndexOpt = None,
     model: Annotated[str | None, typer.Option(
         help="sentence-transformers model name or local path [default: all-MiniLM-L6-v2, "
@@ -149,13 +150,14 @@ def index(
 ) -> None:
     """Build or update an index: only new or changed files are embedded.
 
-    Example: parallax index ../shared/corpus/china-us
+    Example: parallax index ../shared/corpus/china-us   (later, `parallax index` refreshes it)
     """
-    from parallax.indexing import build_index
+    from parallax.indexing import build_index, indexed_folders
 
     target = resolve_index_dir(index_dir)
     with user_errors():
-        report = build_index(paths, target, model, rebuild=rebuild,
+        folders = paths or indexed_folders(target)
+        report = build_index(folders, target, model, rebuild=rebuild,
                              progress=_CliProgress())  # type: ignore[arg-type]
     for skipped in report.skipped:
         err.print(Text("Skipped ", style="yellow") + Text(f"{skipped.path}: {skipped.reason}"))

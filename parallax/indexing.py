@@ -55,6 +55,15 @@ class _Source:
     root: Path
 
 
+def indexed_folders(index_dir: Path) -> list[Path]:
+    """The folders an existing index was built from, to refresh it without naming them."""
+    if not exists(index_dir):
+        raise NothingToIndex(f"no index at {index_dir} yet, and no folder given",
+                             "Name the folders to index: parallax index FOLDER")
+    with IndexReader(index_dir) as reader:
+        return [Path(root) for root in reader.roots()]
+
+
 def build_index(
     paths: Sequence[Path],
     index_dir: Path,

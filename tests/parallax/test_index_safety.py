@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -126,3 +127,26 @@ def test_querying_an_index_built_with_other_settings_is_refused_with_the_rebuild
     with pytest.raises(SettingsMismatch) as caught:
         Session(index, encoder_loader=lambda name: fake_encoder)
     assert f"parallax index --rebuild {docs}" in caught.value.hint
+
+
+def test_index_without_a_folder_refreshes_every_folder_of_the_index(
+    tmp_path: Path, fake_encoder, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    from typer.testing import CliRunner
+
+    import parallax.indexing
+    from parallax.cli import app
+
+    monkeypatch.setattr(parallax.indexing, "load_encoder", lambda name: fake_encoder)
+    first = _folder(tmp_path, "first", {"a.txt": "Pandas are envoys.\n"})
+    second = _folder(tmp_path, "second", {"b.txt": "Beekeeping notes.\n"})
+    index = tmp_path / "index"
+    _index(first, index, fake_encoder)
+    _index(second, index, fake_encoder)
+    (first / "a.txt").write_text("Pandas are envoys of friendship.\n", encoding="utf-8")
+    (second / "c.txt").write_text("Honey prices rose.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["index", "--json", "--index", str(index)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["updated"] == [str(first / "a.txt")]
+    assert report["added"] == [str(second / "c.txt")]
