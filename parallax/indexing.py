@@ -19,6 +19,9 @@ from parallax.errors import NothingToIndex, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
 
 EncoderLoader = Callable[[str], Encoder]
+# About 35,000 embedded units, six minutes of embedding on two cores: the most a killed run
+# of `index` can lose.
+CHECKPOINT_PASSAGES = 5000
 
 
 class IndexProgress:
@@ -73,14 +76,18 @@ def build_index(
     settings: IndexSettings = DEFAULT_SETTINGS,
     encoder_loader: EncoderLoader | None = None,
     progress: IndexProgress | None = None,
+    checkpoint: int = CHECKPOINT_PASSAGES,
 ) -> IndexReport:
     """Index the documents under `paths` into `index_dir`, re-embedding only files whose
     content or metadata changed and dropping indexed files that are gone. Other folders
-    already in the index are kept. Nothing is written unless something changed."""
+    already in the index are kept. Nothing is written unless something changed. Progress
+    is published every `checkpoint` passages, except for a --rebuild of an existing index,
+    which replaces it all at once."""
     progress = progress or IndexProgress()
     sources, skipped = _discover(paths)
     layout.check_writable(index_dir)
     with layout.write_lock(index_dir):
+        replacing = rebuild and exists(index_dir)
         old = IndexReader(index_dir) if exists(index_dir) and not rebuild else None
         try:
             identity = _model_for(old, model, settings, index_dir, paths)
@@ -92,7 +99,8 @@ def build_index(
             if old is not None and not report.changed:
                 report.counts = dict(old.manifest.counts)
                 return report
-            _write(plan, old, identity, index_dir, settings, encoder_loader, progress, report)
+            _write(plan, old, identity, index_dir, settings, encoder_loader, progress, report,
+                   None if replacing else checkpoint)
         finally:
             if old is not None:
                 old.close()
@@ -103,30 +111,68 @@ def build_index(
 
 def _write(plan: _Plan, old: IndexReader | None, identity: str, index_dir: Path,
            settings: IndexSettings, encoder_loader: EncoderLoader | None,
-           progress: IndexProgress, report: IndexReport) -> None:
-    """Embed what the plan says and publish a new generation."""
+           progress: IndexProgress, report: IndexReport, checkpoint: int | None) -> None:
+    """Embed what the plan says and publish it, one generation per `checkpoint` passages:
+    a long run that is killed keeps what it finished, and the next run embeds only the rest.
+    Every generation is complete: documents not embedded yet keep their previous version."""
     encoder = None
     if plan.to_embed:
         progress.loading_model(identity)
         encoder = (encoder_loader or load_encoder)(identity)
     dimension = encoder.dimension if encoder else old.manifest.dimension  # type: ignore[union-attr]
     manifest = Manifest(model=identity, dimension=dimension, settings=settings.as_dict())
-    writer = GenerationWriter(index_dir, manifest)
+    chunks = _chunks(plan.to_embed, checkpoint)
+    pending = {str(doc.path) for doc, _, _ in plan.to_embed}
+    source, done = old, set()
     try:
-        if old is not None:
-            writer.copy_documents(old, plan.to_copy)
-        if encoder is not None:
-            report.embedded_windows = _embed_into(writer, plan.to_embed, encoder, settings,
-                                                  progress)
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
+        for number, chunk in enumerate(chunks, start=1):
+            now = {str(doc.path) for doc, _, _ in chunk}
+            keep = set()
+            if source is not None:
+                wanted = set(plan.to_copy) | done | (pending - done)
+                keep = (wanted & {d.path for d in source.documents()}) - now
+            writer = GenerationWriter(index_dir, manifest)
+            try:
+                if source is not None:
+                    writer.copy_documents(source, sorted(keep))
+                if encoder is not None and chunk:
+                    label = "Embedding" if len(chunks) == 1 else f"Part {number}/{len(chunks)}"
+                    report.embedded_windows += _embed_into(writer, chunk, encoder, settings,
+                                                           progress, label)
+                writer.commit()
+            except BaseException:
+                writer.abort()
+                raise
+            done |= now
+            if source is not None and source is not old:
+                source.close()
+            source = IndexReader(index_dir)
+    finally:
+        if source is not None and source is not old:
+            source.close()
+
+
+def _chunks(docs: list[_Embed], checkpoint: int | None) -> list[list[_Embed]]:
+    """Documents in groups of about `checkpoint` passages (one group when None)."""
+    if not docs or checkpoint is None:
+        return [docs]
+    chunks: list[list[_Embed]] = [[]]
+    size = 0
+    for entry in docs:
+        if size >= checkpoint:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(entry)
+        size += len(entry[0].passages)
+    return chunks
+
+
+_Embed = tuple[ParsedDocument, Path, str]  # a parsed document, its root, its metadata key
 
 
 @dataclass
 class _Plan:
-    to_embed: list[tuple[ParsedDocument, Path, str]] = field(default_factory=list)  # + root, key
+    to_embed: list[_Embed] = field(default_factory=list)
     to_copy: list[str] = field(default_factory=list)
     in_scope: set[str] = field(default_factory=set)
     metadata_changed: set[str] = field(default_factory=set)
@@ -256,11 +302,11 @@ def _nothing_to_index(paths: Sequence[Path], skipped: list[SkippedFile], index_d
                           "\n".join(reasons + more))
 
 
-def _embed_into(writer: GenerationWriter, docs: list[tuple[ParsedDocument, Path, str]],
-                encoder: Encoder, settings: IndexSettings, progress: IndexProgress) -> int:
+def _embed_into(writer: GenerationWriter, docs: list[_Embed], encoder: Encoder,
+                settings: IndexSettings, progress: IndexProgress, label: str) -> int:
     units = [_units(doc, encoder, settings) for doc, _, _ in docs]
     texts = [text for doc_units in units for _, spans, texts in doc_units for text in texts]
-    progress.started("Embedding", len(texts), "units")
+    progress.started(label, len(texts), "units")
     vectors = encoder.encode(texts, progress=progress.advanced)
     progress.finished()
     offset = 0

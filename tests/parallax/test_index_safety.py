@@ -150,3 +150,62 @@ def test_index_without_a_folder_refreshes_every_folder_of_the_index(
     report = json.loads(result.stdout)
     assert report["updated"] == [str(first / "a.txt")]
     assert report["added"] == [str(second / "c.txt")]
+
+
+class _Crash(Exception):
+    pass
+
+
+def test_a_long_run_killed_part_way_keeps_its_finished_parts_and_resumes(
+    tmp_path: Path, fake_encoder  # noqa: ANN001
+) -> None:
+    docs = _folder(tmp_path, "docs", {f"d{i}.txt": f"Report {i} on trade.\n\nSecond part {i}.\n"
+                                      for i in range(6)})
+    index = tmp_path / "index"
+    real_encode, calls = fake_encoder.encode, []
+
+    def encode_then_crash(texts, progress=None):  # noqa: ANN001, ANN202
+        calls.append(len(texts))
+        if len(calls) == 2:
+            raise _Crash  # the machine dies while embedding the second part
+        return real_encode(texts, progress)
+
+    fake_encoder.encode = encode_then_crash
+    with pytest.raises(_Crash):
+        _index(docs, index, fake_encoder, checkpoint=4)  # 2 documents (4 passages) per part
+    with IndexReader(index) as reader:
+        assert reader.manifest.counts["documents"] == 2  # the first part was published
+
+    fake_encoder.encode = real_encode
+    fake_encoder.encoded.clear()
+    report = _index(docs, index, fake_encoder, checkpoint=4)
+    assert len(report.added) == 4 and report.unchanged == 2
+    assert report.counts["documents"] == 6
+
+
+def test_every_published_part_keeps_the_previous_version_of_documents_not_done_yet(
+    tmp_path: Path, fake_encoder  # noqa: ANN001
+) -> None:
+    docs = _folder(tmp_path, "docs", {f"d{i}.txt": f"Old text {i}.\n" for i in range(4)})
+    index = tmp_path / "index"
+    _index(docs, index, fake_encoder)
+    for i in range(4):
+        (docs / f"d{i}.txt").write_text(f"New text {i}.\n", encoding="utf-8")
+    seen = []
+    real_commit = layout.publish
+
+    def publish_and_look(index_dir, temporary):  # noqa: ANN001, ANN202
+        final = real_commit(index_dir, temporary)
+        with IndexReader(index_dir) as reader:
+            seen.append(sorted(p.text for d in reader.documents()
+                               for p in reader.passages_of(d.rowid)))
+        return final
+
+    layout.publish = publish_and_look
+    try:
+        _index(docs, index, fake_encoder, checkpoint=2)
+    finally:
+        layout.publish = real_commit
+    assert len(seen) == 2
+    assert seen[0] == ["New text 0.", "New text 1.", "Old text 2.", "Old text 3."]
+    assert seen[1] == ["New text 0.", "New text 1.", "New text 2.", "New text 3."]
