@@ -13,7 +13,7 @@ from corpus import split_sentences
 from corpus.errors import UnreadableDocument
 from corpus.types import Metadata, ParsedDocument, SkippedFile
 from embed import Encoder, load_encoder, make_windows, model_identity
-from indexes import GenerationWriter, IndexReader, Manifest, exists, layout
+from indexes import DocumentRecord, GenerationWriter, IndexReader, Manifest, exists, layout
 from parallax.context import passage_context
 from parallax.errors import NothingToIndex, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
@@ -251,8 +251,8 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
     return plan
 
 
-def _skip_or_keep(plan: _Plan, skipped: list[SkippedFile], path: Path, previous: object,
-                  reason: str) -> None:
+def _skip_or_keep(plan: _Plan, skipped: list[SkippedFile], path: Path,
+                  previous: DocumentRecord | None, reason: str) -> None:
     # A file that was indexed before and cannot be read now keeps its previous version:
     # a transient problem must not lose data.
     if previous is not None:
