@@ -27,6 +27,16 @@ def _index(folder: Path, index: Path, encoder, **kwargs):  # noqa: ANN001, ANN00
     return build_index([folder], index, encoder_loader=lambda name: encoder, **kwargs)
 
 
+def _two_folders_indexed(tmp_path: Path, encoder) -> tuple[Path, Path, Path]:  # noqa: ANN001
+    """Two folders indexed one after the other into one index."""
+    first = _folder(tmp_path, "first", {"a.txt": "Pandas are envoys.\n"})
+    second = _folder(tmp_path, "second", {"b.txt": "Beekeeping notes.\n"})
+    index = tmp_path / "index"
+    _index(first, index, encoder)
+    _index(second, index, encoder)
+    return first, second, index
+
+
 def test_a_folder_that_is_not_an_index_is_refused_and_left_alone(tmp_path: Path,
                                                                  fake_encoder) -> None:  # noqa: ANN001
     docs = _folder(tmp_path, "docs", {"a.txt": "Pandas are envoys.\n"})
@@ -71,11 +81,7 @@ def test_a_removed_metadata_row_is_noticed(tmp_path: Path, fake_encoder) -> None
 
 def test_a_folder_emptied_of_documents_is_emptied_from_the_index(tmp_path: Path,
                                                                  fake_encoder) -> None:  # noqa: ANN001
-    first = _folder(tmp_path, "first", {"a.txt": "Pandas are envoys.\n"})
-    second = _folder(tmp_path, "second", {"b.txt": "Beekeeping notes.\n"})
-    index = tmp_path / "index"
-    _index(first, index, fake_encoder)
-    _index(second, index, fake_encoder)
+    first, second, index = _two_folders_indexed(tmp_path, fake_encoder)
     (second / "b.txt").unlink()
     report = _index(second, index, fake_encoder)
     assert report.removed == [str(second / "b.txt")]
@@ -93,11 +99,7 @@ def test_nothing_to_index_names_each_skipped_file_and_why(tmp_path: Path,
 
 def test_the_rebuild_command_names_every_folder_of_the_index(tmp_path: Path,
                                                              fake_encoder) -> None:  # noqa: ANN001
-    first = _folder(tmp_path, "first", {"a.txt": "Pandas are envoys.\n"})
-    second = _folder(tmp_path, "second", {"b.txt": "Beekeeping notes.\n"})
-    index = tmp_path / "index"
-    _index(first, index, fake_encoder)
-    _index(second, index, fake_encoder)
+    first, second, index = _two_folders_indexed(tmp_path, fake_encoder)
     with pytest.raises(SettingsMismatch) as caught:
         _index(second, index, fake_encoder, model="another-model")
     assert str(first) in caught.value.hint and str(second) in caught.value.hint
@@ -138,11 +140,7 @@ def test_index_without_a_folder_refreshes_every_folder_of_the_index(
     from parallax.cli import app
 
     monkeypatch.setattr(parallax.indexing, "load_encoder", lambda name: fake_encoder)
-    first = _folder(tmp_path, "first", {"a.txt": "Pandas are envoys.\n"})
-    second = _folder(tmp_path, "second", {"b.txt": "Beekeeping notes.\n"})
-    index = tmp_path / "index"
-    _index(first, index, fake_encoder)
-    _index(second, index, fake_encoder)
+    first, second, index = _two_folders_indexed(tmp_path, fake_encoder)
     (first / "a.txt").write_text("Pandas are envoys of friendship.\n", encoding="utf-8")
     (second / "c.txt").write_text("Honey prices rose.\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["index", "--json", "--index", str(index)])
