@@ -120,6 +120,8 @@ class _CliProgress:
         err.print(Text(f"Loading model {name} …", style="dim"))
 
     def started(self, stage: str, total: int, unit: str) -> None:
+        if not total:
+            return
         self._bar = Progress(TextColumn(f"{stage:<9}"), BarColumn(), MofNCompleteColumn(),
                              TextColumn(unit), TimeElapsedColumn(), console=err)
         self._bar.start()

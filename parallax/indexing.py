@@ -298,8 +298,7 @@ def _nothing_to_index(paths: Sequence[Path], skipped: list[SkippedFile], index_d
                               "point it at a folder that has some.")
     reasons = [f"  {s.path}: {s.reason}" for s in skipped[:10]]
     more = [f"  … and {len(skipped) - 10} more"] if len(skipped) > 10 else []
-    return NothingToIndex(f"nothing to index in {where}: every file was skipped{kept}",
-                          "\n".join(reasons + more))
+    return NothingToIndex(f"nothing to index in {where}{kept}", "\n".join(reasons + more))
 
 
 def _embed_into(writer: GenerationWriter, docs: list[_Embed], encoder: Encoder,
