@@ -84,19 +84,25 @@ def new_temporary_generation(index_dir: Path) -> Path:
     return path
 
 
-def publish(index_dir: Path, temporary: Path) -> Path:
-    """Make a complete temporary generation the current one, atomically."""
+def publish(index_dir: Path, temporary: Path, also_keep: frozenset[str] = frozenset()) -> Path:
+    """Make a complete temporary generation the current one, atomically. The one it replaces
+    and `also_keep` (e.g. the generation current when a multi-part run began) stay."""
     _fsync_tree(temporary)
     final = index_dir / f"{_GEN_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    previous = _current_name(index_dir)
+    previous = current_name(index_dir)
     os.rename(temporary, final)
     pointer_tmp = index_dir / f"{_TMP_PREFIX}{CURRENT}-{uuid.uuid4().hex[:6]}"
     pointer_tmp.write_text(final.name + "\n", encoding="utf-8")
     _fsync_file(pointer_tmp)
     os.replace(pointer_tmp, index_dir / CURRENT)
     _fsync_dir(index_dir)
-    remove_stale(index_dir, keep={final.name, previous})
+    remove_stale(index_dir, keep={final.name, previous, *also_keep})
     return final
+
+
+def current_name(index_dir: Path) -> str:
+    """The name of the current generation, or "" when there is none."""
+    return _current_name(index_dir)
 
 
 def _current_name(index_dir: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -31,7 +32,7 @@ class IndexReader:
         self.db_path = self.generation / layout.DB_NAME
         if not self.db_path.is_file():
             raise IndexCorrupt(index_dir, f"missing {self.db_path.name}")
-        self.db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True,
+        self.db = sqlite3.connect(_read_only_uri(self.db_path), uri=True,
                                   check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self._faiss: faiss.Index | None = None
@@ -41,6 +42,9 @@ class IndexReader:
         self._window_passages: np.ndarray | None = None
 
     def close(self) -> None:
+        # Dropping the maps lets the space of a removed generation be freed now.
+        self._faiss = None
+        self._window_passages = None
         self.db.close()
 
     def __enter__(self) -> IndexReader:
@@ -160,3 +164,30 @@ class IndexReader:
             return np.zeros((0, self.manifest.dimension), dtype=np.float32)
         ids = np.asarray(window_ids, dtype=np.int64)
         return self.faiss_index.reconstruct_batch(ids)
+
+
+def _read_only_uri(path: Path) -> str:
+    # Quoted: "#", "?" and "%" in a folder name would otherwise end the path.
+    return "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+
+
+def indexed_roots(index_dir: Path) -> list[str]:
+    """The folders (or files) an index was built from, read without checking its format,
+    so that an index written by another version can still be rebuilt from them."""
+    db_path = layout.current_generation(index_dir) / layout.DB_NAME
+    db = sqlite3.connect(_read_only_uri(db_path), uri=True)
+    try:
+        rows = db.execute("SELECT DISTINCT root FROM documents WHERE root IS NOT NULL")
+        return sorted(r[0] for r in rows)
+    finally:
+        db.close()
+
+
+def indexed_paths(index_dir: Path) -> set[str]:
+    """The paths of every document of an index, read without checking its format."""
+    db_path = layout.current_generation(index_dir) / layout.DB_NAME
+    db = sqlite3.connect(_read_only_uri(db_path), uri=True)
+    try:
+        return {r[0] for r in db.execute("SELECT path FROM documents")}
+    finally:
+        db.close()

@@ -122,9 +122,9 @@ class GenerationWriter:
         finally:
             self.db.execute("DETACH DATABASE old")
 
-    def commit(self) -> Path:
+    def commit(self, also_keep: frozenset[str] = frozenset()) -> Path:
         """Write the FAISS index, the window map and the manifest, then switch readers to
-        this generation."""
+        this generation (see layout.publish for `also_keep`)."""
         self.db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
         counts = self._counts()
         window_passages = np.fromiter(
@@ -140,7 +140,7 @@ class GenerationWriter:
         manifest = replace(self.manifest, counts=counts,
                            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         (self.folder / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
-        return layout.publish(self.index_dir, self.folder)
+        return layout.publish(self.index_dir, self.folder, also_keep)
 
     def abort(self) -> None:
         """Drop the temporary generation; the current one stays as it was."""

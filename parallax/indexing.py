@@ -14,6 +14,7 @@ from corpus.errors import UnreadableDocument
 from corpus.types import Metadata, ParsedDocument, SkippedFile
 from embed import Encoder, load_encoder, make_windows, model_identity
 from indexes import DocumentRecord, GenerationWriter, IndexReader, Manifest, exists, layout
+from indexes.reader import indexed_paths, indexed_roots
 from parallax.context import passage_context
 from parallax.errors import NothingToIndex, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
@@ -59,12 +60,14 @@ class _Source:
 
 
 def indexed_folders(index_dir: Path) -> list[Path]:
-    """The folders an existing index was built from, to refresh it without naming them."""
-    if not exists(index_dir):
-        raise NothingToIndex(f"no index at {index_dir} yet, and no folder given",
+    """The folders (and single files) an existing index was built from, to refresh it
+    without naming them; read without a format check, so that --rebuild works on an index
+    written by another version."""
+    roots = indexed_roots(index_dir) if exists(index_dir) else []
+    if not roots:
+        raise NothingToIndex(f"the index at {index_dir} holds no folder yet, and none was given",
                              "Name the folders to index: parallax index FOLDER")
-    with IndexReader(index_dir) as reader:
-        return [Path(root) for root in reader.roots()]
+    return [Path(root) for root in roots]
 
 
 def build_index(
@@ -84,16 +87,20 @@ def build_index(
     is published every `checkpoint` passages, except for a --rebuild of an existing index,
     which replaces it all at once."""
     progress = progress or IndexProgress()
+    index_dir = index_dir.resolve()
     sources, skipped = _discover(paths)
     layout.check_writable(index_dir)
     with layout.write_lock(index_dir):
         replacing = rebuild and exists(index_dir)
+        replaced = indexed_paths(index_dir) if replacing else set()
         old = IndexReader(index_dir) if exists(index_dir) and not rebuild else None
         try:
             identity = _model_for(old, model, settings, index_dir, paths)
             plan = _plan(sources, old, paths, skipped, progress)
             report = IndexReport(index_dir=index_dir, model=identity, skipped=skipped)
             _describe(plan, old, report)
+            if replacing:  # a rebuild drops what it is not given again: say so
+                report.removed = sorted(replaced - {str(d.path) for d, _, _ in plan.to_embed})
             if not plan.to_embed and not report.removed and not (plan.in_scope & {*plan.to_copy}):
                 raise _nothing_to_index(paths, skipped, index_dir, old)
             if old is not None and not report.changed:
@@ -121,9 +128,12 @@ def _write(plan: _Plan, old: IndexReader | None, identity: str, index_dir: Path,
         encoder = (encoder_loader or load_encoder)(identity)
     dimension = encoder.dimension if encoder else old.manifest.dimension  # type: ignore[union-attr]
     manifest = Manifest(model=identity, dimension=dimension, settings=settings.as_dict())
-    chunks = _chunks(plan.to_embed, checkpoint)
+    already = old.manifest.counts.get("passages", 0) if old is not None else 0
+    chunks = _chunks(plan.to_embed, checkpoint, already)
     pending = {str(doc.path) for doc, _, _ in plan.to_embed}
     source, done = old, set()
+    # Readers that opened the generation current when this run began keep it till the end.
+    keep_start = frozenset({layout.current_name(index_dir)} - {""})
     try:
         for number, chunk in enumerate(chunks, start=1):
             now = {str(doc.path) for doc, _, _ in chunk}
@@ -139,7 +149,7 @@ def _write(plan: _Plan, old: IndexReader | None, identity: str, index_dir: Path,
                     label = "Embedding" if len(chunks) == 1 else f"Part {number}/{len(chunks)}"
                     report.embedded_windows += _embed_into(writer, chunk, encoder, settings,
                                                            progress, label)
-                writer.commit()
+                writer.commit(also_keep=keep_start)
             except BaseException:
                 writer.abort()
                 raise
@@ -152,18 +162,22 @@ def _write(plan: _Plan, old: IndexReader | None, identity: str, index_dir: Path,
             source.close()
 
 
-def _chunks(docs: list[_Embed], checkpoint: int | None) -> list[list[_Embed]]:
-    """Documents in groups of about `checkpoint` passages (one group when None)."""
+def _chunks(docs: list[_Embed], checkpoint: int | None, already: int = 0) -> list[list[_Embed]]:
+    """Documents in parts of at least `checkpoint` passages, each part also at least as
+    large as the index before it (`already` passages, then growing): every part rewrites the
+    whole index, so parts that grow with it keep the total work linear. One part when
+    `checkpoint` is None."""
     if not docs or checkpoint is None:
         return [docs]
     chunks: list[list[_Embed]] = [[]]
-    size = 0
+    size, total = 0, already
     for entry in docs:
-        if size >= checkpoint:
+        if size >= max(checkpoint, total - size):
             chunks.append([])
             size = 0
         chunks[-1].append(entry)
         size += len(entry[0].passages)
+        total += len(entry[0].passages)
     return chunks
 
 
@@ -182,7 +196,8 @@ def _discover(paths: Sequence[Path]) -> tuple[list[_Source], list[SkippedFile]]:
     sources: list[_Source] = []
     skipped: list[SkippedFile] = []
     for given in paths:
-        root = given.resolve() if given.is_dir() else given.resolve().parent
+        # A file named on its own is its own root, so that a refresh reads just that file.
+        root = given.resolve()
         files, problems = corpus.discover([given])
         sources += [_Source(path, root) for path in files]
         skipped += problems
@@ -215,7 +230,9 @@ def _model_for(old: IndexReader | None, model: str | None, settings: IndexSettin
 def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path],
           skipped: list[SkippedFile], progress: IndexProgress) -> _Plan:
     plan = _Plan()
-    metadata = corpus.MetadataCatalog(list(paths))
+    # The nearest metadata.csv above each file, as `inspect` reads it, whichever folder or
+    # subfolder is being indexed.
+    metadata = corpus.MetadataCatalog([Path(p.resolve().anchor) for p in paths])
     progress.started("Reading", len(sources), "files")
     for source in sources:
         progress.advanced(1)
@@ -244,10 +261,16 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
     for problem in metadata.problems:
         progress.warning(str(problem))
     if old is not None:
-        scope = [p.resolve() for p in paths]
+        # A missing folder may be an unmounted drive: its documents are kept, not removed.
+        scope = [p.resolve() for p in paths if p.exists()]
         for doc in old.documents():
             if doc.path not in plan.in_scope and not _under_any(Path(doc.path), scope):
-                plan.to_copy.append(doc.path)  # another folder of the same index
+                plan.to_copy.append(doc.path)  # another folder, or one that is missing
+        for missing in (p for p in paths if not p.exists()):
+            kept = [d for d in old.documents() if _under_any(Path(d.path), [missing.resolve()])]
+            if kept:
+                progress.warning(f"{missing} is missing: its {len(kept)} indexed documents are "
+                                 "kept (rebuild without it to drop them)")
     return plan
 
 

@@ -38,7 +38,11 @@ class Session:
         self.index_dir = index_dir
         self._loader = encoder_loader
         self._encoder: Encoder | None = None
-        _check_settings(self.reader, settings, index_dir)
+        try:
+            _check_settings(self.reader, settings, index_dir)
+        except SettingsMismatch:
+            self.reader.close()
+            raise
 
     @property
     def encoder(self) -> Encoder:

@@ -184,16 +184,16 @@ def test_a_long_run_killed_part_way_keeps_its_finished_parts_and_resumes(
 def test_every_published_part_keeps_the_previous_version_of_documents_not_done_yet(
     tmp_path: Path, fake_encoder  # noqa: ANN001
 ) -> None:
-    docs = _folder(tmp_path, "docs", {f"d{i}.txt": f"Old text {i}.\n" for i in range(4)})
+    docs = _folder(tmp_path, "docs", {"d4.txt": "Old text 4.\n", "d5.txt": "Old text 5.\n"})
     index = tmp_path / "index"
     _index(docs, index, fake_encoder)
-    for i in range(4):
+    for i in range(6):  # four new documents, two changed ones, one passage each
         (docs / f"d{i}.txt").write_text(f"New text {i}.\n", encoding="utf-8")
     seen = []
-    real_commit = layout.publish
+    real_publish = layout.publish
 
-    def publish_and_look(index_dir, temporary):  # noqa: ANN001, ANN202
-        final = real_commit(index_dir, temporary)
+    def publish_and_look(index_dir, temporary, also_keep=frozenset()):  # noqa: ANN001, ANN202
+        final = real_publish(index_dir, temporary, also_keep)
         with IndexReader(index_dir) as reader:
             seen.append(sorted(p.text for d in reader.documents()
                                for p in reader.passages_of(d.rowid)))
@@ -201,9 +201,73 @@ def test_every_published_part_keeps_the_previous_version_of_documents_not_done_y
 
     layout.publish = publish_and_look
     try:
-        _index(docs, index, fake_encoder, checkpoint=2)
+        _index(docs, index, fake_encoder, checkpoint=1)
     finally:
-        layout.publish = real_commit
-    assert len(seen) == 2
-    assert seen[0] == ["New text 0.", "New text 1.", "Old text 2.", "Old text 3."]
-    assert seen[1] == ["New text 0.", "New text 1.", "New text 2.", "New text 3."]
+        layout.publish = real_publish
+    # Parts grow with the index (2 passages, then 4), and each is a complete index.
+    assert seen == [["New text 0.", "New text 1.", "Old text 4.", "Old text 5."],
+                    [f"New text {i}." for i in range(6)]]
+
+
+def test_a_missing_folder_keeps_its_documents(tmp_path: Path, fake_encoder) -> None:  # noqa: ANN001
+    first, second, index = _two_folders_indexed(tmp_path, fake_encoder)
+    second.rename(tmp_path / "unmounted")  # a drive that is not there today
+    report = build_index([first, second], index, encoder_loader=lambda name: fake_encoder)
+    assert report.removed == [] and report.counts["documents"] == 2
+
+
+def test_indexing_a_subfolder_keeps_metadata_from_the_folder_above(tmp_path: Path,
+                                                                   fake_encoder) -> None:  # noqa: ANN001
+    top = _folder(tmp_path, "top", {"metadata.csv": "file,title,date,author,publisher\n"
+                                                    "sub/s.txt,Sub Note,2021,Wang Yi,\n"})
+    _folder(top, "sub", {"s.txt": "Spring festival greetings.\n"})
+    index = tmp_path / "index"
+    _index(top, index, fake_encoder)
+    report = _index(top / "sub", index, fake_encoder)
+    assert not report.changed
+    with IndexReader(index) as reader:
+        assert reader.documents()[0].author == "Wang Yi"
+
+
+def test_a_session_survives_a_multi_part_run_of_index(tmp_path: Path, fake_encoder) -> None:  # noqa: ANN001
+    from parallax.ask import ask
+    from parallax.session import Session
+
+    docs = _folder(tmp_path, "docs", {"a.txt": "Pandas are envoys of friendship.\n"})
+    index = tmp_path / "index"
+    _index(docs, index, fake_encoder)
+    with Session(index, encoder_loader=lambda name: fake_encoder) as session:
+        assert ask(session, "pandas", 1, Mode.lexical).results  # FAISS not opened yet
+        for i in range(8):
+            (docs / f"n{i}.txt").write_text(f"Note {i} on trade.\n", encoding="utf-8")
+        _index(docs, index, fake_encoder, checkpoint=1)  # publishes several generations
+        assert ask(session, "pandas friendship", 1, Mode.hybrid).results
+
+
+def test_a_file_indexed_on_its_own_is_refreshed_on_its_own(tmp_path: Path,
+                                                           fake_encoder) -> None:  # noqa: ANN001
+    from parallax.indexing import indexed_folders
+
+    docs = _folder(tmp_path, "docs", {"one.txt": "Only this.\n", "other.txt": "Not this.\n"})
+    index = tmp_path / "index"
+    build_index([docs / "one.txt"], index, encoder_loader=lambda name: fake_encoder)
+    assert indexed_folders(index) == [docs / "one.txt"]
+    report = build_index(indexed_folders(index), index, encoder_loader=lambda name: fake_encoder)
+    assert not report.changed and report.counts["documents"] == 1
+
+
+@pytest.mark.parametrize("name", ["hash#x", "ques?x", "pct%41", "sp ace"])
+def test_an_index_folder_name_with_uri_characters_works(tmp_path: Path, name: str,
+                                                        fake_encoder) -> None:  # noqa: ANN001
+    docs = _folder(tmp_path, "docs", {"a.txt": "Pandas are envoys.\n"})
+    index = tmp_path / name
+    _index(docs, index, fake_encoder)
+    (docs / "b.txt").write_text("Beekeeping notes.\n", encoding="utf-8")
+    assert _index(docs, index, fake_encoder).added == [str(docs / "b.txt")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["docs", name])
+
+
+def test_a_rebuild_reports_the_documents_it_drops(tmp_path: Path, fake_encoder) -> None:  # noqa: ANN001
+    first, second, index = _two_folders_indexed(tmp_path, fake_encoder)
+    report = _index(first, index, fake_encoder, rebuild=True)
+    assert report.removed == [str(second / "b.txt")]
