@@ -171,23 +171,23 @@ def _read_only_uri(path: Path) -> str:
     return "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
 
 
-def indexed_roots(index_dir: Path) -> list[str]:
-    """The folders (or files) an index was built from, read without checking its format,
+def _query_current(index_dir: Path, sql: str) -> list[tuple]:
+    """Rows of the current generation's database, read without checking the index's format,
     so that an index written by another version can still be rebuilt from them."""
-    db_path = layout.current_generation(index_dir) / layout.DB_NAME
-    db = sqlite3.connect(_read_only_uri(db_path), uri=True)
+    db = sqlite3.connect(_read_only_uri(layout.current_generation(index_dir) / layout.DB_NAME),
+                         uri=True)
     try:
-        rows = db.execute("SELECT DISTINCT root FROM documents WHERE root IS NOT NULL")
-        return sorted(r[0] for r in rows)
+        return db.execute(sql).fetchall()
     finally:
         db.close()
+
+
+def indexed_roots(index_dir: Path) -> list[str]:
+    """The folders (or files) an index was built from."""
+    rows = _query_current(index_dir, "SELECT DISTINCT root FROM documents WHERE root IS NOT NULL")
+    return sorted(r[0] for r in rows)
 
 
 def indexed_paths(index_dir: Path) -> set[str]:
-    """The paths of every document of an index, read without checking its format."""
-    db_path = layout.current_generation(index_dir) / layout.DB_NAME
-    db = sqlite3.connect(_read_only_uri(db_path), uri=True)
-    try:
-        return {r[0] for r in db.execute("SELECT path FROM documents")}
-    finally:
-        db.close()
+    """The paths of every document of an index."""
+    return {r[0] for r in _query_current(index_dir, "SELECT path FROM documents")}

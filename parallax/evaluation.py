@@ -54,10 +54,10 @@ def rank_questions(session: Session, questions: list[Question], mode: Mode,
                    ) -> list[QuestionOutcome]:
     """Where the first right passage ranks for each question, ranked as `ask` ranks."""
     outcomes = []
+    documents = {doc.rowid: doc for doc in session.documents}
     for q in questions:
         hits = retrieve(session, q.question, depth, mode, settings=settings).hits
         passages = session.reader.passages([h.passage_rowid for h in hits])
-        documents = {doc.rowid: doc for doc in session.documents}
         rank = next((position for position, hit in enumerate(hits, start=1)
                      if _is_answer(q, passages[hit.passage_rowid],
                                    documents[passages[hit.passage_rowid].doc_rowid])), None)
