@@ -54,7 +54,8 @@ def parse_text(
     )
 
 
-def load_document(path: Path, metadata: Metadata | None = None) -> ParsedDocument:
+def load_document(path: Path, metadata: Metadata | None = None,
+                  raw: bytes | None = None) -> ParsedDocument:
     """Read, decode and parse a file; `content_hash` is the sha256 of its raw bytes.
 
     The document's `text`, and every offset and line number in it, is the decoded file with
@@ -64,9 +65,11 @@ def load_document(path: Path, metadata: Metadata | None = None) -> ParsedDocumen
     and entities around and in it. A PDF has no text source, so for PDFs `text` is the
     extracted text and offsets and lines point into it.
 
+    `raw`, when the caller already read the file, saves reading it again.
     Raises UnreadableDocument if the file cannot yield text.
     """
-    raw = read_bytes(path)
+    if raw is None:
+        raw = read_bytes(path)
     decoded = decode(raw, path)
     doc = parse_text(
         decoded.text,

@@ -11,6 +11,7 @@ from pathlib import Path
 import corpus
 from corpus import split_sentences
 from corpus.errors import UnreadableDocument
+from corpus.reading import read_bytes
 from corpus.types import Metadata, ParsedDocument, SkippedFile
 from embed import Encoder, load_encoder, make_windows, model_identity
 from indexes import DocumentRecord, GenerationWriter, IndexReader, Manifest, exists, layout
@@ -240,23 +241,20 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
         plan.in_scope.add(key)
         meta = metadata.get(source.path)
         previous = old.document_by_path(key) if old else None
+        key_of_meta = metadata_key(meta)
         try:
-            raw = source.path.read_bytes()
-        except OSError as error:
-            _skip_or_keep(plan, skipped, source.path, previous, f"cannot read ({error.strerror})")
-            continue
-        same_text = previous and previous.content_hash == hashlib.sha256(raw).hexdigest()
-        if same_text and previous.metadata_key == metadata_key(meta):
-            plan.to_copy.append(key)
-            continue
-        if same_text:
-            plan.metadata_changed.add(key)  # re-embedded: windows carry the metadata
-        try:
-            doc = corpus.load_document(source.path, meta)
+            raw = read_bytes(source.path)
+            same_text = previous and previous.content_hash == hashlib.sha256(raw).hexdigest()
+            if same_text and previous.metadata_key == key_of_meta:
+                plan.to_copy.append(key)
+                continue
+            doc = corpus.load_document(source.path, meta, raw=raw)
         except UnreadableDocument as error:
             _skip_or_keep(plan, skipped, source.path, previous, error.reason)
             continue
-        plan.to_embed.append((doc, source.root, metadata_key(meta)))
+        if same_text:
+            plan.metadata_changed.add(key)  # re-embedded: windows carry the metadata
+        plan.to_embed.append((doc, source.root, key_of_meta))
     progress.finished()
     for problem in metadata.problems:
         progress.warning(str(problem))
