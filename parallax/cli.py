@@ -285,6 +285,10 @@ def inspect(
         out.print(render.inspection_view(report))
 
 
+# Commands defined in their own modules register themselves on `app` when imported.
+from parallax import eval_cli  # noqa: E402,F401
+
+
 def main() -> None:
     app()
 
