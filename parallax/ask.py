@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indexes import Filters, Hit, Mode, search
+from indexes import DocumentRecord, Filters, Hit, Mode, search
 from indexes.search import DEFAULT_SEARCH, SearchSettings
 from parallax.highlight import best_sentences
 from parallax.results import Answer, Result
@@ -62,3 +62,53 @@ def to_results(session: Session, question: str, hits: list[Hit],
     return [Result(rank, hit.score, passages[hit.passage_rowid],
                    documents[passages[hit.passage_rowid].doc_rowid], highlight)
             for rank, (hit, highlight) in enumerate(zip(hits, highlights, strict=True), start=1)]
+
+
+# Grouped by document ---------------------------------------------------------------------
+
+PER_DOCUMENT = 3
+
+
+@dataclass(frozen=True)
+class DocumentHits:
+    """One document's best passages for a question."""
+
+    document: DocumentRecord
+    score: float  # its best passage's
+    results: list[Result]
+
+
+@dataclass(frozen=True)
+class GroupedAnswer:
+    query: str
+    mode: str
+    documents: list[DocumentHits]
+
+
+def ask_by_document(session: Session, question: str, k: int = 5,
+                    per_document: int = PER_DOCUMENT, mode: Mode = Mode.hybrid,
+                    filters: Filters | None = None,
+                    settings: SearchSettings = DEFAULT_SEARCH) -> GroupedAnswer:
+    """The `k` documents with the best passages for `question`, each with up to
+    `per_document` of its passages, so that one long document does not take every place
+    and a document with several good passages shows them. Result ranks are the passages'
+    ranks in the whole ranking."""
+    pool = max(settings.candidates, k * per_document * 4)
+    found = retrieve(session, question, pool, mode, filters, settings)
+    positions = session.reader.passage_positions([h.passage_rowid for h in found.hits])
+    chosen: dict[int, list[tuple[int, Hit]]] = {}
+    for rank, hit in enumerate(found.hits, start=1):
+        doc = positions[hit.passage_rowid][0]
+        if doc not in chosen and len(chosen) == k:
+            continue
+        if len(chosen.setdefault(doc, [])) < per_document:
+            chosen[doc].append((rank, hit))
+    picked = [pair for pairs in chosen.values() for pair in pairs]
+    results = to_results(session, question, [hit for _, hit in picked], found.vector)
+    ranked = {hit.passage_rowid: Result(rank, r.score, r.passage, r.document, r.highlight)
+              for (rank, hit), r in zip(picked, results, strict=True)}
+    documents = [DocumentHits(ranked[pairs[0][1].passage_rowid].document,
+                              pairs[0][1].score,
+                              [ranked[hit.passage_rowid] for _, hit in pairs])
+                 for pairs in chosen.values()]
+    return GroupedAnswer(question, mode.value, documents)

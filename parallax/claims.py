@@ -22,6 +22,8 @@ from parallax.terms import count_terms, distinctive, term_key, topic_words
 # Chosen by reading the claims it gives on the sample corpus's topics (docs/compare.md); a
 # lower value splits the same argument made in different words.
 CLAIM_DISTANCE = 0.75
+# TF-IDF vectors of short texts share few words, so their distances run higher.
+LEXICAL_CLAIM_DISTANCE = 0.9
 MAX_CLAIMS = 5
 LABEL_TERMS = 3
 
@@ -84,9 +86,10 @@ def claims(texts: Sequence[str], vectors: np.ndarray | None, topic: str,
     labelled with its own terms; largest claim first."""
     if not texts:
         return []
+    distance = CLAIM_DISTANCE
     if vectors is None:
-        vectors = tfidf_vectors(texts)
-    numbers = cluster(vectors, max_claims)
+        vectors, distance = tfidf_vectors(texts), LEXICAL_CLAIM_DISTANCE
+    numbers = cluster(vectors, max_claims, distance)
     groups: dict[int, list[int]] = {}
     for i, number in enumerate(numbers):
         groups.setdefault(number, []).append(i)

@@ -21,7 +21,8 @@ from corpus.errors import MetadataError, UnreadableDocument
 from embed import ModelNotAvailable
 from indexes import Filters, IndexError_, Mode
 from parallax import render
-from parallax.errors import ParallaxError
+from parallax.errors import ParallaxError, ReportNotWritten
+from parallax.groups import GroupBy
 from parallax.locations import ENV_VAR, resolve_index_dir
 
 app = typer.Typer(
@@ -190,23 +191,134 @@ def ask(
     since: SinceOpt = None,
     until: UntilOpt = None,
     author: AuthorOpt = None,
+    by_document: Annotated[bool, typer.Option(
+        "--by-document", help="Group results per document: the best -k documents, each "
+                              "with its best passages.")] = False,
+    per_document: Annotated[int, typer.Option(
+        "--per-document", min=1, help="With --by-document: passages per document.")] = 3,
     index_dir: IndexOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question with the closest passages and their documents.
 
-    Example: parallax ask "What did China say about Taiwan?" -k 3
+    Example: parallax ask "What did China say about Taiwan?" -k 3 --by-document
     """
     from parallax.ask import ask as run_ask
+    from parallax.ask import ask_by_document
     from parallax.session import Session
 
     filters = _filters(source, since, until, author)
     with user_errors(), Session(resolve_index_dir(index_dir)) as session:
-        answer = run_ask(session, question, k, mode, filters)
-    if as_json:
+        if by_document:
+            grouped = ask_by_document(session, question, k, per_document, mode, filters)
+        else:
+            answer = run_ask(session, question, k, mode, filters)
+    if by_document:
+        if as_json:
+            _print_json(render.grouped_answer_json(grouped))
+        else:
+            out.print(render.grouped_answer_view(grouped, marks=not out.is_terminal))
+    elif as_json:
         _print_json(render.answer_json(answer))
     else:
         out.print(render.answer_view(answer, marks=not out.is_terminal))
+
+
+# related, compare ------------------------------------------------------------------------------
+
+@app.command()
+def related(
+    passage_id: Annotated[str | None, typer.Argument(
+        help="A passage id as printed by `ask` or `compare`.", metavar="[PASSAGE_ID]")] = None,
+    text: Annotated[str | None, typer.Option(
+        "--text", help="Find passages related to this text instead of a passage.")] = None,
+    k: Annotated[int, typer.Option("-k", "--top", min=1, help="Number of passages.")] = 5,
+    other_sources: Annotated[bool, typer.Option(
+        "--other-sources", help="Only passages of other documents than the passage's.")] = False,
+    mode: Annotated[Mode, typer.Option(help="Retrieval: hybrid (default), dense or lexical.",
+                                       case_sensitive=False)] = Mode.hybrid,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    author: AuthorOpt = None,
+    index_dir: IndexOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Passages closest in meaning to a passage (never itself or its neighbours), or to a text.
+
+    Example: parallax related f7e65fcd9762.8 --other-sources
+    """
+    from parallax.related import related as run_related
+    from parallax.session import Session
+
+    if (passage_id is None) == (text is None):
+        raise typer.BadParameter("give a PASSAGE_ID or --text \"…\" (one of them)",
+                                 param_hint="PASSAGE_ID / --text")
+    if text is not None:
+        text = _question(text)
+    filters = _filters(source, since, until, author)
+    with user_errors(), Session(resolve_index_dir(index_dir)) as session:
+        found = run_related(session, passage_id, text, k, mode, filters, other_sources)
+    if as_json:
+        _print_json(render.related_json(found))
+    else:
+        out.print(render.related_view(found, marks=not out.is_terminal))
+
+
+def _topic(value: str) -> str:
+    if not value.strip() or not re.search(r"\w", value):
+        raise typer.BadParameter("the topic has no words; give one, e.g. \"the Taiwan question\"")
+    return value.strip()
+
+
+@app.command()
+def compare(
+    topic: Annotated[str, typer.Argument(help="A topic in a few words.", callback=_topic,
+                                         metavar="TOPIC")],
+    by: Annotated[GroupBy, typer.Option(
+        "--by", case_sensitive=False, help="Group sources by document, author or year.")
+    ] = GroupBy.document,
+    passages: Annotated[int, typer.Option(
+        "--passages", "-n", min=1, help="Best passages shown per source.")] = 2,
+    mode: Annotated[Mode, typer.Option(
+        help="Relevance from hybrid (default), dense or lexical evidence; lexical loads no "
+             "model.", case_sensitive=False)] = Mode.hybrid,
+    md: Annotated[Path | None, typer.Option(
+        "--md", dir_okay=False, help="Also write a Markdown report to this file.")] = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    author: AuthorOpt = None,
+    index_dir: IndexOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """How each source addresses a topic, in date order: its best passages or silence,
+    the claims made, and each source's distinctive terms.
+
+    Example: parallax compare "the Taiwan question" --md taiwan.md
+    """
+    from parallax import render_compare
+    from parallax.compare import compare as run_compare
+    from parallax.session import Session
+
+    filters = _filters(source, since, until, author)
+    with user_errors(), Session(resolve_index_dir(index_dir)) as session:
+        result = run_compare(session, topic, mode, by, passages, filters)
+        if md is not None:
+            _write_report(md, render_compare.comparison_markdown(result))
+    if as_json:
+        _print_json(render_compare.comparison_json(result))
+    else:
+        out.print(render_compare.comparison_view(result, marks=not out.is_terminal))
+
+
+def _write_report(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ReportNotWritten(f"cannot write the report to {path}: {error.strerror or error}",
+                               "Give --md a file in a folder you can write to.") from None
+    err.print(Text(f"Wrote {path}", style="dim"))
 
 
 # sources, show, inspect -------------------------------------------------------------------------

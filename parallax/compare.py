@@ -96,7 +96,7 @@ def compare(session: Session, topic: str, mode: Mode = Mode.hybrid,
     texts = {key: [r.passage.text for r, (_, e) in zip(results, relevant, strict=True)
                    if group_of.get(e.doc_rowid) == key] for key in groups}
     terms = {key: distinctive(own, [t for other, ts in texts.items() if other != key
-                                    for t in ts], DISTINCTIVE_TERMS, min_z=0.5,
+                                    for t in ts], DISTINCTIVE_TERMS,
                               exclude=topic_words(topic))
              for key, own in texts.items() if own}
     return Comparison(topic, mode.value, by.value, criterion.threshold, sources, claims, terms)

@@ -24,3 +24,7 @@ class SettingsMismatch(ParallaxError):
 
 class PassageNotFound(ParallaxError):
     """No passage has the given id."""
+
+
+class ReportNotWritten(ParallaxError):
+    """A report file (compare --md) could not be written."""

@@ -100,6 +100,64 @@ def answer_view(answer: Answer, marks: bool = False) -> Group:
     return Group(*(result_view(r, marks) for r in answer.results))
 
 
+# ask --by-document and related -------------------------------------------------------------
+
+def grouped_answer_json(answer: Any) -> dict[str, Any]:
+    """`ask --by-document`: the documents in order, each with its passages; `results` also
+    lists every passage shown, flat, as plain `ask --json` does."""
+    return {"query": answer.query, "mode": answer.mode, "by": "document",
+            "documents": [{"document": document_json(d.document), "score": round(d.score, 6),
+                           "results": [result_json(r) for r in d.results]}
+                          for d in answer.documents],
+            "results": [result_json(r) for d in answer.documents for r in d.results]}
+
+
+def grouped_answer_view(answer: Any, marks: bool = False) -> Group:
+    if not answer.documents:
+        return Group(Text(f"No passage matches {answer.query!r} (with the filters given).",
+                          style="yellow"))
+    parts: list[Any] = []
+    for number, hits in enumerate(answer.documents, start=1):
+        head = Text.assemble((f"{number}. ", "bold"), (f"{hits.score:.4g}  ", "green"))
+        head.append_text(document_label(hits.document))
+        head.append(f"  ({plural(len(hits.results), 'passage')})", style="dim")
+        parts.append(head)
+        for result in hits.results:
+            loc = Text.assemble((f"   #{result.rank} ", "bold"), (f"{result.score:.4g}  ",
+                                                                   "green"))
+            loc.append_text(location(result.passage, result.document))
+            body = emphasised(result.passage.text, result.highlight, marks=marks)
+            body.pad_left(6)
+            parts += [loc, body]
+        parts.append(Text(""))
+    return Group(*parts)
+
+
+def related_json(found: Any) -> dict[str, Any]:
+    return {"passage": (passage_json(found.passage, found.document)
+                        if found.passage is not None else None),
+            "text": found.text, "mode": found.mode, "other_sources": found.other_sources,
+            "results": [result_json(r) for r in found.results]}
+
+
+def related_view(found: Any, marks: bool = False) -> Group:
+    if found.passage is not None:
+        head = Text.assemble(("Passages related to ", "bold"), (found.passage.id, "magenta"),
+                             "  ")
+        head.append_text(document_label(found.document))
+        quoted = Text(shorten(found.passage.text, 300), style="dim")
+    else:
+        head = Text("Passages related to the text given", style="bold")
+        quoted = Text(shorten(found.text, 300), style="dim")
+    quoted.pad_left(3)
+    scope = " (other documents only)" if found.other_sources else ""
+    parts: list[Any] = [head, quoted, Text(f"{found.mode}{scope}", style="dim"), Text("")]
+    if not found.results:
+        parts.append(Text("No related passage (with the filters given).", style="yellow"))
+    parts += [result_view(r, marks) for r in found.results]
+    return Group(*parts)
+
+
 # index -------------------------------------------------------------------------------------
 
 def index_report_json(report: Any) -> dict[str, Any]:

@@ -86,15 +86,13 @@ def count_terms(texts: Iterable[str]) -> tuple[Counter[str], dict[str, Counter[s
 
 
 def log_odds(group: Counter[str], others: Counter[str], prior: Counter[str],
-             prior_size: float = 100.0) -> dict[str, float]:
+             prior_share: float = 0.1) -> dict[str, float]:
     """z-scores of the log-odds ratio of each term in `group` against `others`, with a
-    Dirichlet prior proportional to `prior` holding `prior_size` pseudo-counts in all. A
-    positive z means the group uses the term more; |z| > 1.96 is the usual 95 % level."""
-    total = sum(prior.values())
-    if not total:
-        return {}
-    alpha = {term: prior_size * count / total for term, count in prior.items()}
-    a0 = prior_size
+    Dirichlet prior proportional to `prior` holding `prior_share` of its counts as
+    pseudo-counts. A positive z means the group uses the term more; |z| > 1.96 is the usual
+    95 % level, rarely reached by the few passages a source has on one topic."""
+    alpha = {term: prior_share * count for term, count in prior.items() if count > 0}
+    a0 = sum(alpha.values())
     n_group, n_others = sum(group.values()), sum(others.values())
     scores: dict[str, float] = {}
     for term, count in group.items():
@@ -109,7 +107,7 @@ def log_odds(group: Counter[str], others: Counter[str], prior: Counter[str],
 
 
 def distinctive(group_texts: Sequence[str], other_texts: Sequence[str], limit: int = 6,
-                min_z: float = 1.0, exclude: Iterable[str] = ()) -> list[WeightedTerm]:
+                min_z: float = 0.5, exclude: Iterable[str] = ()) -> list[WeightedTerm]:
     """The terms and phrases `group_texts` use that `other_texts` do not (or far less),
     best first: at most `limit`, each with z >= `min_z`. A phrase replaces its words when
     it scores at least as well. Terms whose key is in `exclude` (the topic's own words) are

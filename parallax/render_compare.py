@@ -1,0 +1,192 @@
+"""`compare` results as JSON, as a terminal layout (Rich) and as a Markdown report. Pure
+functions from a Comparison to dicts, renderables and strings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from parallax.compare import Comparison, Source
+from parallax.groups import GroupBy
+from parallax.render import document_json, emphasised, location, result_json
+
+MARKDOWN_PREVIEW = 700
+
+
+def comparison_json(c: Comparison) -> dict[str, Any]:
+    keys = [s.key for s in c.sources]
+    return {
+        "topic": c.topic, "mode": c.mode, "by": c.by, "threshold": c.threshold,
+        "sources": [source_json(s, c.by) for s in c.sources],
+        "claims": [{"claim": claim.number, "label": " · ".join(claim.terms),
+                    "terms": claim.terms,
+                    "sources": {k: claim.sources.get(k, 0) for k in keys},
+                    "silent": [k for k in keys if k not in claim.sources],
+                    "passages": [{"passage_id": p.result.passage.id, "source": p.source,
+                                  "score": round(p.result.score, 6),
+                                  "highlight": p.result.highlight}
+                                 for p in claim.passages]}
+                   for claim in c.claims],
+        "distinctive_terms": [{"source": s.key, "terms": [
+            {"term": t.term, "z": t.z, "count": t.count}
+            for t in c.distinctive_terms.get(s.key, [])]} for s in c.sources],
+    }
+
+
+def source_json(s: Source, by: str) -> dict[str, Any]:
+    return {"key": s.key, "label": s.label,
+            "document": document_json(s.documents[0]) if by == GroupBy.document.value else None,
+            "documents": [document_json(d) for d in s.documents],
+            "addressed": s.addressed,
+            "score": None if s.score is None else round(s.score, 6),
+            "relevant_passages": s.relevant,
+            "passages": [result_json(r) for r in s.passages]}
+
+
+def short_labels(c: Comparison) -> dict[str, str]:
+    """Column headings for the claims matrix: a document's year (its full date, then a
+    number, when two share it); a group's own label."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for s in c.sources:
+        label = s.label
+        if c.by == GroupBy.document.value:
+            date = s.documents[0].date or "undated"
+            label = date[:4] if date[:4] not in taken else date
+        base, n = label, 1
+        while label in taken:
+            n += 1
+            label = f"{base} ({n})"
+        taken.add(label)
+        out[s.key] = label
+    return out
+
+
+# Terminal ----------------------------------------------------------------------------------
+
+def comparison_view(c: Comparison, marks: bool = False) -> Group:
+    parts: list[Any] = [Text.assemble(("Topic: ", "bold"), (c.topic, "bold yellow"),
+                                      (f"   {c.mode}, grouped by {c.by}, relevance threshold "
+                                       f"{c.threshold:g} (see docs/compare.md)", "dim")),
+                        Text("")]
+    for s in c.sources:
+        parts += _source_view(s, marks)
+    if not any(s.addressed for s in c.sources):
+        parts.append(Text("No source addresses this topic.", style="yellow"))
+        return Group(*parts)
+    parts += [_claims_table(c), Text("")]
+    parts += _terms_view(c)
+    return Group(*parts)
+
+
+def _source_view(s: Source, marks: bool) -> list[Any]:
+    head = Text(s.label, style="bold")
+    if s.addressed:
+        head.append(f"   addresses it ({s.relevant} passage{'' if s.relevant == 1 else 's'}"
+                    f", best {s.score:.3f})", style="green")
+    else:
+        best = "" if s.score is None else f", best passage {s.score:.3f}"
+        head.append(f"   silent{best}", style="dim red")
+    out: list[Any] = [head]
+    for r in s.passages:
+        loc = location(r.passage, r.document)
+        loc.pad_left(3)
+        out.append(Text.assemble((f"   {r.rank}. ", "bold"), (f"{r.score:.3f}  ", "green"))
+                   + loc)
+        body = emphasised(r.passage.text, r.highlight, limit=400, marks=marks)
+        body.pad_left(6)
+        out.append(body)
+    out.append(Text(""))
+    return out
+
+
+def _claims_table(c: Comparison) -> Table:
+    labels = short_labels(c)
+    table = Table(title="Claims: the relevant passages grouped by what they say "
+                        "(● passages making the claim, · silent)", title_justify="left")
+    table.add_column("claim", justify="right")
+    table.add_column("characteristic terms", min_width=24, ratio=1)
+    for s in c.sources:
+        table.add_column(labels[s.key], justify="center")
+    for claim in c.claims:
+        counts = claim.sources
+        table.add_row(str(claim.number), ", ".join(claim.terms),
+                      *[Text(f"● {counts[s.key]}", style="green") if s.key in counts
+                        else Text("·", style="dim") for s in c.sources])
+    return table
+
+
+def _terms_view(c: Comparison) -> list[Any]:
+    labels = short_labels(c)
+    out: list[Any] = [Text("Distinctive terms (used in this source's relevant passages, "
+                           "not in the others'):", style="bold")]
+    for s in c.sources:
+        terms = c.distinctive_terms.get(s.key)
+        if terms:
+            out.append(Text.assemble((f"  {labels[s.key]}: ", "cyan"),
+                                     ", ".join(t.term for t in terms)))
+    return out
+
+
+# Markdown ----------------------------------------------------------------------------------
+
+def comparison_markdown(c: Comparison) -> str:
+    labels = short_labels(c)
+    lines = [f"# {c.topic}", "",
+             f"How each source addresses *{_md(c.topic)}*: Parallax `compare`, {c.mode} mode, "
+             f"grouped by {c.by}, relevance threshold {c.threshold:g}.", "",
+             "| source | verdict | best score | relevant passages |", "|---|---|---|---|"]
+    for s in c.sources:
+        verdict = "addresses it" if s.addressed else "silent"
+        score = "–" if s.score is None else f"{s.score:.3f}"
+        lines.append(f"| {_md(s.label)} | {verdict} | {score} | {s.relevant} |")
+    for s in c.sources:
+        lines += ["", f"## {_md(s.label)}", ""]
+        if not s.addressed:
+            lines.append("Silent: no passage passes the relevance threshold.")
+            continue
+        for r in s.passages:
+            lines += [_quote(r.passage.text, r.highlight), "",
+                      f"— score {r.score:.3f}, `{r.document.path}:{r.passage.line_start}`, "
+                      f"passage `{r.passage.id}`", ""]
+    if c.claims:
+        lines += ["## Claims", "",
+                  "| claim | characteristic terms | "
+                  + " | ".join(_md(labels[s.key]) for s in c.sources) + " |",
+                  "|---|---|" + "---|" * len(c.sources)]
+        for claim in c.claims:
+            counts = claim.sources
+            cells = [str(counts[s.key]) if s.key in counts else "–" for s in c.sources]
+            lines.append(f"| {claim.number} | {_md(', '.join(claim.terms))} | "
+                         + " | ".join(cells) + " |")
+        for claim in c.claims:
+            lines += ["", f"**Claim {claim.number}** ({_md(', '.join(claim.terms))})", ""]
+            lines += [f"- {_md(labels[p.source])}: “{_md(p.result.highlight)}” "
+                      f"(`{p.result.passage.id}`)" for p in claim.passages]
+    if any(c.distinctive_terms.values()):
+        lines += ["", "## Distinctive terms", ""]
+        lines += [f"- **{_md(labels[s.key])}**: "
+                  + ", ".join(_md(t.term) for t in c.distinctive_terms[s.key])
+                  for s in c.sources if c.distinctive_terms.get(s.key)]
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell or emphasis."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("\n", " ")
+
+
+def _quote(text: str, highlight: str) -> str:
+    if len(text) > MARKDOWN_PREVIEW:
+        start = max(0, text.find(highlight))
+        cut = max(0, min(start - MARKDOWN_PREVIEW // 4, len(text) - MARKDOWN_PREVIEW))
+        end = max(cut + MARKDOWN_PREVIEW, start + len(highlight))
+        text = ("… " if cut else "") + text[cut:end] + (" …" if end < len(text) else "")
+    escaped = _md(text)
+    mark = _md(highlight)
+    if highlight and mark in escaped:
+        escaped = escaped.replace(mark, f"**{mark}**", 1)
+    return "> " + escaped

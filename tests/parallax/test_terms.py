@@ -1,0 +1,72 @@
+"""Terms, log-odds and claim clustering as pure functions: strings and small arrays in."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from parallax.claims import claims, cluster, without_topic
+from parallax.terms import count_terms, distinctive, log_odds, term_occurrences, topic_words
+
+
+def test_terms_keep_acronyms_hyphenated_words_and_phrases_within_a_clause() -> None:
+    found = [form for _, form in term_occurrences(
+        "The U.S. side and China-U.S. ties; win-win cooperation. Climate change, again.")]
+    assert {"U.S.", "China-U.S.", "win-win", "win-win cooperation", "Climate change"} <= set(
+        found)
+    assert "cooperation Climate" not in found  # no phrase across a sentence end
+    assert "and" not in found and "The" not in found
+
+
+def test_us_the_country_is_not_us_the_pronoun() -> None:
+    counts, _ = count_terms(["Let us meet the US side.", "The US will act."])
+    assert counts["US"] == 2 and "us" not in counts
+
+
+def test_log_odds_favours_what_a_group_uses_more() -> None:
+    group, _ = count_terms(["tariffs tariffs sanctions trade", "tariffs and trade"])
+    others, _ = count_terms(["trade and investment", "investment in trade"])
+    scores = log_odds(group, others, group + others)
+    assert scores["tariff"] > 0 > scores["trade"]
+
+
+def test_distinctive_terms_leave_out_shared_and_topic_words() -> None:
+    mine = ["Taiwan independence separatist forces must stop.",
+            "Separatist forces threaten Taiwan."]
+    theirs = ["The Taiwan question concerns sovereignty.", "Sovereignty over Taiwan."]
+    terms = [t.term for t in distinctive(mine, theirs, exclude=topic_words("Taiwan"))]
+    assert terms[0].lower() == "separatist forces"  # twice here, never there
+    assert "Taiwan" not in terms  # the topic itself is everyone's
+    assert all("sovereignty" not in t.lower() for t in terms)  # theirs, not mine
+
+
+def test_clusters_follow_the_vectors() -> None:
+    rng = np.random.default_rng(0)
+    a, b = np.eye(16)[0], np.eye(16)[1]
+    rows = np.stack([a + 0.05 * rng.normal(size=16) for _ in range(3)]
+                    + [b + 0.05 * rng.normal(size=16) for _ in range(2)])
+    labels = cluster(rows)
+    assert labels[:3] == [0, 0, 0] and labels[3:] == [1, 1]
+    assert cluster(rows[:1]) == [0] and cluster(rows[:0]) == []
+
+
+def test_no_more_claims_than_asked() -> None:
+    rows = np.random.default_rng(1).normal(size=(8, 32))  # eight unrelated passages
+    assert max(cluster(rows)) > 2
+    assert max(cluster(rows, max_claims=3)) <= 2
+
+
+def test_removing_the_topic_leaves_what_passages_add_to_it() -> None:
+    topic = np.array([1.0, 0.0, 0.0])
+    rows = np.array([[0.9, 0.3, 0.0], [0.8, 0.0, 0.4]])
+    left = without_topic(rows, topic, np.zeros(3))
+    assert np.allclose(left[:, 0], 0.0)
+
+
+def test_claims_without_vectors_cluster_words_and_label_each_claim() -> None:
+    texts = ["Tariffs on Chinese goods must be removed.", "Remove tariffs and sanctions.",
+             "Students and scholars should travel freely.", "Exchanges of students resume."]
+    found = claims(texts, None, "relations")
+    members = sorted(sorted(c.members) for c in found)
+    assert members == [[0, 1], [2, 3]]
+    for claim in found:
+        assert claim.terms
