@@ -7,13 +7,22 @@ passage is right when it belongs to `document` (a file name) and contains `phras
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from indexes import DocumentRecord, Mode, PassageRecord
+import numpy as np
+
+from embed import model_identity
+from indexes import DocumentRecord, Hit, IndexReader, Manifest, Mode, PassageRecord, exists
 from indexes.search import DEFAULT_SEARCH, SearchSettings
 from parallax.ask import retrieve
+from parallax.beir import CORPUS, BeirDataset, DatasetError, corpus_documents, record_id
+from parallax.indexing import EncoderLoader, IndexProgress, index_documents
+from parallax.metrics import retrieval_metrics
 from parallax.session import Session
+from parallax.settings import DEFAULT_SETTINGS, IndexSettings
 
 
 @dataclass(frozen=True)
@@ -80,3 +89,133 @@ def summarise(outcomes: list[QuestionOutcome]) -> dict[str, float]:
         "recall@10": sum(r is not None and r <= 10 for r in ranks) / n,
         "mrr@10": sum(1 / r for r in ranks if r is not None and r <= 10) / n,
     }
+
+
+# BEIR datasets -------------------------------------------------------------------------------
+
+class EvalProgress:
+    """Hooks the CLI wires to a progress bar; no-ops for library callers."""
+
+    def started(self, stage: str, total: int, unit: str) -> None: ...
+    def advanced(self, count: int) -> None: ...
+    def finished(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class DatasetEvaluation:
+    dataset: str
+    queries: int
+    documents: int
+    modes: dict[str, dict[str, float]]  # mode -> metric -> value
+    seconds: dict[str, float]  # mode -> seconds spent ranking its queries
+
+
+class _QueryVectors(Session):
+    """A session whose encoder is asked once for a whole batch of questions, not once per
+    question per mode: the same vectors, far fewer calls."""
+
+    def __init__(self, session: Session) -> None:  # wraps the open session, does not reopen
+        self.__dict__.update(session.__dict__)
+        self._cache: dict[str, np.ndarray] = {}
+
+    def prepare(self, texts: list[str], progress: EvalProgress) -> None:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if not todo:
+            return
+        progress.started("Questions", len(todo), "embedded")
+        vectors = self.encoder.encode(todo, progress=progress.advanced)
+        progress.finished()
+        self._cache.update(zip(todo, vectors, strict=True))
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in texts if t not in self._cache]
+        if missing:
+            self._cache.update(zip(missing, self.encoder.encode(missing), strict=True))
+        return np.stack([self._cache[t] for t in texts])
+
+
+def evaluate_dataset(session: Session, dataset: BeirDataset, modes: Sequence[Mode],
+                     *, depth: int = 100, ignore_identical_ids: bool = False,
+                     settings: SearchSettings = DEFAULT_SEARCH,
+                     progress: EvalProgress | None = None) -> DatasetEvaluation:
+    """Rank the corpus for every judged query in each mode, documents ranked by their best
+    passage, and score the rankings against the judgments."""
+    progress = progress or EvalProgress()
+    ids = {doc.rowid: record_id(dataset, doc.path) for doc in session.documents}
+    queries = sorted(dataset.queries.items())
+    cached = _QueryVectors(session)
+    if any(mode.needs_vectors for mode in modes):
+        cached.prepare([text for _, text in queries], progress)
+    results: dict[str, dict[str, float]] = {}
+    seconds: dict[str, float] = {}
+    for mode in modes:
+        run: dict[str, list[str]] = {}
+        progress.started(f"{mode.value:<9}", len(queries), "queries")
+        start = time.perf_counter()
+        for query_id, text in queries:
+            hits = retrieve(cached, text, depth, mode, settings=settings).hits
+            run[query_id] = _document_ranking(session, hits, ids, query_id,
+                                              ignore_identical_ids)[:depth]
+            progress.advanced(1)
+        seconds[mode.value] = time.perf_counter() - start
+        progress.finished()
+        results[mode.value] = retrieval_metrics(dataset.qrels, run)
+    return DatasetEvaluation(dataset=dataset.name, queries=len(queries),
+                             documents=sum(1 for i in ids.values() if i is not None),
+                             modes=results, seconds=seconds)
+
+
+def _document_ranking(session: Session, hits: list[Hit], ids: dict[int, str | None],
+                      query_id: str, ignore_identical_ids: bool) -> list[str]:
+    """Document ids in the order of their best passage among `hits`."""
+    positions = session.reader.passage_positions([h.passage_rowid for h in hits])
+    ranking: list[str] = []
+    seen = set()
+    for hit in hits:
+        doc = ids.get(positions[hit.passage_rowid][0])
+        if doc is None or doc in seen or (ignore_identical_ids and doc == query_id):
+            continue
+        seen.add(doc)
+        ranking.append(doc)
+    return ranking
+
+
+def default_dataset_index(dataset: BeirDataset) -> Path:
+    """Where `eval` keeps a dataset's index unless told otherwise: in the user's cache (it
+    can always be rebuilt), one folder per corpus version, never the user's own index."""
+    from platformdirs import user_cache_dir
+
+    folder = f"{dataset.name}-{dataset.corpus_hash[:12]}"
+    return Path(user_cache_dir("parallax", appauthor=False)) / "eval" / folder
+
+
+def ensure_dataset_index(dataset: BeirDataset, index_dir: Path, *, model: str | None = None,
+                         rebuild: bool = False, settings: IndexSettings = DEFAULT_SETTINGS,
+                         encoder_loader: EncoderLoader | None = None,
+                         progress: IndexProgress | None = None) -> bool:
+    """Make `index_dir` hold this dataset's corpus, embedded with `model` and `settings`:
+    reuse it when it already does, build it otherwise. True when it was built. An index of
+    anything else than a BEIR corpus is refused, not replaced."""
+    if exists(index_dir):
+        with IndexReader(index_dir) as reader:
+            roots, manifest = reader.roots(), reader.manifest
+        if any(f"/{CORPUS}@" not in root for root in roots):
+            raise DatasetError(
+                f"the index at {index_dir} holds documents of {', '.join(roots)}, not a "
+                "BEIR corpus; eval does not replace it",
+                "Leave out --index (eval keeps its own index per dataset) or name an empty "
+                "folder.")
+        wanted = Manifest(model=model_identity(model) if model else manifest.model,
+                          dimension=0, settings=settings.as_dict())
+        if not rebuild and roots == [str(dataset.root)] and \
+                manifest.fingerprint == wanted.fingerprint:
+            return False
+    index_documents(corpus_documents(dataset), dataset.root, index_dir, model,
+                    settings=settings, encoder_loader=encoder_loader, progress=progress)
+    return True
+
+
+def evaluate_questions(session: Session, questions: list[Question],
+                       modes: Sequence[Mode]) -> dict[str, dict[str, float]]:
+    """Recall@1/5/10 (a right passage in the top k) and MRR@10 of a question file, per mode."""
+    return {mode.value: summarise(rank_questions(session, questions, mode)) for mode in modes}

@@ -68,8 +68,10 @@ def fake_encoder() -> FakeEncoder:
 @pytest.fixture(autouse=True)
 def _isolated_index(tmp_path_factory: pytest.TempPathFactory,
                     monkeypatch: pytest.MonkeyPatch) -> None:
-    # No test may read or write the user's real index.
+    # No test may read or write the user's real index, nor the evaluation indexes cached
+    # beside it.
     monkeypatch.setenv("PARALLAX_INDEX", str(tmp_path_factory.mktemp("default-index")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture(scope="session")
