@@ -29,6 +29,36 @@ class Encoder(Protocol):
         ...
 
 
+Ranges = tuple[tuple[int, int], ...]  # char ranges of one text whose word pieces form a unit
+
+
+class PoolingEncoder(Encoder, Protocol):
+    """An encoder that can also give vectors of parts of a text from the same forward pass:
+    the mean of the word-piece vectors of the part (and of the text's special tokens), read
+    in the context of the whole text. One pass then embeds a window and its sentences."""
+
+    def encode_pooled(self, texts: Sequence[str], units: Sequence[Sequence[Ranges]],
+                      progress: ProgressFn | None = None) -> np.ndarray:
+        """For each text, a unit vector per entry of `units[i]`, all rows in order."""
+        ...
+
+
+def pool(tokens: np.ndarray, offsets: Sequence[tuple[int, int]],
+         units: Sequence[Ranges]) -> np.ndarray:
+    """Mean word-piece vectors of each unit (special tokens, offset (0, 0), always count);
+    `tokens` and `offsets` are one text's word pieces as the model read them."""
+    starts = np.array([a for a, _ in offsets])
+    ends = np.array([b for _, b in offsets])
+    special = ends <= starts
+    out = np.zeros((len(units), tokens.shape[1]), dtype=np.float32)
+    for row, ranges in enumerate(units):
+        chosen = special.copy()
+        for a, b in ranges:
+            chosen |= (starts < b) & (ends > a) & ~special
+        out[row] = tokens[chosen].mean(axis=0)
+    return out
+
+
 @dataclass(frozen=True)
 class WindowSettings:
     """How passages longer than the model's limit are cut; part of an index's fingerprint."""

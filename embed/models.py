@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from embed.encoder import ProgressFn, normalise
+from embed.encoder import ProgressFn, Ranges, normalise, pool
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _BUNDLED_NAMES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
@@ -103,6 +103,28 @@ class SentenceTransformerEncoder:
                 show_progress_bar=False,
             )
             out[batch] = vectors
+            if progress:
+                progress(len(batch))
+        return normalise(out)
+
+    def encode_pooled(self, texts: Sequence[str], units: Sequence[Sequence[Ranges]],
+                      progress: ProgressFn | None = None) -> np.ndarray:
+        rows = [len(u) for u in units]
+        starts = np.concatenate([[0], np.cumsum(rows)]).astype(int)
+        out = np.zeros((int(starts[-1]), self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        limit = int(self._model.max_seq_length)
+        for start in range(0, len(order), _BATCH):
+            batch = order[start : start + _BATCH]
+            chunk = [texts[i] for i in batch]
+            tokens = self._model.encode(chunk, batch_size=_BATCH, output_value="token_embeddings",
+                                        convert_to_numpy=False, show_progress_bar=False)
+            offsets = self._model.tokenizer(chunk, return_offsets_mapping=True, truncation=True,
+                                            max_length=limit, verbose=False)["offset_mapping"]
+            for i, text_tokens, text_offsets in zip(batch, tokens, offsets, strict=True):
+                vectors = text_tokens.float().cpu().numpy()
+                out[starts[i] : starts[i + 1]] = pool(vectors, text_offsets[: len(vectors)],
+                                                      units[i])
             if progress:
                 progress(len(batch))
         return normalise(out)

@@ -8,12 +8,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 import corpus
 from corpus import split_sentences
 from corpus.errors import UnreadableDocument
 from corpus.reading import read_bytes
 from corpus.types import Metadata, ParsedDocument, SkippedFile
 from embed import Encoder, load_encoder, make_windows, model_identity
+from embed.encoder import Ranges
 from indexes import DocumentRecord, GenerationWriter, IndexReader, Manifest, exists, layout
 from indexes.reader import indexed_paths, indexed_roots
 from parallax.context import passage_context
@@ -112,6 +115,36 @@ def build_index(
         finally:
             if old is not None:
                 old.close()
+    with IndexReader(index_dir) as fresh:
+        report.counts = dict(fresh.manifest.counts)
+    return report
+
+
+def index_documents(
+    docs: Sequence[ParsedDocument],
+    root: Path,
+    index_dir: Path,
+    model: str | None = None,
+    *,
+    settings: IndexSettings = DEFAULT_SETTINGS,
+    encoder_loader: EncoderLoader | None = None,
+    progress: IndexProgress | None = None,
+) -> IndexReport:
+    """Index documents that are not files (records of a dataset, already parsed) under the
+    pseudo folder `root`, replacing whatever `index_dir` held: the same embedding and store
+    as `build_index`, without reading a folder. Published in one generation."""
+    progress = progress or IndexProgress()
+    index_dir = index_dir.resolve()
+    if not docs:
+        raise NothingToIndex(f"no documents to index under {root}",
+                             "Check that the dataset's corpus file has records.")
+    layout.check_writable(index_dir)
+    identity = model_identity(model)
+    report = IndexReport(index_dir=index_dir, model=identity,
+                         added=[str(doc.path) for doc in docs])
+    with layout.write_lock(index_dir):
+        plan = _Plan(to_embed=[(doc, root, metadata_key(doc.metadata)) for doc in docs])
+        _write(plan, None, identity, index_dir, settings, encoder_loader, progress, report, None)
     with IndexReader(index_dir) as fresh:
         report.counts = dict(fresh.manifest.counts)
     return report
@@ -325,24 +358,84 @@ def _nothing_to_index(paths: Sequence[Path], skipped: list[SkippedFile], index_d
 def _embed_into(writer: GenerationWriter, docs: list[_Embed], encoder: Encoder,
                 settings: IndexSettings, progress: IndexProgress, label: str) -> int:
     units = [_units(doc, encoder, settings) for doc, _, _ in docs]
-    texts = [text for doc_units in units for _, spans, texts in doc_units for text in texts]
+    flat = [unit for doc_units in units for unit in doc_units]
+    pooled = settings.sentence_vectors == "pooled" and hasattr(encoder, "encode_pooled")
+    vectors = (_encode_pooled if pooled else _encode_separately)(flat, encoder, progress, label)
+    offset = 0
+    for (doc, root, key), doc_units in zip(docs, units, strict=True):
+        count = sum(len(unit.spans) for unit in doc_units)
+        writer.add_document(doc, root, [unit.context for unit in doc_units],
+                            [unit.spans for unit in doc_units], vectors[offset : offset + count],
+                            metadata_key=key)
+        offset += count
+    return len(vectors)
+
+
+@dataclass(frozen=True)
+class _PassageUnits:
+    """What a passage is embedded as: its context line (prefixed to every unit), its
+    windows, then its sentence runs, as char spans of the passage text."""
+
+    context: str
+    prefix: str
+    text: str
+    windows: list[tuple[int, int]]
+    sentences: list[tuple[int, int]]
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        return self.windows + self.sentences
+
+
+def _encode_separately(units: list[_PassageUnits], encoder: Encoder, progress: IndexProgress,
+                       label: str) -> np.ndarray:
+    """Every window and every sentence run encoded on its own, behind the context line."""
+    texts = [u.prefix + u.text[a:b] for u in units for a, b in u.spans]
     progress.started(label, len(texts), "units")
     vectors = encoder.encode(texts, progress=progress.advanced)
     progress.finished()
-    offset = 0
-    for (doc, root, key), doc_units in zip(docs, units, strict=True):
-        count = sum(len(spans) for _, spans, _ in doc_units)
-        writer.add_document(doc, root, [context for context, _, _ in doc_units],
-                            [spans for _, spans, _ in doc_units], vectors[offset : offset + count],
-                            metadata_key=key)
-        offset += count
-    return len(texts)
+    return vectors
 
 
-def _units(doc: ParsedDocument, encoder: Encoder,
-           settings: IndexSettings) -> list[tuple[str, list[tuple[int, int]], list[str]]]:
-    """For each passage: its context, the char spans of its embedding units, and the texts
-    to embed for them (the context line, then the unit's text)."""
+def _encode_pooled(units: list[_PassageUnits], encoder: Encoder, progress: IndexProgress,
+                   label: str) -> np.ndarray:
+    """Windows encoded (behind the context line), and each sentence run pooled from the
+    window that holds most of it: a sentence's vector is read in its paragraph's context at
+    no extra model cost, instead of encoding every sentence again."""
+    texts: list[str] = []
+    pooled: list[list[Ranges]] = []  # per window text: the whole text, then its sentences
+    rows: list[list[int]] = []  # per window text: where each pooled vector goes
+    place = 0  # position of the passage's first unit among all units
+    for unit in units:
+        first = len(texts)
+        for number, (a, b) in enumerate(unit.windows):
+            texts.append(unit.prefix + unit.text[a:b])
+            pooled.append([((0, len(texts[-1])),)])
+            rows.append([place + number])
+        for number, (s, e) in enumerate(unit.sentences):
+            w = max(range(len(unit.windows)), key=lambda i: _overlap(unit.windows[i], (s, e)))
+            a, b = unit.windows[w]
+            shift = len(unit.prefix) - a
+            # The sentence's own word pieces only: they have read the context line through
+            # attention already, and averaging its tokens in (measured) made the sentences
+            # of one document alike and ranked worse.
+            pooled[first + w].append(((max(s, a) + shift, min(e, b) + shift),))
+            rows[first + w].append(place + len(unit.windows) + number)
+        place += len(unit.spans)
+    progress.started(label, len(texts), "windows")
+    vectors = encoder.encode_pooled(texts, pooled, progress=progress.advanced)  # type: ignore[attr-defined]
+    progress.finished()
+    out = np.empty_like(vectors)
+    out[np.array([row for text_rows in rows for row in text_rows], dtype=np.int64)] = vectors
+    return out
+
+
+def _overlap(window: tuple[int, int], span: tuple[int, int]) -> int:
+    return min(window[1], span[1]) - max(window[0], span[0])
+
+
+def _units(doc: ParsedDocument, encoder: Encoder, settings: IndexSettings) -> list[_PassageUnits]:
+    """For each passage: its context and the char spans of its embedding units."""
     limit = settings.windows.tokens_for(encoder)
     out = []
     for passage in doc.passages:
@@ -350,10 +443,10 @@ def _units(doc: ParsedDocument, encoder: Encoder,
         prefix = context + "\n" if settings.context and context else ""
         # The prefix takes part of the model's limit; keep at least half for the text.
         room = max(limit // 2, limit - len(encoder.token_offsets(prefix)) - 1)
-        spans = make_windows(encoder.token_offsets(passage.text), room,
-                             settings.windows.overlap_for(room))
-        spans += _sentence_runs(passage.text, settings.sentence_units, set(spans))
-        out.append((context, spans, [prefix + passage.text[a:b] for a, b in spans]))
+        windows = make_windows(encoder.token_offsets(passage.text), room,
+                               settings.windows.overlap_for(room))
+        sentences = _sentence_runs(passage.text, settings.sentence_units, set(windows))
+        out.append(_PassageUnits(context, prefix, passage.text, windows, sentences))
     return out
 
 

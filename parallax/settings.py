@@ -15,14 +15,18 @@ LEXICAL_TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 @dataclass(frozen=True)
 class IndexSettings:
-    # 128 word pieces, the length MiniLM was trained on, ranked better than its 256 limit.
-    windows: WindowSettings = WindowSettings(max_tokens=128)
+    # The model's own limit (256 word pieces for MiniLM): with sentences as units of their
+    # own, longer windows rank as well as 128 did (docs/quality.md) and embed fewer tokens.
+    windows: WindowSettings = WindowSettings(max_tokens=256)
     # Prefix every window with its passage's context (title, author, date, heading).
     context: bool = True
     # Also embed runs of this many consecutive sentences of a passage as units of their own
     # (a passage scores as its best unit), so that one fact in a long paragraph is not
     # diluted by the rest. Empty: windows only.
     sentence_units: tuple[int, ...] = (1,)
+    # "pooled": a sentence's vector is the mean of its word pieces in the window pass (no
+    # extra model cost); "encoded": each sentence is encoded again on its own.
+    sentence_vectors: str = "pooled"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -32,6 +36,7 @@ class IndexSettings:
             "lexical_tokenizer": LEXICAL_TOKENIZER,
             "context": self.context,
             "sentence_units": list(self.sentence_units),
+            "sentence_vectors": self.sentence_vectors,
         }
 
 
