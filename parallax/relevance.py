@@ -59,7 +59,7 @@ class Criterion:
 # docs/compare.md for the data, the search, the margins and the held-out check.
 CRITERIA: dict[Mode, Criterion] = {
     Mode.hybrid: Criterion(lexical_weight=0.4, context_weight=0.5, threshold=0.371),
-    Mode.dense: Criterion(lexical_weight=0.0, context_weight=1.0, threshold=0.255),
+    Mode.dense: Criterion(lexical_weight=0.0, context_weight=0.5, threshold=0.262),
     Mode.lexical: Criterion(lexical_weight=1.0, context_weight=0.0, threshold=0.409),
 }
 
@@ -117,6 +117,8 @@ def gather(session: Session, topic: str, mode: Mode = Mode.hybrid,
 # Pieces ------------------------------------------------------------------------------------
 
 _centres: weakref.WeakKeyDictionary[IndexReader, np.ndarray] = weakref.WeakKeyDictionary()
+_context_vectors: weakref.WeakKeyDictionary[IndexReader, dict[str, np.ndarray]] = (
+    weakref.WeakKeyDictionary())
 
 
 def corpus_centre(reader: IndexReader) -> np.ndarray:
@@ -207,7 +209,12 @@ def _with_context(session: Session, vector: np.ndarray, evidence: list[Evidence]
     contexts = sorted({passages[e.passage_rowid].context for e in open_} - {""})
     if not contexts:
         return evidence
-    similarity = dict(zip(contexts, centred_cosines(session.encode(contexts), vector,
+    known = _context_vectors.setdefault(reader, {})
+    missing = [c for c in contexts if c not in known]
+    if missing:  # a generation never changes: each context line is embedded once
+        known.update(zip(missing, session.encode(missing), strict=True))
+    vectors = np.stack([known[c] for c in contexts])
+    similarity = dict(zip(contexts, centred_cosines(vectors, vector,
                                                     corpus_centre(reader)).tolist(),
                           strict=True))
     measured = {e.passage_rowid: similarity.get(passages[e.passage_rowid].context, 0.0)

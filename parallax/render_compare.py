@@ -72,6 +72,9 @@ def comparison_view(c: Comparison, marks: bool = False) -> Group:
                                       (f"   {c.mode}, grouped by {c.by}, relevance threshold "
                                        f"{c.threshold:g} (see docs/compare.md)", "dim")),
                         Text("")]
+    if not c.sources:
+        parts.append(Text("No document passes the filters given.", style="yellow"))
+        return Group(*parts)
     for s in c.sources:
         parts += _source_view(s, marks)
     if not any(s.addressed for s in c.sources):
