@@ -64,6 +64,7 @@ def _beir(folder: Path, modes: list[Mode], index_dir: Path | None,
           ignore_identical_ids: bool, qrels: Path | None, rebuild: bool) -> dict:
     import time
 
+    from embed import load_encoder
     from parallax.beir import load_dataset
     from parallax.evaluation import default_dataset_index, ensure_dataset_index, evaluate_dataset
     from parallax.session import Session
@@ -75,7 +76,9 @@ def _beir(folder: Path, modes: list[Mode], index_dir: Path | None,
     built = ensure_dataset_index(dataset, target, rebuild=rebuild,
                                  progress=progress)  # type: ignore[arg-type]
     indexed = time.perf_counter()
-    with Session(target) as session:
+    # Thousands of questions at once: the torch model batches them far faster than the
+    # numpy encoder that spares single questions the torch import (same vectors).
+    with Session(target, encoder_loader=load_encoder) as session:
         result = evaluate_dataset(session, dataset, modes,
                                   ignore_identical_ids=ignore_identical_ids,
                                   progress=progress)  # type: ignore[arg-type]
