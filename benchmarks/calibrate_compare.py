@@ -4,17 +4,19 @@ topics: which documents of the sample corpus address each topic and which are si
     .venv/bin/python benchmarks/calibrate_compare.py [--index DIR] [--topics FILE]
 
 Without --index, the sample corpus is indexed into a temporary folder with the current code
-(the criterion must be re-calibrated whenever embedding units change). For each mode it
-searches the weights on the `train` topics only, sets the threshold at the middle of the
-interval with the fewest training errors, then reports the held-out topics with that
-threshold, and compares the result with the committed CRITERIA. Output is Markdown, for
-docs/compare.md.
+(the criterion must be re-calibrated whenever embedding units change). For each mode it takes
+the smallest context weight for which no long title makes more than a quarter of its own
+document relevant, then the lexical weight and threshold with the least hinge loss on the
+`train` topics only; it reports the held-out topics with them, and the committed CRITERIA
+side by side. Output is Markdown, for docs/compare.md; CALIBRATE_DEBUG=1 also prints every
+context weight tried on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -66,7 +68,7 @@ def errors(scores: dict[tuple[str, str], float], pairs: list[Pair], threshold: f
     return sum((scores[p.topic, p.document] >= threshold) != p.addressed for p in pairs)
 
 
-DEBUG = bool(__import__("os").environ.get("CALIBRATE_DEBUG"))
+DEBUG = bool(os.environ.get("CALIBRATE_DEBUG"))
 MARGIN = 0.05  # hinge margin: a pair closer than this to the threshold counts as a near miss
 
 
