@@ -93,14 +93,6 @@ def summarise(outcomes: list[QuestionOutcome]) -> dict[str, float]:
 
 # BEIR datasets -------------------------------------------------------------------------------
 
-class EvalProgress:
-    """Hooks the CLI wires to a progress bar; no-ops for library callers."""
-
-    def started(self, stage: str, total: int, unit: str) -> None: ...
-    def advanced(self, count: int) -> None: ...
-    def finished(self) -> None: ...
-
-
 @dataclass(frozen=True)
 class DatasetEvaluation:
     dataset: str
@@ -118,7 +110,7 @@ class _QueryVectors(Session):
         self.__dict__.update(session.__dict__)
         self._cache: dict[str, np.ndarray] = {}
 
-    def prepare(self, texts: list[str], progress: EvalProgress) -> None:
+    def prepare(self, texts: list[str], progress: IndexProgress) -> None:
         todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if not todo:
             return
@@ -137,10 +129,10 @@ class _QueryVectors(Session):
 def evaluate_dataset(session: Session, dataset: BeirDataset, modes: Sequence[Mode],
                      *, depth: int = 100, ignore_identical_ids: bool = False,
                      settings: SearchSettings = DEFAULT_SEARCH,
-                     progress: EvalProgress | None = None) -> DatasetEvaluation:
+                     progress: IndexProgress | None = None) -> DatasetEvaluation:
     """Rank the corpus for every judged query in each mode, documents ranked by their best
     passage, and score the rankings against the judgments."""
-    progress = progress or EvalProgress()
+    progress = progress or IndexProgress()  # the same bar hooks as indexing
     ids = {doc.rowid: record_id(dataset, doc.path) for doc in session.documents}
     queries = sorted(dataset.queries.items())
     cached = _QueryVectors(session)
