@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -32,6 +32,7 @@ class Encoder(Protocol):
 Ranges = tuple[tuple[int, int], ...]  # char ranges of one text whose word pieces form a unit
 
 
+@runtime_checkable
 class PoolingEncoder(Encoder, Protocol):
     """An encoder that can also give vectors of parts of a text from the same forward pass:
     the mean of the word-piece vectors of the part (and of the text's special tokens), read

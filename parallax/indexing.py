@@ -16,7 +16,7 @@ from corpus.errors import UnreadableDocument
 from corpus.reading import read_bytes
 from corpus.types import Metadata, ParsedDocument, SkippedFile
 from embed import Encoder, load_encoder, make_windows, model_identity
-from embed.encoder import Ranges
+from embed.encoder import PoolingEncoder, Ranges
 from indexes import DocumentRecord, GenerationWriter, IndexReader, Manifest, exists, layout
 from indexes.reader import indexed_paths, indexed_roots
 from parallax.context import passage_context
@@ -359,8 +359,10 @@ def _embed_into(writer: GenerationWriter, docs: list[_Embed], encoder: Encoder,
                 settings: IndexSettings, progress: IndexProgress, label: str) -> int:
     units = [_units(doc, encoder, settings) for doc, _, _ in docs]
     flat = [unit for doc_units in units for unit in doc_units]
-    pooled = settings.sentence_vectors == "pooled" and hasattr(encoder, "encode_pooled")
-    vectors = (_encode_pooled if pooled else _encode_separately)(flat, encoder, progress, label)
+    if settings.sentence_vectors == "pooled" and isinstance(encoder, PoolingEncoder):
+        vectors = _encode_pooled(flat, encoder, progress, label)
+    else:
+        vectors = _encode_separately(flat, encoder, progress, label)
     offset = 0
     for (doc, root, key), doc_units in zip(docs, units, strict=True):
         count = sum(len(unit.spans) for unit in doc_units)
@@ -397,7 +399,7 @@ def _encode_separately(units: list[_PassageUnits], encoder: Encoder, progress: I
     return vectors
 
 
-def _encode_pooled(units: list[_PassageUnits], encoder: Encoder, progress: IndexProgress,
+def _encode_pooled(units: list[_PassageUnits], encoder: PoolingEncoder, progress: IndexProgress,
                    label: str) -> np.ndarray:
     """Windows encoded (behind the context line), and each sentence run pooled from the
     window that holds most of it: a sentence's vector is read in its paragraph's context at
@@ -423,7 +425,7 @@ def _encode_pooled(units: list[_PassageUnits], encoder: Encoder, progress: Index
             rows[first + w].append(place + len(unit.windows) + number)
         place += len(unit.spans)
     progress.started(label, len(texts), "windows")
-    vectors = encoder.encode_pooled(texts, pooled, progress=progress.advanced)  # type: ignore[attr-defined]
+    vectors = encoder.encode_pooled(texts, pooled, progress=progress.advanced)
     progress.finished()
     out = np.empty_like(vectors)
     out[np.array([row for text_rows in rows for row in text_rows], dtype=np.int64)] = vectors
