@@ -59,6 +59,8 @@ SinceOpt = Annotated[str | None, typer.Option(
     "--since", help="Only documents dated on or after this ISO date (2017, 2020-08, …).")]
 UntilOpt = Annotated[str | None, typer.Option(
     "--until", help="Only documents dated on or before this ISO date.")]
+ModeOpt = Annotated[Mode, typer.Option(help="Retrieval: hybrid (default), dense or lexical.",
+                                       case_sensitive=False)]
 AuthorOpt = Annotated[str | None, typer.Option(
     "--author", help="Only documents whose author contains this (case-insensitive).")]
 
@@ -185,8 +187,7 @@ def ask(
     question: Annotated[str, typer.Argument(help="A question in plain language.",
                                             callback=_question, metavar="QUESTION")],
     k: Annotated[int, typer.Option("-k", "--top", min=1, help="Number of passages.")] = 5,
-    mode: Annotated[Mode, typer.Option(help="Retrieval: hybrid (default), dense or lexical.",
-                                       case_sensitive=False)] = Mode.hybrid,
+    mode: ModeOpt = Mode.hybrid,
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -235,8 +236,7 @@ def related(
     k: Annotated[int, typer.Option("-k", "--top", min=1, help="Number of passages.")] = 5,
     other_sources: Annotated[bool, typer.Option(
         "--other-sources", help="Only passages of other documents than the passage's.")] = False,
-    mode: Annotated[Mode, typer.Option(help="Retrieval: hybrid (default), dense or lexical.",
-                                       case_sensitive=False)] = Mode.hybrid,
+    mode: ModeOpt = Mode.hybrid,
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
