@@ -31,6 +31,11 @@ class Manifest:
     def fingerprint(self) -> str:
         return fingerprint({"model": self.model, **self.settings})
 
+    def expected(self, settings: dict[str, Any], model: str | None = None) -> str:
+        """The fingerprint an index built with `settings` and `model` (default: this
+        index's own model) would have; differs from `fingerprint` when this one was not."""
+        return fingerprint({"model": model or self.model, **settings})
+
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "fingerprint": self.fingerprint}, indent=2)
 

@@ -15,7 +15,7 @@ from pathlib import Path, PurePath
 import numpy as np
 
 from embed import model_identity
-from indexes import DocumentRecord, Hit, IndexReader, Manifest, Mode, PassageRecord, exists
+from indexes import DocumentRecord, Hit, IndexReader, Mode, PassageRecord, exists
 from indexes.search import DEFAULT_SEARCH, SearchSettings
 from parallax.ask import retrieve
 from parallax.beir import CORPUS, BeirDataset, DatasetError, corpus_documents, record_id
@@ -197,10 +197,8 @@ def ensure_dataset_index(dataset: BeirDataset, index_dir: Path, *, model: str | 
                 "BEIR corpus; eval does not replace it",
                 "Leave out --index (eval keeps its own index per dataset) or name an empty "
                 "folder.")
-        wanted = Manifest(model=model_identity(model) if model else manifest.model,
-                          dimension=0, settings=settings.as_dict())
-        if not rebuild and roots == [str(dataset.root)] and \
-                manifest.fingerprint == wanted.fingerprint:
+        wanted = manifest.expected(settings.as_dict(), model_identity(model) if model else None)
+        if not rebuild and roots == [str(dataset.root)] and manifest.fingerprint == wanted:
             return False
     index_documents(corpus_documents(dataset), dataset.root, index_dir, model,
                     settings=settings, encoder_loader=encoder_loader, progress=progress)

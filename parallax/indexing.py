@@ -252,7 +252,7 @@ def _model_for(old: IndexReader | None, model: str | None, settings: IndexSettin
         raise SettingsMismatch(
             f"the index at {index_dir} was built with model {built_with}, not {wanted}",
             f"To re-embed everything with {wanted}, run: {rebuild} --model {model}")
-    expected = Manifest(model=wanted, dimension=0, settings=settings.as_dict()).fingerprint
+    expected = old.manifest.expected(settings.as_dict(), wanted)
     if old.manifest.fingerprint != expected:
         raise SettingsMismatch(
             f"the index at {index_dir} was built with other splitting settings "

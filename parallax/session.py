@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from embed import Encoder, load_query_encoder
-from indexes import DocumentRecord, IndexNotFound, IndexReader, Manifest
+from indexes import DocumentRecord, IndexNotFound, IndexReader
 from parallax.errors import ParallaxError, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
 
@@ -79,10 +79,10 @@ def rebuild_hint(reader: IndexReader) -> str:
 
 def _check_settings(reader: IndexReader, settings: IndexSettings, index_dir: Path) -> None:
     manifest = reader.manifest
-    expected = Manifest(model=manifest.model, dimension=0, settings=settings.as_dict())
-    if manifest.fingerprint != expected.fingerprint:
+    expected = manifest.expected(settings.as_dict())
+    if manifest.fingerprint != expected:
         raise SettingsMismatch(
             f"the index at {index_dir} was built with other splitting settings than this "
             f"version of Parallax uses (fingerprint {manifest.fingerprint}, "
-            f"expected {expected.fingerprint})",
+            f"expected {expected})",
             rebuild_hint(reader))

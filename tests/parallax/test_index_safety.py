@@ -131,6 +131,20 @@ def test_querying_an_index_built_with_other_settings_is_refused_with_the_rebuild
     assert f"parallax index --rebuild {docs}" in caught.value.hint
 
 
+def test_extending_an_index_built_with_other_settings_is_refused_with_the_rebuild_command(
+    tmp_path: Path, fake_encoder  # noqa: ANN001
+) -> None:
+    from parallax.settings import IndexSettings
+
+    docs = _folder(tmp_path, "docs", {"a.txt": "Pandas are envoys.\n"})
+    index = tmp_path / "index"
+    _index(docs, index, fake_encoder, settings=IndexSettings(sentence_units=()))
+    with pytest.raises(SettingsMismatch) as caught:
+        _index(docs, index, fake_encoder)
+    assert "other splitting settings" in str(caught.value)
+    assert f"parallax index --rebuild {docs}" in caught.value.hint
+
+
 def test_index_without_a_folder_refreshes_every_folder_of_the_index(
     tmp_path: Path, fake_encoder, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
 ) -> None:
