@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-import numpy as np
-
 from embed import model_identity
 from indexes import DocumentRecord, Hit, IndexReader, Mode, PassageRecord, exists
 from indexes.search import DEFAULT_SEARCH, SearchSettings
@@ -102,30 +100,6 @@ class DatasetEvaluation:
     seconds: dict[str, float]  # mode -> seconds spent ranking its queries
 
 
-class _QueryVectors(Session):
-    """A session whose encoder is asked once for a whole batch of questions, not once per
-    question per mode: the same vectors, far fewer calls."""
-
-    def __init__(self, session: Session) -> None:  # wraps the open session, does not reopen
-        self.__dict__.update(session.__dict__)
-        self._cache: dict[str, np.ndarray] = {}
-
-    def prepare(self, texts: list[str], progress: IndexProgress) -> None:
-        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if not todo:
-            return
-        progress.started("Questions", len(todo), "embedded")
-        vectors = self.encoder.encode(todo, progress=progress.advanced)
-        progress.finished()
-        self._cache.update(zip(todo, vectors, strict=True))
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in texts if t not in self._cache]
-        if missing:
-            self._cache.update(zip(missing, self.encoder.encode(missing), strict=True))
-        return np.stack([self._cache[t] for t in texts])
-
-
 def evaluate_dataset(session: Session, dataset: BeirDataset, modes: Sequence[Mode],
                      *, depth: int = 100, ignore_identical_ids: bool = False,
                      settings: SearchSettings = DEFAULT_SEARCH,
@@ -135,9 +109,12 @@ def evaluate_dataset(session: Session, dataset: BeirDataset, modes: Sequence[Mod
     progress = progress or IndexProgress()  # the same bar hooks as indexing
     ids = {doc.rowid: record_id(dataset, doc.path) for doc in session.documents}
     queries = sorted(dataset.queries.items())
-    cached = _QueryVectors(session)
     if any(mode.needs_vectors for mode in modes):
-        cached.prepare([text for _, text in queries], progress)
+        # One batched call for all queries, not one per query per mode.
+        texts = list(dict.fromkeys(text for _, text in queries))
+        progress.started("Questions", len(texts), "embedded")
+        session.encode_ahead(texts, progress.advanced)
+        progress.finished()
     results: dict[str, dict[str, float]] = {}
     seconds: dict[str, float] = {}
     for mode in modes:
@@ -145,7 +122,7 @@ def evaluate_dataset(session: Session, dataset: BeirDataset, modes: Sequence[Mod
         progress.started(f"{mode.value:<9}", len(queries), "queries")
         start = time.perf_counter()
         for query_id, text in queries:
-            hits = retrieve(cached, text, depth, mode, settings=settings).hits
+            hits = retrieve(session, text, depth, mode, settings=settings).hits
             run[query_id] = _document_ranking(session, hits, ids, query_id,
                                               ignore_identical_ids)[:depth]
             progress.advanced(1)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from embed import Encoder, load_query_encoder
+from embed.encoder import ProgressFn
 from indexes import DocumentRecord, IndexNotFound, IndexReader
 from parallax.errors import ParallaxError, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
@@ -38,6 +39,7 @@ class Session:
         self.index_dir = index_dir
         self._loader = encoder_loader
         self._encoder: Encoder | None = None
+        self._ahead: dict[str, np.ndarray] = {}  # vectors embedded by encode_ahead
         try:
             _check_settings(self.reader, settings, index_dir)
         except SettingsMismatch:
@@ -61,7 +63,21 @@ class Session:
         return self.reader.documents()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encoder.encode(list(texts))
+        missing = [t for t in texts if t not in self._ahead]
+        if len(missing) == len(texts):
+            return self.encoder.encode(list(texts))
+        fresh = dict(zip(missing, self.encoder.encode(missing), strict=True)) if missing else {}
+        return np.stack([self._ahead[t] if t in self._ahead else fresh[t] for t in texts])
+
+    def encode_ahead(self, texts: Sequence[str], progress: ProgressFn | None = None) -> int:
+        """Embed many questions in one batched call, for `encode` to serve later: cheaper
+        than one call per question when an evaluation asks each of them once per mode.
+        Returns how many were embedded (texts already held are not embedded again)."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self._ahead]
+        if todo:
+            self._ahead.update(zip(todo, self.encoder.encode(todo, progress=progress),
+                                   strict=True))
+        return len(todo)
 
     def close(self) -> None:
         self.reader.close()
