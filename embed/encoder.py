@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -75,6 +75,14 @@ class WindowSettings:
     def overlap_for(self, max_tokens: int) -> int:
         # A small model limit must still leave windows room to advance.
         return min(self.overlap, max_tokens // 2)
+
+
+def by_length(texts: Sequence[str], size: int) -> Iterator[list[int]]:
+    """Positions of `texts` in batches of `size`, shortest texts first, so that each batch
+    pads little; callers write results back by position, which restores their order."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for start in range(0, len(order), size):
+        yield order[start : start + size]
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

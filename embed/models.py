@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from embed.encoder import ProgressFn, Ranges, normalise, pool
+from embed.encoder import ProgressFn, Ranges, by_length, normalise, pool
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _BUNDLED_NAMES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
@@ -93,11 +93,8 @@ class SentenceTransformerEncoder:
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        # Sort by length so each batch pads little, then restore the caller's order.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), _BATCH):
-            batch = order[start : start + _BATCH]
+        for batch in by_length(texts, _BATCH):
             vectors = self._model.encode(
                 [texts[i] for i in batch], batch_size=_BATCH, convert_to_numpy=True,
                 show_progress_bar=False,
@@ -112,10 +109,8 @@ class SentenceTransformerEncoder:
         rows = [len(u) for u in units]
         starts = np.concatenate([[0], np.cumsum(rows)]).astype(int)
         out = np.zeros((int(starts[-1]), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         limit = int(self._model.max_seq_length)
-        for start in range(0, len(order), _BATCH):
-            batch = order[start : start + _BATCH]
+        for batch in by_length(texts, _BATCH):
             chunk = [texts[i] for i in batch]
             tokens = self._model.encode(chunk, batch_size=_BATCH, output_value="token_embeddings",
                                         convert_to_numpy=False, show_progress_bar=False)

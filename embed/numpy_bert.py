@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from embed.encoder import ProgressFn, normalise
+from embed.encoder import ProgressFn, by_length, normalise
 
 _SUPPORTED_MODULES = [
     ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling"],
@@ -84,9 +84,7 @@ class NumpyBertEncoder:
 
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self._dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), _BATCH):
-            batch = order[start : start + _BATCH]
+        for batch in by_length(texts, _BATCH):
             out[batch] = self._encode_batch([texts[i] for i in batch])
             if progress:
                 progress(len(batch))

@@ -40,3 +40,13 @@ def test_a_pooled_sentence_is_nearest_its_own_meaning(real_encoder) -> None:  # 
     similarity = pooled @ alone.T
     assert similarity[0, 0] > similarity[0, 1]
     assert similarity[1, 1] > similarity[1, 0]
+
+
+def test_batches_by_length_cover_every_text_once_shortest_first() -> None:
+    from embed.encoder import by_length
+
+    texts = ["ccc", "a", "bbbb", "dd", "e"]
+    batches = list(by_length(texts, 2))
+    assert [len(b) for b in batches] == [2, 2, 1]
+    assert sorted(i for b in batches for i in b) == list(range(5))
+    assert [len(texts[i]) for b in batches for i in b] == [1, 1, 2, 3, 4]

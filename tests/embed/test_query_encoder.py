@@ -28,3 +28,13 @@ def test_numpy_tokenizer_offsets_match(real_encoder) -> None:  # noqa: ANN001
     fast = load_query_encoder()
     for text in TEXTS:
         assert fast.token_offsets(text) == real_encoder.token_offsets(text)
+
+
+def test_many_texts_come_back_in_the_callers_order(real_encoder) -> None:  # noqa: ANN001
+    # More texts than one batch, longest first: batching by length must not reorder them.
+    texts = [" ".join(["relations"] * (60 - i)) + f" number {i}" for i in range(45)]
+    fast = load_query_encoder()
+    one_by_one = np.stack([fast.encode([t])[0] for t in texts])
+    for encoder in (fast, real_encoder):
+        cosines = (encoder.encode(texts) * one_by_one).sum(axis=1)
+        assert np.all(cosines > 0.9999), cosines
