@@ -36,6 +36,14 @@ def fts_query(question: str) -> str | None:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
+def passages_with_term(db: sqlite3.Connection, term: str) -> set[int]:
+    """Rowids of the passages whose text (not its context) holds `term`, stemmed as the
+    index stems it."""
+    rows = db.execute("SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?",
+                      ('text : "' + term.replace('"', '""') + '"',))
+    return {int(r[0]) for r in rows}
+
+
 def lexical_search(
     db: sqlite3.Connection, question: str, n: int, doc_rowids: list[int] | None = None,
     context_weight: float = 0.5,

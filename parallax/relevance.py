@@ -31,7 +31,7 @@ import numpy as np
 
 from indexes import Filters, IndexReader, Mode
 from indexes.dense import dense_search
-from indexes.lexical import query_terms
+from indexes.lexical import passages_with_term, query_terms
 from parallax.session import Session
 
 # How many passages the dense search proposes before scoring; a passage outside them and
@@ -171,16 +171,9 @@ def _idf(reader: IndexReader, terms: Sequence[str]) -> dict[str, float]:
     total = reader.manifest.counts.get("passages", 0) or 1
     weights = {}
     for term in terms:
-        n = len(_passages_with(reader, term))
+        n = len(passages_with_term(reader.db, term))
         weights[term] = math.log((total - n + 0.5) / (n + 0.5) + 1.0)
     return weights
-
-
-def _passages_with(reader: IndexReader, term: str) -> set[int]:
-    """Passages whose text (not title or heading) holds the term, stemmed as the index is."""
-    rows = reader.db.execute("SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?",
-                             ('text : "' + term.replace('"', '""') + '"',))
-    return {int(r[0]) for r in rows}
 
 
 def _lexical_coverage(reader: IndexReader, weights: dict[str, float],
@@ -190,7 +183,7 @@ def _lexical_coverage(reader: IndexReader, weights: dict[str, float],
         return {}
     coverage: dict[int, float] = {}
     for term, weight in weights.items():
-        for passage in _passages_with(reader, term):
+        for passage in passages_with_term(reader.db, term):
             coverage[passage] = coverage.get(passage, 0.0) + weight / total
     if doc_rowids is not None and coverage:
         allowed = set(reader.passage_rowids_of(doc_rowids).tolist())
