@@ -117,15 +117,22 @@ def test_the_sample_corpus_survives_a_copy_between_folders(tmp_path: Path,
     assert report.counts["documents"] == 10
 
 
-def test_querying_an_index_built_with_other_settings_is_refused_with_the_rebuild_command(
-    tmp_path: Path, fake_encoder  # noqa: ANN001
-) -> None:
-    from parallax.session import Session
+def _built_with_other_settings(tmp_path: Path, encoder) -> tuple[Path, Path]:  # noqa: ANN001
+    """A folder and an index of it built without sentence units, unlike this version."""
     from parallax.settings import IndexSettings
 
     docs = _folder(tmp_path, "docs", {"a.txt": "Pandas are envoys.\n"})
     index = tmp_path / "index"
-    _index(docs, index, fake_encoder, settings=IndexSettings(sentence_units=()))
+    _index(docs, index, encoder, settings=IndexSettings(sentence_units=()))
+    return docs, index
+
+
+def test_querying_an_index_built_with_other_settings_is_refused_with_the_rebuild_command(
+    tmp_path: Path, fake_encoder  # noqa: ANN001
+) -> None:
+    from parallax.session import Session
+
+    docs, index = _built_with_other_settings(tmp_path, fake_encoder)
     with pytest.raises(SettingsMismatch) as caught:
         Session(index, encoder_loader=lambda name: fake_encoder)
     assert f"parallax index --rebuild {docs}" in caught.value.hint
@@ -134,11 +141,7 @@ def test_querying_an_index_built_with_other_settings_is_refused_with_the_rebuild
 def test_extending_an_index_built_with_other_settings_is_refused_with_the_rebuild_command(
     tmp_path: Path, fake_encoder  # noqa: ANN001
 ) -> None:
-    from parallax.settings import IndexSettings
-
-    docs = _folder(tmp_path, "docs", {"a.txt": "Pandas are envoys.\n"})
-    index = tmp_path / "index"
-    _index(docs, index, fake_encoder, settings=IndexSettings(sentence_units=()))
+    docs, index = _built_with_other_settings(tmp_path, fake_encoder)
     with pytest.raises(SettingsMismatch) as caught:
         _index(docs, index, fake_encoder)
     assert "other splitting settings" in str(caught.value)
