@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -92,7 +91,9 @@ def gather(session: Session, topic: str, mode: Mode = Mode.hybrid,
     doc_rowids = _allowed_documents(reader, filters)
     terms = query_terms(topic)
     vector = None
-    term_weights = _idf(reader, terms)
+    # Each term's passages are looked up once: they give both its IDF and the coverage.
+    holders = {term: passages_with_term(reader.db, term) for term in terms}
+    term_weights = _idf(reader, holders)
     if mode.needs_vectors:
         vectors = session.encode([topic, *terms])
         vector = vectors[0]
@@ -100,7 +101,7 @@ def gather(session: Session, topic: str, mode: Mode = Mode.hybrid,
                     for i, (t, w) in enumerate(term_weights.items())}
         if sum(semantic.values()) > 0:
             term_weights = semantic
-    lexical = _lexical_coverage(reader, term_weights, doc_rowids)
+    lexical = _lexical_coverage(reader, holders, term_weights, doc_rowids)
     dense: dict[int, tuple[float, int]] = {}
     if vector is not None:
         dense = _dense_scores(reader, vector, doc_rowids, set(lexical))
@@ -167,23 +168,22 @@ def _dense_scores(reader: IndexReader, vector: np.ndarray, doc_rowids: list[int]
     return best
 
 
-def _idf(reader: IndexReader, terms: Sequence[str]) -> dict[str, float]:
+def _idf(reader: IndexReader, holders: dict[str, set[int]]) -> dict[str, float]:
+    """BM25's IDF of each term, from the passages whose text holds it."""
     total = reader.manifest.counts.get("passages", 0) or 1
-    weights = {}
-    for term in terms:
-        n = len(passages_with_term(reader.db, term))
-        weights[term] = math.log((total - n + 0.5) / (n + 0.5) + 1.0)
-    return weights
+    return {term: math.log((total - len(held) + 0.5) / (len(held) + 0.5) + 1.0)
+            for term, held in holders.items()}
 
 
-def _lexical_coverage(reader: IndexReader, weights: dict[str, float],
-                      doc_rowids: list[int] | None) -> dict[int, float]:
+def _lexical_coverage(reader: IndexReader, holders: dict[str, set[int]],
+                      weights: dict[str, float], doc_rowids: list[int] | None
+                      ) -> dict[int, float]:
     total = sum(weights.values())
     if total <= 0:
         return {}
     coverage: dict[int, float] = {}
     for term, weight in weights.items():
-        for passage in passages_with_term(reader.db, term):
+        for passage in holders[term]:
             coverage[passage] = coverage.get(passage, 0.0) + weight / total
     if doc_rowids is not None and coverage:
         allowed = set(reader.passage_rowids_of(doc_rowids).tolist())
