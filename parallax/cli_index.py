@@ -1,0 +1,56 @@
+"""`parallax index`: build or update an index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from parallax import render
+from parallax.app import (
+    IndexOpt,
+    JsonOpt,
+    _CliProgress,
+    _print_json,
+    app,
+    err,
+    out,
+    user_errors,
+)
+from parallax.locations import resolve_index_dir
+
+
+@app.command()
+def index(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Folders or files to index [default: every folder already in the index].",
+        metavar="[PATH]...")] = None,
+    index_dir: IndexOpt = None,
+    model: Annotated[str | None, typer.Option(
+        help="sentence-transformers model name or local path [default: all-MiniLM-L6-v2, "
+             "bundled]")] = None,
+    rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="Re-embed everything instead of updating.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build or update an index: only new or changed files are embedded.
+
+    Example: parallax index ../shared/corpus/china-us   (later, `parallax index` refreshes it)
+    """
+    from parallax.indexing import build_index, indexed_folders
+
+    target = resolve_index_dir(index_dir)
+    with user_errors():
+        folders = paths or indexed_folders(target)
+        report = build_index(folders, target, model, rebuild=rebuild,
+                             progress=_CliProgress())  # type: ignore[arg-type]
+    for skipped in report.skipped:
+        err.print(Text("Skipped ", style="yellow") + Text(f"{skipped.path}: {skipped.reason}"))
+    if as_json:
+        _print_json(render.index_report_json(report))
+    else:
+        out.print(render.index_report_view(report))
+
+
