@@ -1,5 +1,20 @@
 """SQLite schema of an index: documents, passages, windows and the FTS5 lexical index."""
 
+from indexes.lexical import CJK_GLOB
+
+# The FTS table reads passages through `passages_lexical`, which sets every CJK character
+# apart with spaces so that unicode61 makes it a token of its own (indexes/lexical.py says
+# why; lexical.index_form is the same in Python). Text without CJK characters passes through
+# unchanged, so English is indexed exactly as by the table itself. SQL has no regex
+# replace: the characters of a CJK passage are walked by a recursive query, in order.
+_LEXICAL_FORM = """CASE WHEN {col} GLOB '*{cjk}*' THEN (
+        WITH RECURSIVE c(i, ch) AS (
+            SELECT 1, substr({col}, 1, 1)
+            UNION ALL SELECT i + 1, substr({col}, i + 1, 1) FROM c WHERE i < length({col}))
+        SELECT group_concat(CASE WHEN ch GLOB '{cjk}' THEN ' ' || ch || ' ' ELSE ch END, '')
+        FROM c)
+    ELSE {col} END"""
+
 SCHEMA = """
 CREATE TABLE documents (
     rowid INTEGER PRIMARY KEY,
@@ -34,8 +49,13 @@ CREATE TABLE windows (
     char_start INTEGER NOT NULL, char_end INTEGER NOT NULL
 );
 CREATE INDEX windows_by_passage ON windows(passage_rowid);
+-- What the lexical index reads: passages with each CJK character set apart.
+CREATE VIEW passages_lexical AS SELECT rowid,
+    """ + _LEXICAL_FORM.format(col="p.text", cjk=CJK_GLOB) + """ AS text,
+    """ + _LEXICAL_FORM.format(col="p.context", cjk=CJK_GLOB) + """ AS context
+FROM passages p;
 CREATE VIRTUAL TABLE passages_fts USING fts5(
-    text, context, content='passages', content_rowid='rowid',
+    text, context, content='passages_lexical', content_rowid='rowid',
     tokenize='porter unicode61 remove_diacritics 2'
 );
 """

@@ -10,7 +10,9 @@ from embed.encoder import WindowSettings
 
 # Bump when the corpus layer's splitting or cleaning changes what passages are.
 SPLITTER_VERSION = 1
-LEXICAL_TOKENIZER = "porter unicode61 remove_diacritics 2"
+# What the lexical index stores: FTS5's tokenizer over the passages_lexical view, which sets
+# every CJK character apart as a token of its own (indexes/schema.py).
+LEXICAL_TOKENIZER = "porter unicode61 remove_diacritics 2; CJK characters as tokens"
 
 
 @dataclass(frozen=True)
