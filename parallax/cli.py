@@ -10,6 +10,7 @@ from parallax import cli_index  # noqa: F401
 from parallax import cli_query  # noqa: F401
 from parallax import cli_compare  # noqa: F401
 from parallax import eval_cli  # noqa: F401
+from parallax import cli_serve  # noqa: F401
 # isort: on
 from parallax.app import app, main
 

@@ -1,0 +1,76 @@
+"""`parallax serve` (HTTP API and web page) and `parallax mcp` (MCP tools over stdio)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from parallax.app import IndexOpt, app, err, user_errors
+from parallax.locations import resolve_index_dir
+
+LOOPBACK = "127.0.0.1"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command()
+def serve(
+    index_dir: IndexOpt = None,
+    host: Annotated[str, typer.Option(
+        help="Address to listen on. Anything but loopback exposes the index to the network.")
+    ] = LOOPBACK,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    token: Annotated[str | None, typer.Option(
+        envvar="PARALLAX_TOKEN", show_envvar=True,
+        help="Require 'Authorization: Bearer TOKEN' on the API.")] = None,
+) -> None:
+    """Serve the JSON API (docs at /docs) and the web page for searching and comparing.
+
+    Example: parallax serve --port 8000, then open http://127.0.0.1:8000/
+    """
+    import uvicorn
+
+    from parallax.server.api import create_app
+    from parallax.server.service import Service
+
+    loopback = is_loopback(host)
+    if not loopback:
+        warning = ("the API has no authentication: anyone who can reach this address can "
+                   "read the whole index; give --token to require a bearer token"
+                   if not token else "a bearer token is required, but HTTP is not encrypted: "
+                                     "the token and the answers cross the network in clear")
+        err.print(Text("Warning: ", style="yellow") + Text(f"listening on {host}: {warning}."))
+    with user_errors():
+        service = Service(resolve_index_dir(index_dir))
+        service.warm()
+    shown = f"[{host}]" if ":" in host else host
+    err.print(Text(f"Serving {service.index_dir} at http://{shown}:{port}/ "
+                   f"(API docs at /docs); Ctrl-C stops.", style="dim"))
+    try:
+        uvicorn.run(create_app(service, token, loopback), host=host, port=port,
+                    log_level="warning", server_header=False)
+    finally:
+        service.close()
+
+
+@app.command()
+def mcp(index_dir: IndexOpt = None) -> None:
+    """Serve the index to an LLM agent: MCP tools search, related, compare, show and
+    sources over stdio.
+
+    Example: parallax mcp --index ~/parallax-index (in an MCP client's configuration)
+    """
+    from parallax.mcp_server import run
+
+    with user_errors():
+        run(resolve_index_dir(index_dir))

@@ -1,0 +1,122 @@
+"""`parallax mcp`: the index as Model Context Protocol tools over stdio, for LLM agents.
+
+The tools answer with the objects the CLI's `--json` prints, so every passage carries its
+citation: `passage_id`, `document.path`, `lines` (1-based, in the original file) and `chars`.
+Problems come back as tool errors naming the problem and the next step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from indexes import Mode
+from parallax.errors import ParallaxError
+from parallax.groups import GroupBy
+from parallax.server import service as bounds
+from parallax.server.service import Reply, Scope, Service
+
+INSTRUCTIONS = (
+    "Parallax searches an index of documents (statements, speeches, reports) by meaning. "
+    "Use `search` for a question, `compare` for how each source addresses a topic, "
+    "`related` to find where else a passage's point is made, `show` to read a passage in "
+    "context, `sources` to list the documents. Cite passages by document path and lines.")
+
+K = Annotated[int, Field(ge=1, le=bounds.MAX_K, description="Number of passages.")]
+ModeF = Annotated[Mode, Field(description="Retrieval: hybrid (best), dense or lexical.")]
+Source = Annotated[str | None, Field(max_length=bounds.MAX_FILTER, description=
+                                     "Only documents whose file name or path matches this "
+                                     "glob.")]
+Since = Annotated[str | None, Field(max_length=bounds.MAX_FILTER, description=
+                                    "Only documents dated on or after this ISO date.")]
+Until = Annotated[str | None, Field(max_length=bounds.MAX_FILTER, description=
+                                    "Only documents dated on or before this ISO date.")]
+Author = Annotated[str | None, Field(max_length=bounds.MAX_FILTER, description=
+                                     "Only documents whose author contains this.")]
+
+
+def build(service: Service) -> Any:
+    """An MCP server (the SDK's MCPServer) with the five tools over `service`."""
+    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    server = MCPServer("parallax", instructions=INSTRUCTIONS)
+    read_only = {"readOnlyHint": True, "openWorldHint": False}
+
+    def answer(call: Callable[[], Reply]) -> dict[str, Any]:
+        try:
+            return call().body
+        except ParallaxError as error:
+            raise ToolError(error.message + (f" ({error.hint})" if error.hint else "")) from None
+
+    @server.tool(annotations=read_only)
+    def search(question: Annotated[str, Field(min_length=1, max_length=bounds.MAX_QUESTION,
+                                              description="A question in plain language.")],
+               k: K = 5, mode: ModeF = Mode.hybrid, source: Source = None,
+               since: Since = None, until: Until = None,
+               author: Author = None) -> dict[str, Any]:
+        """The passages that best answer a question, best first, each with its document
+        (path, title, date, author), line span and passage id (`parallax ask --json`)."""
+        return answer(lambda: service.ask(question, k, mode, Scope(source, since, until,
+                                                                   author)))
+
+    @server.tool(annotations=read_only)
+    def related(passage_id: Annotated[str | None, Field(
+                    max_length=bounds.MAX_ID, description="A passage id from search or "
+                                                          "compare.")] = None,
+                text: Annotated[str | None, Field(
+                    max_length=bounds.MAX_QUESTION,
+                    description="Instead of a passage id: a text.")] = None,
+                k: K = 5,
+                other_sources: Annotated[bool, Field(
+                    description="Only passages of other documents.")] = False,
+                mode: ModeF = Mode.hybrid, source: Source = None, since: Since = None,
+                until: Until = None, author: Author = None) -> dict[str, Any]:
+        """Passages closest in meaning to a passage or a text: where else the point is
+        made or answered (`parallax related --json`)."""
+        return answer(lambda: service.related(passage_id, text, k, mode,
+                                              Scope(source, since, until, author),
+                                              other_sources))
+
+    @server.tool(annotations=read_only)
+    def compare(topic: Annotated[str, Field(min_length=1, max_length=bounds.MAX_TOPIC,
+                                            description="A topic in a few words.")],
+                by: Annotated[GroupBy, Field(description="Group sources by document, author "
+                                                         "or year.")] = GroupBy.document,
+                passages: Annotated[int, Field(ge=1, le=bounds.MAX_PASSAGES, description=
+                                               "Best passages per source.")] = 2,
+                mode: ModeF = Mode.hybrid, source: Source = None, since: Since = None,
+                until: Until = None, author: Author = None) -> dict[str, Any]:
+        """How each source addresses a topic, in date order: addressed or silent with its
+        best passages, the claims across sources, distinctive terms
+        (`parallax compare --json`)."""
+        return answer(lambda: service.compare(topic, by, passages, mode,
+                                              Scope(source, since, until, author)))
+
+    @server.tool(annotations=read_only)
+    def show(passage_id: Annotated[str, Field(min_length=1, max_length=bounds.MAX_ID,
+                                              description="A passage id.")],
+             context: Annotated[int, Field(ge=0, le=bounds.MAX_CONTEXT, description=
+                                           "Neighbouring passages on each side.")] = 0,
+             ) -> dict[str, Any]:
+        """A passage by id with its document and neighbours (`parallax show --json`)."""
+        return answer(lambda: service.show(passage_id, context))
+
+    @server.tool(annotations=read_only)
+    def sources() -> dict[str, Any]:
+        """The indexed documents in date order with metadata and passage counts
+        (`parallax sources --json`)."""
+        return answer(service.sources)
+
+    return server
+
+
+def run(index_dir: Path) -> None:
+    """Serve the index over stdio until the client closes the connection."""
+    service = Service(index_dir)
+    try:
+        build(service).run("stdio")
+    finally:
+        service.close()

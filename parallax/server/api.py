@@ -1,0 +1,193 @@
+"""The HTTP API and the web page of `parallax serve` (FastAPI). Every endpoint is a GET that
+reads the index; errors are `{"error", "hint"}` with the status of the error's kind."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from indexes import Mode
+from parallax.errors import ParallaxError
+from parallax.groups import GroupBy
+from parallax.server import service as bounds
+from parallax.server.service import Reply, Scope, Service
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
+GENERATION_HEADER = "X-Parallax-Generation"
+BUG_HINT = ("This is a bug in Parallax: the server's log has the details; please report it "
+            "with them.")
+
+Question = Annotated[str, Query(min_length=1, max_length=bounds.MAX_QUESTION,
+                                description="A question in plain language.")]
+K = Annotated[int, Query(ge=1, le=bounds.MAX_K, description="Number of passages.")]
+ModeQ = Annotated[Mode, Query(description="Retrieval: hybrid, dense or lexical.")]
+PassageId = Annotated[str, PathParam(min_length=1, max_length=bounds.MAX_ID,
+                                     description="A passage id as ask and compare give it.")]
+Context = Annotated[int, Query(ge=0, le=bounds.MAX_CONTEXT,
+                               description="Neighbouring passages on each side.")]
+
+
+def _filter(description: str) -> Any:
+    return Query(max_length=bounds.MAX_FILTER, description=description)
+
+
+def scope(
+    source: Annotated[str | None, _filter("Only documents whose file name or path matches "
+                                          "this glob.")] = None,
+    since: Annotated[str | None, _filter("Only documents dated on or after this ISO date "
+                                         "(2017, 2020-08, …).")] = None,
+    until: Annotated[str | None, _filter("Only documents dated on or before this ISO "
+                                         "date.")] = None,
+    author: Annotated[str | None, _filter("Only documents whose author contains this "
+                                          "(case-insensitive).")] = None,
+) -> Scope:
+    """The filters of ask, related and compare (`--source`, `--since`, `--until`, `--author`)."""
+    return Scope(source, since, until, author)
+
+
+ScopeQ = Annotated[Scope, Depends(scope)]
+
+
+def create_app(service: Service, token: str | None = None, loopback: bool = True) -> FastAPI:
+    """The API over `service`. With `token`, /api/ requires `Authorization: Bearer TOKEN`;
+    on loopback, requests must name a loopback host (no DNS rebinding from a web page)."""
+    app = FastAPI(title="Parallax", version="1",
+                  description="Semantic search over an index of documents, and how sources "
+                              "compare on a topic. Read-only; every answer is the object the "
+                              "CLI's `--json` prints.")
+    if loopback:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=LOOPBACK_NAMES)
+    _add_error_handlers(app)
+    if token:
+        _require_token(app, token)
+    _add_api(app, service)
+    _add_page(app)
+    return app
+
+
+def _json(reply: Reply) -> JSONResponse:
+    return JSONResponse(reply.body, headers={GENERATION_HEADER: reply.generation})
+
+
+def _add_api(app: FastAPI, service: Service) -> None:
+    @app.get("/api/ask", summary="parallax ask --json")
+    def ask(q: Question, scope: ScopeQ, k: K = 5, mode: ModeQ = Mode.hybrid,
+            by_document: Annotated[bool, Query(description="Group the passages per "
+                                                           "document.")] = False,
+            per_document: Annotated[int, Query(ge=1, le=bounds.MAX_PER_DOCUMENT, description=
+                                               "With by_document: passages per "
+                                               "document.")] = 3) -> JSONResponse:
+        """The passages that best answer a question, best first."""
+        return _json(service.ask(q, k, mode, scope, by_document, per_document))
+
+    @app.get("/api/related", summary="parallax related --json")
+    def related(scope: ScopeQ,
+                passage_id: Annotated[str | None, Query(
+                    max_length=bounds.MAX_ID, description="A passage id.")] = None,
+                text: Annotated[str | None, Query(
+                    max_length=bounds.MAX_QUESTION,
+                    description="Instead of a passage id: a text.")] = None,
+                k: K = 5, mode: ModeQ = Mode.hybrid,
+                other_sources: Annotated[bool, Query(
+                    description="Only passages of other documents.")] = False) -> JSONResponse:
+        """Passages closest in meaning to a passage (never itself or its neighbours) or to
+        a text."""
+        return _json(service.related(passage_id, text, k, mode, scope, other_sources))
+
+    @app.get("/api/compare", summary="parallax compare --json")
+    def compare(topic: Annotated[str, Query(min_length=1, max_length=bounds.MAX_TOPIC,
+                                            description="A topic in a few words.")],
+                scope: ScopeQ, by: Annotated[GroupBy, Query(
+                    description="Group sources by document, author or year.")] = GroupBy.document,
+                passages: Annotated[int, Query(ge=1, le=bounds.MAX_PASSAGES, description=
+                                               "Best passages per source.")] = 2,
+                mode: ModeQ = Mode.hybrid,
+                format: Annotated[str, Query(pattern="^(json|md)$", description=
+                                             "json, or md for the Markdown report of "
+                                             "`compare --md`.")] = "json") -> Response:
+        """How each source addresses a topic, in date order: its best passages or silence,
+        the claims, and each source's distinctive terms."""
+        reply = service.compare(topic, by, passages, mode, scope, markdown=format == "md")
+        if format == "md":
+            return PlainTextResponse(reply.body, media_type="text/markdown; charset=utf-8",
+                                     headers={GENERATION_HEADER: reply.generation})
+        return _json(reply)
+
+    @app.get("/api/sources", summary="parallax sources --json")
+    def sources() -> JSONResponse:
+        """The indexed documents with their metadata and passage counts, in date order."""
+        return _json(service.sources())
+
+    @app.get("/api/passages/{passage_id}", summary="parallax show --json")
+    def passage(passage_id: PassageId, context: Context = 0) -> JSONResponse:
+        """A passage by id, from the index, with `context` neighbours on each side."""
+        return _json(service.show(passage_id, context))
+
+    @app.get("/api/show", summary="parallax show --json")
+    def show(passage_id: Annotated[str, Query(min_length=1, max_length=bounds.MAX_ID,
+                                              description="A passage id.")],
+             context: Context = 0) -> JSONResponse:
+        """The same as /api/passages/{passage_id}, with the id as a parameter."""
+        return _json(service.show(passage_id, context))
+
+
+def _add_page(app: FastAPI) -> None:
+    index_html = WEB / "index.html"
+
+    @app.get("/", include_in_schema=False)
+    @app.get("/compare", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(index_html, headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=WEB), name="static")
+
+
+def _error(status: int, message: str, hint: str | None) -> JSONResponse:
+    return JSONResponse({"error": message, "hint": hint}, status_code=status)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ParallaxError)
+    def parallax_error(request: Request, error: ParallaxError) -> JSONResponse:
+        return _error(error.http_status, error.message, error.hint)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: "
+                             f"{e['msg']}" for e in error.errors())
+        return _error(422, problems, "The parameters and their bounds are at /docs.")
+
+    @app.exception_handler(HTTPException)
+    def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        hint = "The endpoints are listed at /docs." if error.status_code in (404, 405) else None
+        return _error(error.status_code, str(error.detail), hint)
+
+    @app.exception_handler(Exception)
+    def bug(request: Request, error: Exception) -> JSONResponse:
+        return _error(500, f"unexpected {type(error).__name__}", BUG_HINT)
+
+
+def _require_token(app: FastAPI, token: str) -> None:
+    expected = f"Bearer {token}".encode()
+
+    @app.middleware("http")
+    async def bearer(request: Request, call_next: Any) -> Response:
+        if request.url.path.startswith("/api/"):
+            given = request.headers.get("authorization", "").encode()
+            if not secrets.compare_digest(given, expected):
+                return JSONResponse(
+                    {"error": "this server requires a bearer token",
+                     "hint": "Send the header 'Authorization: Bearer TOKEN' with the --token "
+                             "given to parallax serve."},
+                    status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return await call_next(request)
