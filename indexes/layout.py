@@ -1,19 +1,26 @@
 """Where an index's files live, and the atomic switch between generations.
 
-An index folder holds complete generations (`parallax-gen-*/`: SQLite + FAISS + manifest)
-and a `CURRENT` file naming the one in use. A writer builds a new generation under a
-temporary name, renames it when complete, and only then replaces `CURRENT` with `os.replace`,
-which is atomic. A process killed at any moment therefore leaves `CURRENT` naming a complete
-generation. The generation that was current before stays until the next write, so that a
-reader that opened it just before the switch can finish; older ones and leftovers of killed
-writers are removed. Only names this module creates are ever removed, and a writer refuses a
-non-empty folder that is not an index, so pointing --index at the wrong folder loses nothing.
+An index folder holds complete generations (`parallax-gen-*/`: SQLite + FAISS + manifest),
+a `CURRENT` file naming the one in use with the checksum of its manifest, a `SOURCES.json`
+recovery record (the folders and model the index was built from, kept outside the
+generations so that no damage to a database can take the way to rebuild it down with it),
+and a `LOCK` file for writers.
+
+A writer builds a new generation under a temporary name, renames it when complete, and only
+then replaces `CURRENT` with `os.replace`, which is atomic: a process killed at any moment
+leaves `CURRENT` naming a complete generation. Readers hold a shared lock on the generation
+they opened for as long as they live, and a writer removes only generations nobody holds,
+so a long-lived reader (the server) keeps answering across any number of publishes. Only
+names this module creates are ever removed, and a writer refuses a non-empty folder that is
+not an index, so pointing --index at the wrong folder loses nothing.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import re
 import shutil
 import time
 import uuid
@@ -21,32 +28,81 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from indexes.errors import IndexBusy, IndexCorrupt, IndexNotFound, NotAnIndex
+from indexes.errors import IndexBusy, IndexCorrupt, IndexNotFound, IndexReadOnly, NotAnIndex
 
 CURRENT = "CURRENT"
 LOCK = "LOCK"
+SOURCES = "SOURCES.json"
 DB_NAME = "index.sqlite"
 FAISS_NAME = "dense.faiss"
 WINDOWS_NAME = "window_passages.npy"
 _GEN_PREFIX = "parallax-gen-"
 _TMP_PREFIX = ".parallax-tmp-"
+# A generation name as `publish` writes it: no separator, no "..", nothing outside the folder.
+_GEN_NAME = re.compile(r"^parallax-gen-[0-9A-Za-z-]{1,64}$")
+_HASH = re.compile(r"^[0-9a-f]{32}$")
+_OURS = {CURRENT, LOCK, SOURCES}
+
+
+def _hint(index_dir: Path) -> str:
+    from indexes.recovery import rebuild_hint
+
+    return rebuild_hint(index_dir)
+
+
+def read_pointer(index_dir: Path) -> tuple[str, str]:
+    """The current generation's name and its manifest's checksum, from `CURRENT`.
+
+    IndexNotFound for a folder with no index; IndexCorrupt (naming `CURRENT` and the
+    rebuild command) for a pointer that is unreadable, garbled, names a generation that does
+    not exist or a path outside the folder, or is missing while generations exist.
+    """
+    pointer = index_dir / CURRENT
+    try:
+        raw = pointer.read_bytes()
+    except FileNotFoundError:
+        if generations(index_dir):
+            raise IndexCorrupt(index_dir, f"{CURRENT} is missing, but the folder holds "
+                               "generations", _hint(index_dir)) from None
+        raise IndexNotFound(index_dir) from None
+    except NotADirectoryError:
+        raise IndexNotFound(index_dir) from None
+    except IsADirectoryError:
+        raise IndexCorrupt(index_dir, f"{CURRENT} is a folder", _hint(index_dir)) from None
+    except OSError as error:
+        raise IndexCorrupt(index_dir, f"{CURRENT} cannot be read ({error.strerror})",
+                           _hint(index_dir)) from None
+    lines = raw.decode("utf-8", errors="replace").split()
+    if not lines or not _GEN_NAME.match(lines[0]):
+        shown = raw[:40].decode("utf-8", errors="backslashreplace")
+        raise IndexCorrupt(index_dir, f"{CURRENT} does not name a generation ({shown!r})",
+                           _hint(index_dir))
+    if len(lines) != 2 or not _HASH.match(lines[1]):
+        raise IndexCorrupt(index_dir, f"{CURRENT} lacks the checksum of its manifest",
+                           _hint(index_dir))
+    if not (index_dir / lines[0]).is_dir():
+        raise IndexCorrupt(index_dir, f"{CURRENT} names {lines[0]}, which does not exist",
+                           _hint(index_dir))
+    return lines[0], lines[1]
 
 
 def current_generation(index_dir: Path) -> Path:
-    """The folder of the generation in use; IndexNotFound if there is none."""
-    pointer = index_dir / CURRENT
+    """The folder of the generation in use (see read_pointer for the errors)."""
+    return index_dir / read_pointer(index_dir)[0]
+
+
+def generations(index_dir: Path) -> list[str]:
+    """Names of the complete generations in the folder, whether current or not."""
     try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        raise IndexNotFound(index_dir) from None
-    generation = index_dir / name
-    if not name or not generation.is_dir():
-        raise IndexCorrupt(index_dir, f"{CURRENT} names {name!r}, which does not exist")
-    return generation
+        return sorted(p.name for p in index_dir.iterdir()
+                      if p.name.startswith(_GEN_PREFIX) and p.is_dir())
+    except OSError:
+        return []
 
 
 def exists(index_dir: Path) -> bool:
-    return (index_dir / CURRENT).is_file()
+    """Whether the folder holds an index, damaged or not: a pointer or a generation."""
+    return (index_dir / CURRENT).exists() or bool(generations(index_dir))
 
 
 def check_writable(index_dir: Path) -> None:
@@ -56,17 +112,17 @@ def check_writable(index_dir: Path) -> None:
     if not index_dir.is_dir():
         raise NotAnIndex(index_dir, "it is a file")
     foreign = sorted(p.name for p in index_dir.iterdir()
-                     if p.name != LOCK and not p.name.startswith((_GEN_PREFIX, _TMP_PREFIX)))
+                     if p.name not in _OURS and not p.name.startswith((_GEN_PREFIX, _TMP_PREFIX)))
     if foreign:
         raise NotAnIndex(index_dir, f"the folder holds other files ({', '.join(foreign[:3])}"
                          f"{', …' if len(foreign) > 3 else ''}); choose a new or empty folder")
 
 
 @contextmanager
-def write_lock(index_dir: Path) -> Iterator[None]:
-    """One writer at a time, held from reading the old generation to publishing the new."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK, os.O_CREAT | os.O_RDWR, 0o644)
+def write_lock(index_dir: Path, repair: bool = False) -> Iterator[None]:
+    """One writer at a time, held from reading the old generation to publishing the new.
+    With `repair` (a --rebuild), a `LOCK` that has become a folder is replaced."""
+    fd = _open_lock(index_dir, repair)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -77,51 +133,113 @@ def write_lock(index_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _open_lock(index_dir: Path, repair: bool) -> int:
+    path = index_dir / LOCK
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        if repair and path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        return os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    except IsADirectoryError:
+        raise IndexCorrupt(index_dir, f"{LOCK} is a folder, not a file",
+                           _hint(index_dir)) from None
+    except OSError as error:
+        raise _write_error(index_dir, error) from None
+
+
+def _write_error(index_dir: Path, error: OSError) -> Exception:
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return IndexReadOnly(index_dir)
+    return IndexCorrupt(index_dir, f"cannot write in the folder ({error.strerror})",
+                        _hint(index_dir))
+
+
 def new_temporary_generation(index_dir: Path) -> Path:
-    index_dir.mkdir(parents=True, exist_ok=True)
     path = index_dir / f"{_TMP_PREFIX}{uuid.uuid4().hex[:8]}"
-    path.mkdir()
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        path.mkdir()
+    except OSError as error:
+        raise _write_error(index_dir, error) from None
     return path
 
 
-def publish(index_dir: Path, temporary: Path, also_keep: frozenset[str] = frozenset()) -> Path:
-    """Make a complete temporary generation the current one, atomically. The one it replaces
-    and `also_keep` (e.g. the generation current when a multi-part run began) stay."""
+def publish(index_dir: Path, temporary: Path, manifest_hash: str,
+            also_keep: frozenset[str] = frozenset(), sources: str | None = None) -> Path:
+    """Make a complete temporary generation the current one, atomically, and write the
+    recovery record `sources` beside it first. The generation it replaces and `also_keep`
+    (e.g. the generation current when a multi-part run began) stay; so does any generation
+    a reader holds."""
     _fsync_tree(temporary)
     final = index_dir / f"{_GEN_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     previous = current_name(index_dir)
     os.rename(temporary, final)
-    pointer_tmp = index_dir / f"{_TMP_PREFIX}{CURRENT}-{uuid.uuid4().hex[:6]}"
-    pointer_tmp.write_text(final.name + "\n", encoding="utf-8")
-    _fsync_file(pointer_tmp)
-    os.replace(pointer_tmp, index_dir / CURRENT)
-    _fsync_dir(index_dir)
+    if sources is not None:
+        _replace_file(index_dir, SOURCES, sources)
+    _replace_file(index_dir, CURRENT, f"{final.name}\n{manifest_hash}\n")
     remove_stale(index_dir, keep={final.name, previous, *also_keep})
     return final
 
 
+def _replace_file(index_dir: Path, name: str, text: str) -> None:
+    temporary = index_dir / f"{_TMP_PREFIX}{name}-{uuid.uuid4().hex[:6]}"
+    temporary.write_text(text, encoding="utf-8")
+    _fsync_file(temporary)
+    os.replace(temporary, index_dir / name)
+    _fsync_dir(index_dir)
+
+
 def current_name(index_dir: Path) -> str:
-    """The name of the current generation, or "" when there is none."""
-    return _current_name(index_dir)
-
-
-def _current_name(index_dir: Path) -> str:
+    """The name of the current generation, or "" when there is none or the pointer is
+    damaged (a damaged pointer protects nothing: its generation is found by `generations`)."""
     try:
-        return (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except OSError:
+        return read_pointer(index_dir)[0]
+    except (IndexNotFound, IndexCorrupt):
         return ""
 
 
 def remove_stale(index_dir: Path, keep: set[str]) -> None:
-    """Delete generations and temporary files of ours other than `keep`."""
+    """Delete generations and temporary files of ours other than `keep`, except those an
+    open reader holds (they go at a later publish, once their reader has closed)."""
     for entry in index_dir.iterdir():
-        if entry.name in keep:
+        if entry.name in keep or not entry.name.startswith((_GEN_PREFIX, _TMP_PREFIX)):
             continue
-        if entry.name.startswith((_GEN_PREFIX, _TMP_PREFIX)):
-            if entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+        if entry.is_dir() and not entry.is_symlink():
+            _remove_unless_held(entry)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def _remove_unless_held(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return  # a reader still uses it
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        os.close(fd)
+
+
+def hold(generation: Path) -> int:
+    """A shared lock on a generation for as long as the returned descriptor is open: writers
+    do not remove a held generation. Released by `release`."""
+    fd = os.open(generation, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def release(fd: int | None) -> None:
+    if fd is not None:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 def _fsync_file(path: Path) -> None:

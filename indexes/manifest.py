@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-FORMAT_VERSION = 1
+# 2: checksums of every file, recorded in the manifest, whose own checksum is in CURRENT.
+FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 
 
@@ -26,6 +27,7 @@ class Manifest:
     counts: dict[str, int] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
     created: str = ""
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> size, xxh3
 
     @property
     def fingerprint(self) -> str:
@@ -41,6 +43,17 @@ class Manifest:
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls.parse(path.read_bytes())
+
+    @classmethod
+    def parse(cls, raw: bytes) -> Manifest:
+        """A manifest from its bytes; ValueError when they are not one."""
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
         data.pop("fingerprint", None)
-        return cls(**data)
+        known = {f for f in cls.__dataclass_fields__}
+        try:
+            return cls(**{k: v for k, v in data.items() if k in known})
+        except TypeError as error:
+            raise ValueError(str(error)) from None

@@ -11,29 +11,35 @@ import faiss
 import numpy as np
 
 from indexes import layout
-from indexes.errors import IndexCorrupt, IndexOutdated
+from indexes.checksums import digest, mismatch
+from indexes.errors import IndexCorrupt, IndexError_, IndexOutdated
 from indexes.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
 from indexes.mentions import MentionIndex
 from indexes.records import DocumentRecord, PassageRecord
+from indexes.recovery import read_sources, rebuild_hint
+
+# Generations this process has verified: a generation never changes once published, so
+# each is checked once per process, whatever the number of readers that open it.
+_VERIFIED: set[tuple[str, str]] = set()
 
 
 class IndexReader:
-    """Read-only access to one generation. Opening is cheap; FAISS loads on first use."""
+    """Read-only access to one generation, verified against its checksums when this process
+    first opens it. Opening holds the generation (see layout.hold) until `close`, so a
+    writer never removes it from under a long-lived reader. FAISS loads on first use."""
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
-        self.generation = layout.current_generation(index_dir)
+        self._hold: int | None = None
+        self.generation, pointer_hash = self._open_generation()
         try:
-            self.manifest = Manifest.read(self.generation / MANIFEST_NAME)
-        except (OSError, ValueError, TypeError) as error:
-            raise IndexCorrupt(index_dir, f"unreadable manifest ({error})") from error
-        if self.manifest.format_version != FORMAT_VERSION:
-            raise IndexOutdated(index_dir, self.manifest.format_version, FORMAT_VERSION)
-        self.db_path = self.generation / layout.DB_NAME
-        if not self.db_path.is_file():
-            raise IndexCorrupt(index_dir, f"missing {self.db_path.name}")
-        self.db = sqlite3.connect(_read_only_uri(self.db_path), uri=True,
-                                  check_same_thread=False)
+            self.manifest = self._verified_manifest(pointer_hash)
+            self.db_path = self.generation / layout.DB_NAME
+            self.db = sqlite3.connect(_read_only_uri(self.db_path), uri=True,
+                                      check_same_thread=False)
+        except BaseException:
+            layout.release(self._hold)
+            raise
         self.db.row_factory = sqlite3.Row
         self._faiss: faiss.Index | None = None
         self._documents: list[DocumentRecord] | None = None
@@ -41,11 +47,65 @@ class IndexReader:
         self._word_counts: dict[str, int] = {}
         self._window_passages: np.ndarray | None = None
 
+    def _open_generation(self) -> tuple[Path, str]:
+        # A writer may switch CURRENT between our reading it and holding the generation,
+        # and remove that generation at its next publish: read again until the generation
+        # held is still there.
+        for _ in range(10):
+            name, pointer_hash = layout.read_pointer(self.index_dir)
+            generation = self.index_dir / name
+            try:
+                fd = layout.hold(generation)
+            except FileNotFoundError:
+                continue
+            if (generation / MANIFEST_NAME).exists():
+                self._hold = fd
+                return generation, pointer_hash
+            layout.release(fd)
+        raise self._damaged(f"{layout.CURRENT} names a generation without a {MANIFEST_NAME}")
+
+    def _damaged(self, reason: str) -> IndexCorrupt:
+        return IndexCorrupt(self.index_dir, reason, rebuild_hint(self.index_dir))
+
+    def _verified_manifest(self, pointer_hash: str) -> Manifest:
+        path = self.generation / MANIFEST_NAME
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            raise self._damaged(f"{self.generation.name}/{MANIFEST_NAME} cannot be read "
+                                f"({error.strerror})") from None
+        if digest(raw) != pointer_hash:
+            raise self._damaged(f"{self.generation.name}/{MANIFEST_NAME} does not match "
+                                f"its checksum in {layout.CURRENT}")
+        try:
+            manifest = Manifest.parse(raw)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise self._damaged(f"unreadable {MANIFEST_NAME} ({error})") from None
+        if manifest.format_version != FORMAT_VERSION:
+            raise IndexOutdated(self.index_dir, manifest.format_version, FORMAT_VERSION,
+                                rebuild_hint(self.index_dir))
+        key = (str(self.generation), pointer_hash)
+        if key not in _VERIFIED:
+            for name in (layout.DB_NAME, layout.WINDOWS_NAME, layout.FAISS_NAME):
+                if name not in manifest.files:
+                    raise self._damaged(f"{MANIFEST_NAME} records no checksum for {name}")
+                problem = mismatch(self.generation, name, manifest.files[name])
+                if problem:
+                    raise self._damaged(f"{self.generation.name}/{problem}")
+            _VERIFIED.add(key)
+        return manifest
+
+    @property
+    def generation_name(self) -> str:
+        return self.generation.name
+
     def close(self) -> None:
         # Dropping the maps lets the space of a removed generation be freed now.
         self._faiss = None
         self._window_passages = None
         self.db.close()
+        layout.release(self._hold)
+        self._hold = None
 
     def __enter__(self) -> IndexReader:
         return self
@@ -141,7 +201,7 @@ class IndexReader:
             try:
                 self._window_passages = np.load(path, mmap_mode="r")
             except (OSError, ValueError) as error:
-                raise IndexCorrupt(self.index_dir, f"unreadable {path.name}") from error
+                raise self._damaged(f"unreadable {path.name}") from error
         return self._window_passages
 
     @property
@@ -153,10 +213,10 @@ class IndexReader:
                 # file if a writer removes this generation meanwhile.
                 self._faiss = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
             except RuntimeError as error:
-                raise IndexCorrupt(self.index_dir, f"unreadable {path.name}") from error
+                raise self._damaged(f"unreadable {path.name}") from error
             if self._faiss.ntotal != len(self.window_passages):
-                raise IndexCorrupt(self.index_dir, f"{path.name} holds {self._faiss.ntotal}"
-                                   f" vectors for {len(self.window_passages)} windows")
+                raise self._damaged(f"{path.name} holds {self._faiss.ntotal} vectors for "
+                                    f"{len(self.window_passages)} windows")
         return self._faiss
 
     def vectors(self, window_ids: Sequence[int]) -> np.ndarray:
@@ -171,23 +231,32 @@ def _read_only_uri(path: Path) -> str:
     return "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
 
 
-def _query_current(index_dir: Path, sql: str) -> list[tuple]:
-    """Rows of the current generation's database, read without checking the index's format,
-    so that an index written by another version can still be rebuilt from them."""
-    db = sqlite3.connect(_read_only_uri(layout.current_generation(index_dir) / layout.DB_NAME),
-                         uri=True)
+def _query_current(index_dir: Path, sql: str) -> list[tuple] | None:
+    """Rows of the current generation's database, read without checking the index's format
+    (an index written by another version can still be rebuilt from them); None when the
+    index is missing or too damaged to read."""
     try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
+        path = layout.current_generation(index_dir) / layout.DB_NAME
+        db = sqlite3.connect(_read_only_uri(path), uri=True)
+        try:
+            return db.execute(sql).fetchall()
+        finally:
+            db.close()
+    except (IndexError_, sqlite3.Error, OSError):
+        return None
 
 
 def indexed_roots(index_dir: Path) -> list[str]:
-    """The folders (or files) an index was built from."""
-    rows = _query_current(index_dir, "SELECT DISTINCT root FROM documents WHERE root IS NOT NULL")
-    return sorted(r[0] for r in rows)
+    """The folders (or files) an index was built from: from its recovery record, which
+    survives damage to the generation, else from its database (indexes of older versions)."""
+    sources = read_sources(index_dir)
+    if sources is not None and sources.roots:
+        return sorted(sources.roots)
+    rows = _query_current(index_dir,
+                          "SELECT DISTINCT root FROM documents WHERE root IS NOT NULL")
+    return sorted(r[0] for r in rows or [])
 
 
 def indexed_paths(index_dir: Path) -> set[str]:
-    """The paths of every document of an index."""
-    return {r[0] for r in _query_current(index_dir, "SELECT path FROM documents")}
+    """The paths of every document of an index (empty when it cannot be read)."""
+    return {r[0] for r in _query_current(index_dir, "SELECT path FROM documents") or []}

@@ -21,7 +21,9 @@ import numpy as np
 
 from corpus.types import Metadata, ParsedDocument
 from indexes import layout
+from indexes.checksums import digest, file_checksum
 from indexes.manifest import MANIFEST_NAME, Manifest
+from indexes.recovery import Sources
 from indexes.schema import SCHEMA
 
 if TYPE_CHECKING:
@@ -48,9 +50,11 @@ class GenerationWriter:
     """Builds one generation in a temporary folder, then publishes it atomically. The
     caller holds `layout.write_lock` around reading the old generation and writing this."""
 
-    def __init__(self, index_dir: Path, manifest: Manifest) -> None:
+    def __init__(self, index_dir: Path, manifest: Manifest,
+                 model_option: str | None = None) -> None:
         self.index_dir = index_dir
         self.manifest = manifest
+        self.model_option = model_option  # the --model a rebuild must give again
         layout.check_writable(index_dir)
         self.folder = layout.new_temporary_generation(index_dir)
         self.db = sqlite3.connect(self.folder / layout.DB_NAME)
@@ -123,13 +127,15 @@ class GenerationWriter:
             self.db.execute("DETACH DATABASE old")
 
     def commit(self, also_keep: frozenset[str] = frozenset()) -> Path:
-        """Write the FAISS index, the window map and the manifest, then switch readers to
-        this generation (see layout.publish for `also_keep`)."""
+        """Write the FAISS index, the window map and the manifest with the checksum of every
+        file, then switch readers to this generation (see layout.publish for `also_keep`)."""
         self.db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
         counts = self._counts()
         window_passages = np.fromiter(
             (r[0] for r in self.db.execute("SELECT passage_rowid FROM windows ORDER BY id")),
             dtype=np.int64)
+        roots = sorted(r[0] for r in self.db.execute(
+            "SELECT DISTINCT root FROM documents WHERE root IS NOT NULL"))
         self.db.commit()
         self.db.close()
         np.save(self.folder / layout.WINDOWS_NAME, window_passages)
@@ -137,10 +143,14 @@ class GenerationWriter:
                    else np.zeros((0, self.manifest.dimension), dtype=np.float32))
         faiss.write_index(_flat_index(vectors, self.manifest.dimension),
                           str(self.folder / layout.FAISS_NAME))
-        manifest = replace(self.manifest, counts=counts,
+        files = {name: file_checksum(self.folder / name)
+                 for name in (layout.DB_NAME, layout.WINDOWS_NAME, layout.FAISS_NAME)}
+        manifest = replace(self.manifest, counts=counts, files=files,
                            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-        (self.folder / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
-        return layout.publish(self.index_dir, self.folder, also_keep)
+        text = manifest.to_json().encode("utf-8")
+        (self.folder / MANIFEST_NAME).write_bytes(text)
+        sources = Sources(roots, self.model_option).to_json()
+        return layout.publish(self.index_dir, self.folder, digest(text), also_keep, sources)
 
     def abort(self) -> None:
         """Drop the temporary generation; the current one stays as it was."""

@@ -19,6 +19,7 @@ from embed import Encoder, load_encoder, make_windows, model_identity
 from embed.encoder import PoolingEncoder, Ranges
 from indexes import DocumentRecord, GenerationWriter, IndexReader, Manifest, exists, layout
 from indexes.reader import indexed_paths, indexed_roots
+from indexes.recovery import index_command, rebuild_command, rebuild_hint
 from parallax.context import passage_context
 from parallax.errors import NothingToIndex, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
@@ -70,7 +71,8 @@ def indexed_folders(index_dir: Path) -> list[Path]:
     roots = indexed_roots(index_dir) if exists(index_dir) else []
     if not roots:
         raise NothingToIndex(f"the index at {index_dir} holds no folder yet, and none was given",
-                             "Name the folders to index: parallax index FOLDER")
+                             "Name the folders to index: "
+                             + index_command(index_dir, "index", "FOLDER"))
     return [Path(root) for root in roots]
 
 
@@ -94,7 +96,9 @@ def build_index(
     index_dir = index_dir.resolve()
     sources, skipped = _discover(paths)
     layout.check_writable(index_dir)
-    with layout.write_lock(index_dir):
+    # A --rebuild must work from any damaged state; without it, a damaged index is refused
+    # (by IndexReader, with the rebuild command) and no generation is ever removed.
+    with layout.write_lock(index_dir, repair=rebuild):
         replacing = rebuild and exists(index_dir)
         replaced = indexed_paths(index_dir) if replacing else set()
         old = IndexReader(index_dir) if exists(index_dir) and not rebuild else None
@@ -175,7 +179,7 @@ def _write(plan: _Plan, old: IndexReader | None, identity: str, index_dir: Path,
             if source is not None:
                 wanted = set(plan.to_copy) | done | (pending - done)
                 keep = (wanted & {d.path for d in source.documents()}) - now
-            writer = GenerationWriter(index_dir, manifest)
+            writer = GenerationWriter(index_dir, manifest, model_option(identity))
             try:
                 if source is not None:
                     writer.copy_documents(source, sorted(keep))
@@ -247,18 +251,23 @@ def _model_for(old: IndexReader | None, model: str | None, settings: IndexSettin
     wanted = model_identity(model) if model else built_with
     # Rebuilding only the folders named now would drop the index's other folders.
     folders = sorted({*old.roots(), *(str(p.resolve()) for p in paths)})
-    rebuild = "parallax index --rebuild " + " ".join(folders)
     if wanted != built_with:
         raise SettingsMismatch(
             f"the index at {index_dir} was built with model {built_with}, not {wanted}",
-            f"To re-embed everything with {wanted}, run: {rebuild} --model {model}")
+            f"To re-embed everything with {wanted}, run: "
+            + rebuild_command(index_dir, folders, model_option(wanted)))
     expected = old.manifest.expected(settings.as_dict(), wanted)
     if old.manifest.fingerprint != expected:
         raise SettingsMismatch(
             f"the index at {index_dir} was built with other splitting settings "
             f"(fingerprint {old.manifest.fingerprint}, this version uses {expected})",
-            f"Rebuild it with: {rebuild}")
+            rebuild_hint(index_dir, folders, model_option(wanted)))
     return wanted
+
+
+def model_option(identity: str) -> str | None:
+    """The --model a command must give to use `identity`: None for the default model."""
+    return None if identity == model_identity(None) else identity
 
 
 def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path],

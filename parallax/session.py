@@ -9,15 +9,16 @@ import numpy as np
 
 from embed import Encoder, load_query_encoder
 from embed.encoder import ProgressFn
-from indexes import DocumentRecord, IndexNotFound, IndexReader
-from parallax.errors import ParallaxError, SettingsMismatch
+from indexes import DocumentRecord, IndexNotFound, IndexReader, layout, recovery
+from indexes.recovery import index_command
+from parallax.errors import Kind, ParallaxError, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
 
 EncoderLoader = Callable[[str], Encoder]
 
 
 class IndexMissing(ParallaxError):
-    pass
+    kind = Kind.not_found
 
 
 def open_reader(index_dir: Path) -> IndexReader:
@@ -26,8 +27,8 @@ def open_reader(index_dir: Path) -> IndexReader:
         return IndexReader(index_dir)
     except IndexNotFound:
         raise IndexMissing(f"no index at {index_dir}",
-                           "Build one with: parallax index FOLDER "
-                           "(or point --index / PARALLAX_INDEX at an existing one)") from None
+                           "Build one with: " + index_command(index_dir, "index", "FOLDER")
+                           + " (or point --index / PARALLAX_INDEX at an existing one)") from None
 
 
 class Session:
@@ -40,6 +41,7 @@ class Session:
         self._loader = encoder_loader
         self._encoder: Encoder | None = None
         self._ahead: dict[str, np.ndarray] = {}  # vectors embedded by encode_ahead
+        self._settings = settings
         try:
             _check_settings(self.reader, settings, index_dir)
         except SettingsMismatch:
@@ -79,6 +81,27 @@ class Session:
                                    strict=True))
         return len(todo)
 
+    def refresh(self) -> bool:
+        """Switch to the newest published generation, if one was published since this
+        session opened its own; True when it switched. Cheap when nothing changed (one small
+        read), so a long-lived process (the server) may call it before every request. Until
+        it is called, the session keeps answering from the generation it holds."""
+        newest = layout.current_name(self.index_dir)
+        if not newest or newest == self.reader.generation_name:
+            return False
+        fresh = open_reader(self.index_dir)
+        try:
+            _check_settings(fresh, self._settings, self.index_dir)
+        except SettingsMismatch:
+            fresh.close()
+            raise
+        if fresh.manifest.model != self.reader.manifest.model:
+            self._encoder = None
+            self._ahead.clear()
+        previous, self.reader = self.reader, fresh
+        previous.close()
+        return True
+
     def close(self) -> None:
         self.reader.close()
 
@@ -90,7 +113,7 @@ class Session:
 
 
 def rebuild_hint(reader: IndexReader) -> str:
-    return "Rebuild it with: parallax index --rebuild " + " ".join(reader.roots() or ["FOLDER"])
+    return recovery.rebuild_hint(reader.index_dir, reader.roots() or None)
 
 
 def _check_settings(reader: IndexReader, settings: IndexSettings, index_dir: Path) -> None:

@@ -87,7 +87,7 @@ def test_sigkill_at_the_worst_moment_keeps_the_old_index_and_the_next_run_cleans
     killed = subprocess.run([sys.executable, "-c", KILL_BEFORE_SWITCH, str(corpus), str(index)],
                             capture_output=True, text=True)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    old_generation = (index / "CURRENT").read_text().strip()
+    old_generation = (index / "CURRENT").read_text().split()[0]
     assert len(_generations(index)) == 2  # the old one, current, and the complete new one
     assert _ask(index, "What did China say about Taiwan?") == before
 
@@ -96,7 +96,7 @@ def test_sigkill_at_the_worst_moment_keeps_the_old_index_and_the_next_run_cleans
     assert finished.returncode == 0, finished.stderr
     # The orphan is gone; the previous generation stays until the next write, for readers
     # that opened it just before the switch.
-    current = (index / "CURRENT").read_text().strip()
+    current = (index / "CURRENT").read_text().split()[0]
     assert _generations(index) == {current, old_generation}
     assert not [p for p in index.iterdir() if p.name.startswith(".parallax-tmp-")]
     reports = _ask(index, "committee tariffs climate finance meeting 105")

@@ -24,8 +24,9 @@ def fake_model(monkeypatch: pytest.MonkeyPatch, fake_encoder):  # noqa: ANN001, 
 def test_no_index_names_the_path_and_the_command_to_run(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     result = runner.invoke(app, ["ask", "Taiwan", "--index", str(missing)])
-    assert result.exit_code == 1
-    assert str(missing) in result.stderr and "parallax index" in result.stderr
+    assert result.exit_code == 3  # not found
+    assert str(missing) in result.stderr
+    assert f"parallax index FOLDER --index {missing}" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -33,7 +34,7 @@ def test_the_index_location_comes_from_the_environment(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PARALLAX_INDEX", str(tmp_path / "from-env"))
     result = runner.invoke(app, ["sources"])
-    assert result.exit_code == 1 and str(tmp_path / "from-env") in result.stderr
+    assert result.exit_code == 3 and str(tmp_path / "from-env") in result.stderr
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t"])
@@ -113,7 +114,7 @@ def test_a_corrupt_vector_file_is_reported_by_name(sample_index: Path, tmp_path:
 
     index = tmp_path / "index"
     shutil.copytree(sample_index, index)
-    generation = index / (index / "CURRENT").read_text().strip()
+    generation = index / (index / "CURRENT").read_text().split()[0]
     faiss_file = generation / "dense.faiss"
     faiss_file.write_bytes(faiss_file.read_bytes()[:100])
     result = runner.invoke(app, ["ask", "Taiwan", "--mode", "dense", "--index", str(index)])

@@ -209,8 +209,9 @@ def test_every_published_part_keeps_the_previous_version_of_documents_not_done_y
     seen = []
     real_publish = layout.publish
 
-    def publish_and_look(index_dir, temporary, also_keep=frozenset()):  # noqa: ANN001, ANN202
-        final = real_publish(index_dir, temporary, also_keep)
+    def publish_and_look(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        final = real_publish(*args, **kwargs)
+        index_dir = args[0]
         with IndexReader(index_dir) as reader:
             seen.append(sorted(p.text for d in reader.documents()
                                for p in reader.passages_of(d.rowid)))
