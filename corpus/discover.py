@@ -1,31 +1,50 @@
-"""Which files to index, from the files and folders a user names."""
+"""Which files to index, from the files and folders a user names.
+
+A document's identity is its path inside the indexed tree, not where a link leads: the folder
+a user names is resolved once, and each file found in it is that folder joined with the file's
+path relative to it, never resolved itself. A symbolic link to a file is read through but stored
+under the link's own path, so deleting the link removes the document.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
-from .reading import SUPPORTED_SUFFIXES
+from .reading import SUPPORTED_SUFFIXES, not_regular_reason, unreadable_reason
 from .types import SkippedFile
 
 METADATA_FILENAME = "metadata.csv"
 
 
 def discover(paths: Sequence[Path]) -> tuple[list[Path], list[SkippedFile]]:
-    """Supported documents under `paths`, as absolute resolved paths without duplicates.
+    """Supported documents under `paths`, as absolute paths without duplicates.
 
-    Folders are walked recursively in sorted order, skipping hidden files and folders,
-    metadata.csv and unsupported files silently. A named file that is missing, unsupported
-    or a metadata.csv is returned as a SkippedFile with the reason. A supported file whose
-    path is not valid UTF-8, found in a folder or named, is returned as a SkippedFile too,
-    with the offending bytes escaped in its path so that it can be printed.
+    A folder is resolved once (see `tree_root`) and walked recursively in sorted order; each
+    file found is that folder joined with its path relative to it (see the module docstring).
+    Hidden files and folders, metadata.csv and unsupported files are ignored silently. A
+    supported name that cannot be read is returned as a SkippedFile with the reason: a
+    dangling link, a link loop, a FIFO, device or socket (never opened), a name that is not
+    valid UTF-8 (with its bytes escaped so it can be printed), or a folder that cannot be
+    listed.
+
+    Symbolic links to folders: a link to a folder outside the tree is followed, and its files
+    are stored under the link's path. A link is not followed, and is named as skipped with the
+    reason, when it leads to a folder inside the tree (its files are indexed there already),
+    to a folder that contains it (a loop), or to a folder already walked through another link
+    (which would index the same files twice).
+
+    A file named on its own is returned under `named_file_path`: its folder resolved, its own
+    name kept. A named file that is missing, unsupported, not a regular file or a metadata.csv
+    is returned as a SkippedFile with the reason.
     """
     found: list[Path] = []
     skipped: list[SkippedFile] = []
     for path in paths:
         if path.is_dir():
-            files, problems = _walk(path.resolve())
+            files, problems = _walk(tree_root(path))
             found.extend(files)
             skipped.extend(problems)
         else:
@@ -35,26 +54,54 @@ def discover(paths: Sequence[Path]) -> tuple[list[Path], list[SkippedFile]]:
     return list(dict.fromkeys(found)), skipped
 
 
+def tree_root(folder: Path) -> Path:
+    """The absolute path a named folder is indexed under: the folder resolved, once."""
+    return folder.expanduser().resolve()
+
+
+def named_file_path(path: Path) -> Path:
+    """The identity of a file named on its own: its absolute path with the folder holding it
+    resolved but the file itself not, so that a link is known by its own name.
+
+    Resolving the folder makes `docs/a.txt` and `/real/docs/a.txt` one document, as they are
+    when `docs` is indexed as a folder.
+    """
+    absolute = Path(os.path.abspath(path.expanduser()))
+    return absolute.parent.resolve() / absolute.name
+
+
 def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES and path.name.lower() != METADATA_FILENAME
 
 
 def _named_file(path: Path) -> tuple[Path | None, SkippedFile | None]:
-    absolute = path.absolute()
-    if not path.exists():
-        return None, _skip(absolute, "no such file or folder")
-    if not path.is_file():
-        return None, _skip(absolute, "not a regular file")
+    try:
+        identity = named_file_path(path)
+    except (OSError, RuntimeError):  # a loop of links among the folders above it
+        return None, _skip(path.absolute(), "a folder in its path is a symbolic link loop")
     if path.name.lower() == METADATA_FILENAME:
-        return None, _skip(absolute, "metadata.csv holds metadata, it is not a document")
+        return None, _skip(identity, "metadata.csv holds metadata, it is not a document")
+    problem = _kind_problem(identity)
+    if problem == "file not found (moved or deleted?)":
+        problem = "no such file or folder"
+    if problem:
+        return None, _skip(identity, problem)
     if not is_supported(path):
         suffix = path.suffix.lower() or "(none)"
         supported = " ".join(sorted(SUPPORTED_SUFFIXES))
         reason = f"unsupported file type {suffix!r} (supported: {supported})"
-        return None, _skip(absolute, reason)
-    resolved = path.resolve()
-    problem = _name_problem(resolved)
-    return (None, _skip(resolved, problem)) if problem else (resolved, None)
+        return None, _skip(identity, reason)
+    problem = _name_problem(identity)
+    return (None, _skip(identity, problem)) if problem else (identity, None)
+
+
+def _kind_problem(path: Path) -> str | None:
+    """Why `path` (read through a link) is not a regular file that can be read, or None."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        return unreadable_reason(path, error)
+    return not_regular_reason(info.st_mode)
 
 
 def _name_problem(path: Path) -> str | None:
@@ -86,27 +133,78 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-def _walk(folder: Path) -> tuple[list[Path], list[SkippedFile]]:
-    files: list[Path] = []
-    skipped: list[SkippedFile] = []
-
-    def on_error(error: OSError) -> None:
-        where = Path(error.filename) if error.filename else folder
-        skipped.append(_skip(where, f"cannot list folder: {error.strerror or error}"))
-
-    for root, dirs, names in os.walk(folder, onerror=on_error):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]  # prune hidden folders
-        files.extend(
-            Path(root) / name
-            for name in names
-            if not name.startswith(".") and is_supported(Path(name))
-        )
-    files.sort(key=lambda p: p.relative_to(folder).parts)
+def _walk(root: Path) -> tuple[list[Path], list[SkippedFile]]:
+    """Files under `root` (resolved), each as root joined with its path below it."""
+    walker = _Walker(root)
+    try:
+        top = os.stat(root)
+    except OSError as error:
+        return [], [_skip(root, f"cannot list folder: {error.strerror or error}")]
+    walker.visit(root, ((top.st_dev, top.st_ino),))
+    walker.files.sort(key=lambda p: p.relative_to(root).parts)
     found: list[Path] = []
-    for path in (p.resolve() for p in files if p.is_file()):
+    for path in walker.files:
         problem = _name_problem(path)
         if problem:
-            skipped.append(_skip(path, problem))
+            walker.skipped.append(_skip(path, problem))
         else:
             found.append(path)
-    return found, skipped
+    return found, walker.skipped
+
+
+class _Walker:
+    """A recursive walk that reads links through and names every supported file it skips."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: list[Path] = []
+        self.skipped: list[SkippedFile] = []
+        self.walked: dict[tuple[int, int], Path] = {}  # each folder walked, by device+inode
+
+    def visit(self, folder: Path, ancestors: tuple[tuple[int, int], ...]) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            self.skipped.append(_skip(folder, f"cannot list folder: {error.strerror or error}"))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue  # hidden files and folders
+            path = folder / entry.name
+            if not is_supported(path) and not entry.is_dir():
+                continue  # ignored without a stat, whatever it is
+            try:
+                info = entry.stat()  # through links
+            except OSError as error:
+                if is_supported(path):
+                    self.skipped.append(_skip(path, unreadable_reason(path, error)))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                self._folder(path, entry.is_symlink(), (info.st_dev, info.st_ino), ancestors)
+            elif is_supported(path):
+                reason = not_regular_reason(info.st_mode)
+                if reason:
+                    self.skipped.append(_skip(path, reason))
+                else:
+                    self.files.append(path)
+
+    def _folder(self, path: Path, is_link: bool, key: tuple[int, int],
+                ancestors: tuple[tuple[int, int], ...]) -> None:
+        if key in ancestors:
+            self.skipped.append(_skip(path, "symbolic link to a folder that contains it (a "
+                                            "loop); not followed"))
+            return
+        if is_link:
+            target = path.resolve()
+            if target.is_relative_to(self.root):
+                self.skipped.append(_skip(path, f"symbolic link to {target}, a folder inside "
+                                                "the indexed folder: its files are indexed "
+                                                "there; not followed"))
+                return
+            if key in self.walked:
+                self.skipped.append(_skip(path, f"symbolic link to {target}, a folder already "
+                                                f"indexed as {self.walked[key]}; not followed"))
+                return
+        self.walked[key] = path
+        self.visit(path, (*ancestors, key))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 from .cleaning import find_boilerplate
@@ -66,6 +67,7 @@ def load_document(path: Path, metadata: Metadata | None = None,
     extracted text and offsets and lines point into it.
 
     `raw`, when the caller already read the file, saves reading it again.
+    Invalid UTF-8 bytes are read as U+FFFD and counted in `warnings`.
     Raises UnreadableDocument if the file cannot yield text.
     """
     if raw is None:
@@ -80,7 +82,7 @@ def load_document(path: Path, metadata: Metadata | None = None,
     )
     if decoded.html is not None and decoded.source is not None:
         doc = relocate(doc, decoded.source, decoded.html.spans)
-    return doc
+    return replace(doc, warnings=decoded.warnings) if decoded.warnings else doc
 
 
 def sha256_hex(data: bytes) -> str:

@@ -8,10 +8,13 @@ point passages into the file itself.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .decoding import decode_bytes, normalise_newlines
+from .decoding import decode_text, normalise_newlines
 from .errors import UnreadableDocument
 from .html_text import ExtractedText, extract_html
 from .pdf_text import pdf_to_text
@@ -29,6 +32,7 @@ __all__ = [
     "normalise_newlines",
     "read_bytes",
     "read_text",
+    "unreadable_reason",
 ]
 
 
@@ -40,6 +44,7 @@ class Decoded:
     encoding: str  # "pdf" for PDFs
     html: ExtractedText | None = None  # HTML: `text` with each character's span in `source`
     source: str | None = None  # HTML: the decoded markup, newlines normalised
+    warnings: tuple[str, ...] = ()  # what was wrong but did not stop reading, path first
 
 
 def read_text(path: Path) -> tuple[str, str]:
@@ -51,18 +56,80 @@ def read_text(path: Path) -> tuple[str, str]:
     return decode_document(read_bytes(path), path)
 
 
-def read_bytes(path: Path) -> bytes:
-    """The raw bytes of a file, with OS errors turned into UnreadableDocument."""
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """The raw bytes of a regular file, with every reason not to read it an UnreadableDocument.
+
+    Only regular files are read (a link is read through to one): a FIFO would block forever
+    and a device such as /dev/zero never ends, so both are refused before being opened, as
+    are dangling links and link loops. The file is opened without blocking and checked again
+    once open, in case it was replaced in between. With `max_bytes`, a larger file is refused.
+    """
     try:
-        return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise UnreadableDocument(path, "file not found (moved or deleted?)") from exc
-    except PermissionError as exc:
-        raise UnreadableDocument(path, "permission denied; check the file's permissions") from exc
-    except IsADirectoryError as exc:
-        raise UnreadableDocument(path, "is a folder, not a file") from exc
+        info = os.stat(path)
     except OSError as exc:
-        raise UnreadableDocument(path, f"cannot be read: {exc.strerror or exc}") from exc
+        raise UnreadableDocument(path, unreadable_reason(path, exc)) from exc
+    _check_regular(path, info, max_bytes)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise UnreadableDocument(path, unreadable_reason(path, exc)) from exc
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            _check_regular(path, os.fstat(handle.fileno()), max_bytes)
+            raw = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise UnreadableDocument(path, unreadable_reason(path, exc)) from exc
+    if max_bytes is not None and len(raw) > max_bytes:  # it grew while being read
+        raise UnreadableDocument(path, _too_large(len(raw), max_bytes))
+    return raw
+
+
+def unreadable_reason(path: Path, error: OSError) -> str:
+    """Why `path` cannot be read, from the OSError that opening or examining it raised."""
+    if error.errno == errno.ENOENT:
+        if os.path.islink(path):
+            return f"dangling symbolic link (its target {os.readlink(path)} does not exist)"
+        return "file not found (moved or deleted?)"
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop (following its links never reaches a file)"
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied; check the file's permissions"
+    if error.errno == errno.EISDIR:
+        return "is a folder, not a file"
+    if error.errno == errno.ENOTDIR:
+        return "a part of its path is not a folder"
+    return f"cannot be read: {error.strerror or error}"
+
+
+def not_regular_reason(mode: int) -> str | None:
+    """Why a file of this kind (from os.stat) is not read, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    if stat.S_ISFIFO(mode):
+        return "not a regular file: a named pipe (FIFO), which is never opened"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "not a regular file: a device"
+    if stat.S_ISSOCK(mode):
+        return "not a regular file: a socket"
+    return "not a regular file"
+
+
+def _check_regular(path: Path, info: os.stat_result, max_bytes: int | None) -> None:
+    reason = not_regular_reason(info.st_mode)
+    if reason:
+        raise UnreadableDocument(path, reason)
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise UnreadableDocument(path, _too_large(info.st_size, max_bytes))
+
+
+def _too_large(size: int, max_bytes: int) -> str:
+    return f"too large ({_megabytes(size)}; at most {_megabytes(max_bytes)} is read here)"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
 
 
 def decode_document(raw: bytes, path: Path) -> tuple[str, str]:
@@ -84,10 +151,13 @@ def decode(raw: bytes, path: Path) -> Decoded:
         raise UnreadableDocument(path, "empty file")
     html: ExtractedText | None = None
     source: str | None = None
+    warnings: tuple[str, ...] = ()
     if suffix in PDF_SUFFIXES:
         text, encoding = pdf_to_text(raw, path), "pdf"
     else:
-        text, encoding = decode_bytes(raw, path)
+        decoded = decode_text(raw, path)
+        text, encoding = decoded.text, decoded.encoding
+        warnings = (f"{path}: {decoded.warning}",) if decoded.warning else ()
         if suffix in HTML_SUFFIXES:
             source = normalise_newlines(text)
             html = extract_html(source)  # its text has its newlines normalised already
@@ -95,7 +165,7 @@ def decode(raw: bytes, path: Path) -> Decoded:
     text = normalise_newlines(text)
     if not text.strip():
         raise UnreadableDocument(path, _why_no_text(suffix))
-    return Decoded(text, encoding, html, source)
+    return Decoded(text, encoding, html, source, warnings)
 
 
 def _why_no_text(suffix: str) -> str:

@@ -70,6 +70,9 @@ class ParsedDocument:
     passages: list[Passage]
     dropped: list[DroppedLine]
     headings: list[Heading]
+    # What was wrong with the file but did not stop it being read, each a sentence naming
+    # the file first ("/abs/doc.txt: 1 byte that is not valid UTF-8 replaced by U+FFFD …").
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

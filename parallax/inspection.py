@@ -5,14 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 
 import corpus
+from corpus.discover import named_file_path
+from corpus.reading import read_bytes
 from corpus.types import ParsedDocument
 
+# `inspect` shows a file on screen: past this size the listing is unreadable anyway, and the
+# cap bounds the memory a mistaken argument (a disk image, a log) can take.
+INSPECT_MAX_BYTES = 64 * 1024 * 1024
 
-def inspect_file(path: Path) -> ParsedDocument:
+
+def inspect_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
     """Parse one file as `index` would, with its row from the nearest metadata.csv in its
-    folder or any folder above (index stops at the folder it was given)."""
-    path = path.expanduser().resolve()
-    if not path.exists():
-        raise corpus.UnreadableDocument(path, "no such file")
+    folder or any folder above (index stops at the folder it was given).
+
+    The document is known by the path `index` would store for the file named on its own (a
+    link by its own name, see corpus.discover.named_file_path). Only a regular file of at most
+    `max_bytes` (default INSPECT_MAX_BYTES) is read: a FIFO, a device, a dangling link or a
+    link loop is an UnreadableDocument naming the file and the reason, never a hang or a
+    traceback.
+    """
+    try:
+        path = named_file_path(path)
+    except (OSError, RuntimeError) as error:  # a loop of links among the folders above it
+        raise corpus.UnreadableDocument(path, "a folder in its path is a symbolic link "
+                                              "loop") from error
+    raw = read_bytes(path, max_bytes=max_bytes or INSPECT_MAX_BYTES)
     metadata = corpus.MetadataCatalog([Path(path.anchor)]).get(path)
-    return corpus.load_document(path, metadata)
+    return corpus.load_document(path, metadata, raw=raw)

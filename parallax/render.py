@@ -225,6 +225,7 @@ def inspection_json(doc: Any) -> dict[str, Any]:
                      for p in doc.passages],
         "headings": [{"line": h.line, "text": h.text} for h in doc.headings],
         "dropped": [{"line": d.line, "text": d.text, "reason": d.reason} for d in doc.dropped],
+        "warnings": list(doc.warnings),
     }
 
 
@@ -253,7 +254,9 @@ def inspection_view(doc: Any) -> Group:
                    f"{plural(len(doc.headings), 'heading')}, "
                    f"{plural(len(doc.dropped), 'dropped line')} · {doc.path} ({doc.encoding})",
                    style="dim")
-    return Group(head, date, summary, Text(""),
+    warnings = [Text.assemble(("Warning: ", "bold yellow"), warning)
+                for warning in doc.warnings]
+    return Group(head, date, summary, *warnings, Text(""),
                  *(text for _, text in sorted(rows, key=lambda r: r[0])))
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from typer.testing import CliRunner
 from parallax.cli import app
 
 runner = CliRunner()
+REPO = Path(__file__).resolve().parents[2]
 SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us").resolve()
 SAMPLE_FILES = sorted(SAMPLE.glob("*.txt"))
 PROSE_CHARS = 200  # a line this long with lower-case words is the statement's own prose
@@ -315,3 +319,81 @@ def test_inspect_finds_the_metadata_row_in_a_folder_above(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     meta = json.loads(result.stdout)["metadata"]
     assert (meta["title"], meta["date"], meta["title_inferred"]) == ("Mid Title", "2020", False)
+
+
+# Files that are not documents, and damaged ones ------------------------------------------------
+
+def inspect_in_a_process(path: Path) -> subprocess.CompletedProcess[str]:
+    """`parallax inspect PATH` in its own process, so that a hang fails the test, not the suite."""
+    return subprocess.run([sys.executable, "-m", "parallax", "inspect", str(path)],
+                          capture_output=True, text=True, timeout=20, cwd=REPO)
+
+
+def make_fifo(path: Path) -> Path:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this system")
+    os.mkfifo(path)
+    return path
+
+
+def make_loop(path: Path) -> Path:
+    os.symlink(path.name, path)
+    return path
+
+
+def make_dangling(path: Path) -> Path:
+    os.symlink("gone.txt", path)
+    return path
+
+
+def the_zero_device(_: Path) -> Path:
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero")
+    return Path("/dev/zero")
+
+
+@pytest.mark.parametrize(("name", "make", "reason"), [
+    ("pipe.txt", make_fifo, "named pipe (FIFO)"),
+    ("loop.txt", make_loop, "symbolic link loop"),
+    ("dangling.txt", make_dangling, "dangling symbolic link"),
+    ("zero", the_zero_device, "device"),
+])
+def test_inspect_refuses_what_is_not_a_regular_file_at_once_naming_it(
+    tmp_path: Path, name: str, make, reason: str,  # noqa: ANN001
+) -> None:
+    path = make(tmp_path / name)
+    result = inspect_in_a_process(path)  # raises TimeoutExpired if it hangs
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(f"Error: {path}: ") and reason in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_inspect_refuses_a_file_larger_than_its_cap(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "long.txt"
+    path.write_text("A sentence of a long report.\n" * 100, encoding="utf-8")
+    monkeypatch.setattr("parallax.inspection.INSPECT_MAX_BYTES", 1000)
+    result = runner.invoke(app, ["inspect", str(path)])
+    assert result.exit_code == 1 and "too large" in result.stderr and str(path) in result.stderr
+
+
+def test_inspect_shows_the_bytes_replaced_in_a_damaged_utf8_file(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.txt"
+    path.write_bytes("Talks “resumed” in Geneva.\n\nBoth sides ".encode() + b"\xff"
+                     + b" agreed.\n")  # one byte that is not UTF-8
+    data = inspect_json(path)
+    assert data["encoding"] == "utf-8"
+    assert [p["text"] for p in data["passages"]][-1] == "Both sides \ufffd agreed."
+    [warning] = data["warnings"]
+    assert warning.startswith(f"{path}: 1 byte that is not valid UTF-8 replaced by U+FFFD")
+    assert f"Warning: {warning}" in " ".join(inspect_text(path).split())
+    assert inspect_json(SAMPLE_FILES[0])["warnings"] == []
+
+
+def test_inspect_names_a_linked_file_by_the_links_own_path(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "notes.txt"
+    target.write_text("Orchard Notes\n\nThe apple trees flowered early.\n", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    os.symlink(target, link)
+    assert inspect_json(link)["path"] == str(link)
