@@ -92,3 +92,61 @@ def test_files_in_a_folder_whose_name_is_not_utf8_are_skipped(tmp_path: Path) ->
     files, skipped = discover([tmp_path])
     assert files == [] and [s.path.name for s in skipped] == ["cv.txt"]
     assert "folder" in skipped[0].reason and "UTF-8" in skipped[0].reason
+
+
+# Symbolic links: a document is known by its path inside the indexed tree ----------------------
+
+def test_a_linked_file_is_known_by_the_links_path_not_its_targets(tmp_path: Path) -> None:
+    make(tmp_path, "elsewhere/statement.txt", "corpus/own.txt")
+    link = tmp_path / "corpus" / "statement.txt"
+    os.symlink(tmp_path / "elsewhere" / "statement.txt", link)
+    files, skipped = discover([tmp_path / "corpus"])
+    assert files == [tmp_path / "corpus" / "own.txt", link] and skipped == []
+    assert discover([link]) == ([link], [])  # named on its own, too
+    link.unlink()  # deleting the link removes the document, though its target remains
+    assert discover([tmp_path / "corpus"]) == ([tmp_path / "corpus" / "own.txt"], [])
+
+
+def test_the_named_folder_is_resolved_once_and_files_are_paths_below_it(tmp_path: Path) -> None:
+    make(tmp_path, "real/sub/a.txt")
+    os.symlink(tmp_path / "real", tmp_path / "alias")
+    assert discover([tmp_path / "alias"])[0] == [tmp_path / "real" / "sub" / "a.txt"]
+    assert discover([tmp_path / "alias" / "sub" / "a.txt"])[0] == [
+        tmp_path / "real" / "sub" / "a.txt"]  # named: its folder resolved, the same document
+
+
+def test_a_linked_folder_outside_the_tree_is_followed_under_the_links_path(
+    tmp_path: Path,
+) -> None:
+    make(tmp_path, "archive/2005/a.txt", "corpus/b.txt")
+    os.symlink(tmp_path / "archive", tmp_path / "corpus" / "archive")
+    files, skipped = discover([tmp_path / "corpus"])
+    assert files == [tmp_path / "corpus" / "archive" / "2005" / "a.txt",
+                     tmp_path / "corpus" / "b.txt"]
+    assert skipped == []
+
+
+def test_a_link_to_a_folder_above_it_is_a_loop_named_and_not_followed(tmp_path: Path) -> None:
+    make(tmp_path, "corpus/sub/a.txt", "outside/b.txt")
+    os.symlink(tmp_path / "corpus", tmp_path / "corpus" / "sub" / "up")
+    os.symlink(tmp_path / "outside", tmp_path / "corpus" / "out")
+    os.symlink(tmp_path / "outside", tmp_path / "outside" / "again")  # a loop outside the tree
+    files, skipped = discover([tmp_path / "corpus"])
+    assert files == [tmp_path / "corpus" / "out" / "b.txt", tmp_path / "corpus" / "sub" / "a.txt"]
+    reasons = {s.path.relative_to(tmp_path).as_posix(): s.reason for s in skipped}
+    assert "loop" in reasons.pop("corpus/out/again")
+    assert "loop" in reasons.pop("corpus/sub/up")
+    assert reasons == {}
+
+
+def test_links_to_folders_already_walked_are_named_and_not_followed(tmp_path: Path) -> None:
+    make(tmp_path, "corpus/2005/a.txt", "archive/b.txt")
+    os.symlink(tmp_path / "corpus" / "2005", tmp_path / "corpus" / "latest")
+    os.symlink(tmp_path / "archive", tmp_path / "corpus" / "old")
+    os.symlink(tmp_path / "archive", tmp_path / "corpus" / "older")
+    files, skipped = discover([tmp_path / "corpus"])
+    assert files == [tmp_path / "corpus" / "2005" / "a.txt", tmp_path / "corpus" / "old" / "b.txt"]
+    reasons = {s.path.name: s.reason for s in skipped}
+    assert "inside the indexed folder" in reasons["latest"]  # indexed as corpus/2005 already
+    assert f"already indexed as {tmp_path / 'corpus' / 'old'}" in reasons["older"]
+    assert len(skipped) == 2
