@@ -3,20 +3,30 @@
 `file` is relative to the folder holding the metadata.csv. Other columns are kept in
 `Metadata.extra`. Empty cells are None. A file is governed by the nearest metadata.csv that
 has a row for it, looking in its own folder, then each parent folder up to the indexed root.
+
+Rows are keyed by the document's path inside the tree (the folder joined with `file`, never
+resolved through a link), the identity corpus.discover gives documents.
+
+A malformed file never merges rows. Records are read line by line: a quoted cell that runs
+over several lines is one record only if none of the lines it swallowed looks like a row of
+its own (the title of a row with a line break); otherwise the quote that opened it is
+unbalanced, and each of those lines is read as its own row. Each such repair, and a column
+named twice in the header, is reported with its line.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Sequence
-from dataclasses import dataclass
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dates import is_iso_date_prefix
-from .decoding import decode_bytes
+from .decoding import decode_text, normalise_newlines
 from .discover import METADATA_FILENAME
 from .errors import MetadataError, UnreadableDocument
+from .reading import SUPPORTED_SUFFIXES
 from .types import Metadata
 
 KNOWN_COLUMNS = ("file", "title", "date", "author", "publisher")
@@ -28,7 +38,7 @@ class MetadataProblem:
     a whole file that could not be used."""
 
     csv_path: Path
-    line: int | None  # line of the CSV file where the row ends; None for the whole file
+    line: int | None  # line of the CSV file where the row starts; None for the whole file
     message: str
 
     def __str__(self) -> str:
@@ -39,27 +49,30 @@ class MetadataProblem:
 def load_metadata(
     folder: Path, problems: list[MetadataProblem] | None = None
 ) -> dict[Path, Metadata]:
-    """Rows of `folder/metadata.csv`, keyed by the absolute resolved path of each file.
+    """Rows of `folder/metadata.csv`, keyed by the absolute path of each file in the tree.
 
     Returns {} when there is no metadata.csv. Row problems do not stop reading: an invalid
     date is left empty, a row naming a missing file is kept, a duplicate row or a path
-    leaving the folder is ignored; each is appended to `problems` when a list is given.
-    Raises MetadataError if the file cannot be decoded or has no `file` column: a caller
-    reading one file should hear about it (MetadataCatalog turns it into a problem instead).
+    leaving the folder is ignored, a malformed row is repaired or ignored without touching
+    the rows after it (see the module docstring); each is appended to `problems` when a
+    list is given. Raises MetadataError if the file cannot be decoded or has no `file`
+    column: a caller reading one file should hear about it (MetadataCatalog turns it into a
+    problem instead).
     """
+    folder = _absolute(folder)
     csv_path = folder / METADATA_FILENAME
     if not csv_path.is_file():
         return {}
-    reader = _open_csv(csv_path)
     sink = problems if problems is not None else []
+    table = _read_table(csv_path, folder, sink)
     entries: dict[Path, Metadata] = {}
-    for row in reader:
-        report = _Reporter(sink, csv_path, reader.line_num)
-        target = _row_target(row, folder, report)
+    for row in table.rows:
+        report = _Reporter(sink, csv_path, row.line)
+        target = _row_target(row.cells, folder, report)
         if target is None:
             continue
         if target in entries:
-            report(f"second row for {row['file'].strip()!r} ignored")
+            report(f"second row for {row.cells['file'].strip()!r} ignored")
             continue
         entries[target] = _row_metadata(row, report)
     return entries
@@ -80,8 +93,9 @@ class MetadataCatalog:
         self._tables: dict[Path, dict[Path, Metadata]] = {}
 
     def get(self, path: Path) -> Metadata | None:
-        """The metadata row for `path` from the nearest metadata.csv that has one, else None."""
-        path = path.resolve()
+        """The metadata row for `path` (a document's path in its tree, as discover gives it)
+        from the nearest metadata.csv that has one, else None."""
+        path = _absolute(path)
         for folder in self._folders_above(path):
             entry = self._table(folder).get(path)
             if entry is not None:
@@ -129,25 +143,186 @@ class _Reporter:
         self.sink.append(MetadataProblem(self.csv_path, self.line, message))
 
 
+@dataclass
+class _Row:
+    line: int  # where the row starts
+    cells: dict[str, str]  # column -> cell; the first of two columns with one name
+    surplus: bool = False  # more cells than columns
+
+
+@dataclass
+class _Table:
+    columns: list[str]
+    rows: list[_Row] = field(default_factory=list)
+
+
+def _absolute(path: Path) -> Path:
+    """An absolute path with `.` and `..` removed, links left as they are."""
+    return Path(os.path.abspath(path))
+
+
 def _as_folder(root: Path) -> Path:
     return root if root.is_dir() else root.parent
 
 
-def _open_csv(csv_path: Path) -> csv.DictReader[str]:
+def _read_table(csv_path: Path, folder: Path, sink: list[MetadataProblem]) -> _Table:
     try:
-        text, _ = decode_bytes(csv_path.read_bytes(), csv_path)
+        decoded = decode_text(csv_path.read_bytes(), csv_path)
     except UnreadableDocument as exc:  # its reason, not its message: that names the path again
         raise MetadataError(csv_path, f"cannot be read ({exc.reason})") from exc
     except OSError as exc:
         raise MetadataError(csv_path, f"cannot be read ({exc.strerror or exc})") from exc
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [(name or "").strip() for name in reader.fieldnames or []]
-    # Known columns match case-insensitively; extra columns keep their own spelling.
-    reader.fieldnames = [n.lower() if n.lower() in KNOWN_COLUMNS else n for n in header]
-    if "file" not in reader.fieldnames:
+    if decoded.warning:
+        sink.append(MetadataProblem(csv_path, decoded.first_replaced_line, decoded.warning))
+    lines = normalise_newlines(decoded.text).split("\n")
+    records = _records(lines, folder, _Reporter(sink, csv_path, 0))
+    header = next(records, None)
+    if header is None:
+        raise MetadataError(csv_path, "empty; expected a header like " + ",".join(KNOWN_COLUMNS))
+    columns = _columns(header[1], _Reporter(sink, csv_path, header[0]))
+    if "file" not in columns:
         expected = ",".join(KNOWN_COLUMNS)
         raise MetadataError(csv_path, f"no 'file' column; expected a header like {expected}")
-    return reader
+    table = _Table(columns)
+    for line, cells in records:
+        if not any(cell.strip() for cell in cells) and len(cells) <= 1:
+            continue  # a blank line
+        row = _Row(line, {}, surplus=len(cells) > len(columns))
+        for name, cell in zip(columns, cells, strict=False):
+            row.cells.setdefault(name, cell)
+        table.rows.append(row)
+    return table
+
+
+def _columns(header: list[str], report: _Reporter) -> list[str]:
+    """Column names; known columns match case-insensitively, extra ones keep their spelling.
+    A name used twice is reported: the first column of that name is the one read."""
+    names = [(name or "").strip() for name in header]
+    columns = [n.lower() if n.lower() in KNOWN_COLUMNS else n for n in names]
+    seen: dict[str, int] = {}
+    for position, name in enumerate(columns, start=1):
+        if not name:
+            continue
+        if name in seen:
+            report(f"column {name!r} appears twice in the header (columns {seen[name]} and "
+                   f"{position}); the first is read, the second ignored")
+        else:
+            seen[name] = position
+    return columns
+
+
+def _records(lines: list[str], folder: Path, report: _Reporter) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of each record, never letting an unbalanced quote merge rows."""
+    header: list[str] | None = None
+    index = 0
+    if lines and lines[-1] == "":
+        lines = lines[:-1]  # the file's final newline
+    while index < len(lines):
+        end = index
+        open_quote = _quote_open_after(lines[index], inside=False)
+        while open_quote and end + 1 < len(lines):
+            end += 1
+            open_quote = _quote_open_after(lines[end], inside=True)
+        span = lines[index: end + 1]
+        if len(span) == 1 and not open_quote:
+            record = [(index + 1, _cells(span[0], index + 1, report))]
+        elif not open_quote and not any(_looks_like_row(text, folder) for text in span[1:]):
+            record = [(index + 1, _one_record(span, index + 1, header, report))]
+        else:
+            record = list(_line_by_line(span, index + 1, header, report))
+        for number, cells in record:
+            if cells is not None:
+                header = cells if header is None else header
+                yield number, cells
+        index = end + 1
+
+
+def _one_record(lines: list[str], first: int, header: list[str] | None,
+                report: _Reporter) -> list[str] | None:
+    """A record whose quoted cell holds line breaks: read as one line, reported."""
+    cells = _cells("\n".join(lines), first, report)
+    if cells is None:
+        return None
+    names = header or []
+    broken = [names[i].strip() if i < len(names) else f"cell {i + 1}"
+              for i, cell in enumerate(cells) if "\n" in cell]
+    report.line = first
+    report(f"the {', '.join(repr(name) for name in broken)} cell spans lines "
+           f"{first}-{first + len(lines) - 1}; its line breaks are read as spaces")
+    return [" ".join(cell.split()) if "\n" in cell else cell for cell in cells]
+
+
+def _line_by_line(lines: list[str], first: int, header: list[str] | None,
+                  report: _Reporter) -> Iterator[tuple[int, list[str] | None]]:
+    """Lines after a quote that is never closed, or that swallowed rows: each its own row.
+
+    A line whose quotes do not balance is read without quoting when that gives as many cells
+    as the header has, and ignored otherwise; either way it is reported."""
+    for number, text in enumerate(lines, start=first):
+        after = (f"; the {len(lines) - 1} lines after it are read as rows of their own"
+                 if number == first and len(lines) > 1 else "")
+        if not _quote_open_after(text, inside=False):
+            yield number, _cells(text, number, report)
+            continue
+        report.line = number
+        try:
+            cells = [cell.strip().strip('"')
+                     for cell in next(csv.reader([text], quoting=csv.QUOTE_NONE))]
+        except csv.Error:  # a cell past the csv module's size limit
+            cells = []
+        if cells and (header is None or len(cells) == len(header)):
+            report(f"unbalanced quote: row read without its quotes, check it{after}")
+            yield number, cells
+        else:
+            report(f"unbalanced quote: row ignored, fix its quotes{after}")
+            yield number, None
+
+
+def _cells(text: str, line: int, report: _Reporter) -> list[str] | None:
+    try:
+        return next(csv.reader([text]), [])
+    except csv.Error as error:  # a cell past the csv module's size limit
+        report.line = line
+        report(f"row ignored: {error}")
+        return None
+
+
+def _looks_like_row(text: str, folder: Path) -> bool:
+    """Whether a line swallowed by a quoted cell is rather a row of its own: its first cell
+    names a document (a supported suffix, or a file that exists in the folder)."""
+    if _quote_open_after(text, inside=False):
+        return False  # the line that closes a quoted cell
+    try:
+        cells = next(csv.reader([text]), [])
+    except csv.Error:
+        return False
+    if len(cells) < 2:
+        return False
+    name = cells[0].strip().replace("\\", "/")
+    if not name or '"' in name:
+        return False
+    return Path(name).suffix.lower() in SUPPORTED_SUFFIXES or (folder / name).is_file()
+
+
+def _quote_open_after(line: str, *, inside: bool) -> bool:
+    """Whether a quoted cell is still open at the end of `line`, given whether one was open
+    at its start. As the csv module reads: a quote opens a cell only as the cell's first
+    character, and inside a quoted cell two quotes stand for one."""
+    at_cell_start = not inside
+    position = 0
+    while position < len(line):
+        char = line[position]
+        if inside:
+            if char == '"':
+                if line.startswith('"', position + 1):
+                    position += 1  # an escaped quote
+                else:
+                    inside = False
+        elif char == '"' and at_cell_start:
+            inside = True
+        at_cell_start = not inside and char == ","
+        position += 1
+    return inside
 
 
 def _row_target(row: dict[str, str], folder: Path, report: _Reporter) -> Path | None:
@@ -156,8 +331,8 @@ def _row_target(row: dict[str, str], folder: Path, report: _Reporter) -> Path | 
     if not name:
         report("empty 'file' cell; row ignored")
         return None
-    target = (folder / name).resolve()
-    if not target.is_relative_to(folder.resolve()):
+    target = _absolute(folder / name)
+    if not target.is_relative_to(folder):
         report(f"{name!r} is outside the folder of metadata.csv; row ignored")
         return None
     if not target.is_file():
@@ -165,9 +340,9 @@ def _row_target(row: dict[str, str], folder: Path, report: _Reporter) -> Path | 
     return target
 
 
-def _row_metadata(row: dict[str, str], report: _Reporter) -> Metadata:
-    values = {key: (value or "").strip() or None for key, value in row.items() if key}
-    if row.get(None):  # type: ignore[call-overload]  # DictReader's key for surplus cells
+def _row_metadata(row: _Row, report: _Reporter) -> Metadata:
+    values = {key: (value or "").strip() or None for key, value in row.cells.items() if key}
+    if row.surplus:
         report("more cells than columns; the surplus cells are ignored")
     date = values.get("date")
     if date is not None and not is_iso_date_prefix(date):

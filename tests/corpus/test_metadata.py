@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,108 @@ def test_an_unusable_metadata_csv_is_a_problem_for_the_catalog_not_an_error(
     assert str(problem).startswith(f"{tmp_path / 'sub' / 'metadata.csv'}: {reason}")
     assert str(problem).endswith("; its rows are ignored")
     assert str(problem).count("metadata.csv") == 1
+
+
+# Malformed CSV: reported with its line, rows never merged --------------------------------------
+
+def titles(folder: Path, problems: list[MetadataProblem]) -> dict[str, str | None]:
+    return {path.name: meta.title for path, meta in load_metadata(folder, problems).items()}
+
+
+def test_an_unbalanced_quote_does_not_swallow_the_rows_after_it(tmp_path: Path) -> None:
+    write(tmp_path, 'file,title,date\n'
+                    'a.txt,"Unclosed title,2020\n'
+                    'b.txt,Title B,2021\n'
+                    'c.txt,Title C,2022\n', "a.txt", "b.txt", "c.txt")
+    problems: list[MetadataProblem] = []
+    assert titles(tmp_path, problems) == {"a.txt": "Unclosed title", "b.txt": "Title B",
+                                          "c.txt": "Title C"}
+    assert load_metadata(tmp_path)[tmp_path / "a.txt"].date == "2020"
+    [problem] = problems
+    assert problem.line == 2 and "unbalanced quote" in problem.message
+    assert "the 2 lines after it are read as rows of their own" in problem.message
+    assert str(problem).startswith(f"{tmp_path / 'metadata.csv'}, line 2: ")
+
+
+def test_rows_swallowed_up_to_a_later_quote_are_recovered(tmp_path: Path) -> None:
+    write(tmp_path, 'file,title,date\n'
+                    'a.txt,"Unclosed,2020\n'
+                    'b.txt,Title B,2021\n'
+                    'c.txt,"Talks, in Geneva",2022\n'
+                    'd.txt,Title D,2023\n', "a.txt", "b.txt", "c.txt", "d.txt")
+    problems: list[MetadataProblem] = []
+    assert titles(tmp_path, problems) == {"a.txt": "Unclosed", "b.txt": "Title B",
+                                          "c.txt": "Talks, in Geneva", "d.txt": "Title D"}
+    assert [p.line for p in problems] == [2]
+
+
+def test_a_row_whose_unbalanced_quote_hides_its_cells_is_ignored_not_merged(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, 'file,title,date\n'
+                    'a.txt,"Talks, then more, 2020\n'  # without quoting: four cells, not three
+                    'b.txt,Title B,2021\n', "a.txt", "b.txt")
+    problems: list[MetadataProblem] = []
+    assert titles(tmp_path, problems) == {"b.txt": "Title B"}
+    assert [(p.line, p.message.split(";")[0]) for p in problems] == [
+        (2, "unbalanced quote: row ignored, fix its quotes")]
+
+
+def test_an_unbalanced_quote_on_the_last_line_is_reported(tmp_path: Path) -> None:
+    write(tmp_path, 'file,title,date\nb.txt,Title B,2021\nz.txt,"Last,2020\n', "b.txt", "z.txt")
+    problems: list[MetadataProblem] = []
+    table = load_metadata(tmp_path, problems)
+    assert (table[tmp_path / "z.txt"].title, table[tmp_path / "z.txt"].date) == ("Last", "2020")
+    assert [(p.line, "unbalanced quote" in p.message) for p in problems] == [(3, True)]
+
+
+def test_a_title_with_a_line_break_is_one_row_read_on_one_line_and_reported(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, 'file,title,date\n'
+                    'a.txt,"Joint Statement\n'
+                    'on Trade",2020\n'
+                    'b.txt,Title B,2021\n', "a.txt", "b.txt")
+    problems: list[MetadataProblem] = []
+    table = load_metadata(tmp_path, problems)
+    assert table[tmp_path / "a.txt"] == Metadata(title="Joint Statement on Trade", date="2020")
+    assert table[tmp_path / "b.txt"].title == "Title B"
+    [problem] = problems
+    assert problem.line == 2
+    assert problem.message.startswith("the 'title' cell spans lines 2-3")
+
+
+def test_a_column_named_twice_is_reported_and_the_first_one_read(tmp_path: Path) -> None:
+    write(tmp_path, "file,title,date,Title\na.txt,First,2020,Second\n", "a.txt")
+    problems: list[MetadataProblem] = []
+    assert titles(tmp_path, problems) == {"a.txt": "First"}
+    [problem] = problems
+    assert problem.line == 1 and "'title' appears twice" in problem.message
+    assert "columns 2 and 4" in problem.message
+
+
+def test_malformed_rows_reach_the_catalogs_problems(tmp_path: Path) -> None:
+    write(tmp_path, 'file,title\na.txt,"Open\nb.txt,B\n', "a.txt", "b.txt")
+    catalog = MetadataCatalog([tmp_path])
+    assert catalog.get(tmp_path / "b.txt").title == "B"
+    assert [p.line for p in catalog.problems] == [2]
+
+
+def test_an_invalid_byte_in_metadata_csv_is_replaced_and_reported(tmp_path: Path) -> None:
+    write(tmp_path, "", "a.txt", "b.txt")
+    (tmp_path / "metadata.csv").write_bytes("file,title\na.txt,Café talks\nb.txt,B".encode()
+                                            + b"\xff\n")
+    problems: list[MetadataProblem] = []
+    assert titles(tmp_path, problems) == {"a.txt": "Café talks", "b.txt": "B\ufffd"}
+    assert [(p.line, p.message.split(" replaced")[0]) for p in problems] == [
+        (3, "1 byte that is not valid UTF-8")]
+
+
+def test_a_linked_document_is_described_by_the_row_for_the_links_name(tmp_path: Path) -> None:
+    write(tmp_path / "elsewhere", "file,title\n", "statement.txt")
+    os.symlink(tmp_path / "elsewhere" / "statement.txt", tmp_path / "corpus-link.txt")
+    write(tmp_path, "file,title\ncorpus-link.txt,Linked statement\n")
+    problems: list[MetadataProblem] = []
+    assert titles(tmp_path, problems) == {"corpus-link.txt": "Linked statement"}
+    assert problems == []
+    assert metadata_for(tmp_path / "corpus-link.txt", [tmp_path]).title == "Linked statement"
