@@ -54,6 +54,16 @@ def discover(paths: Sequence[Path]) -> tuple[list[Path], list[SkippedFile]]:
     return list(dict.fromkeys(found)), skipped
 
 
+def index_root(path: Path) -> Path:
+    """The path under which a folder or file a user names is indexed: a folder by `tree_root`,
+    anything else by `named_file_path`. Never raises: a path that cannot be resolved (a link
+    loop among its folders) stays as given, made absolute; discover names it as skipped."""
+    try:
+        return tree_root(path) if path.is_dir() else named_file_path(path)
+    except (OSError, RuntimeError):  # RuntimeError: a link loop, before Python 3.13
+        return Path(os.path.abspath(path.expanduser()))
+
+
 def tree_root(folder: Path) -> Path:
     """The absolute path a named folder is indexed under: the folder resolved, once."""
     return folder.expanduser().resolve()
@@ -152,6 +162,13 @@ def _walk(root: Path) -> tuple[list[Path], list[SkippedFile]]:
     return found, walker.skipped
 
 
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 class _Walker:
     """A recursive walk that reads links through and names every supported file it skips."""
 
@@ -172,7 +189,7 @@ class _Walker:
             if entry.name.startswith("."):
                 continue  # hidden files and folders
             path = folder / entry.name
-            if not is_supported(path) and not entry.is_dir():
+            if not is_supported(path) and not _is_folder(entry):
                 continue  # ignored without a stat, whatever it is
             try:
                 info = entry.stat()  # through links

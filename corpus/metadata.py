@@ -259,8 +259,11 @@ def _line_by_line(lines: list[str], first: int, header: list[str] | None,
     A line whose quotes do not balance is read without quoting when that gives as many cells
     as the header has, and ignored otherwise; either way it is reported."""
     for number, text in enumerate(lines, start=first):
-        after = (f"; the {len(lines) - 1} lines after it are read as rows of their own"
-                 if number == first and len(lines) > 1 else "")
+        after = ""
+        if number == first and len(lines) == 2:
+            after = "; the line after it is read as a row of its own"
+        elif number == first and len(lines) > 2:
+            after = f"; the {len(lines) - 1} lines after it are read as rows of their own"
         if not _quote_open_after(text, inside=False):
             yield number, _cells(text, number, report)
             continue

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from corpus import discover
+from corpus.discover import index_root
 
 
 def make(root: Path, *names: str) -> None:
@@ -150,3 +151,19 @@ def test_links_to_folders_already_walked_are_named_and_not_followed(tmp_path: Pa
     assert "inside the indexed folder" in reasons["latest"]  # indexed as corpus/2005 already
     assert f"already indexed as {tmp_path / 'corpus' / 'old'}" in reasons["older"]
     assert len(skipped) == 2
+
+
+def test_index_root_names_folders_resolved_files_by_their_own_name_and_never_raises(
+    tmp_path: Path,
+) -> None:
+    make(tmp_path, "real/a.txt")
+    os.symlink(tmp_path / "real", tmp_path / "alias")
+    os.symlink(tmp_path / "real" / "a.txt", tmp_path / "link.txt")
+    os.symlink("loop", tmp_path / "loop")
+    assert index_root(tmp_path / "alias") == tmp_path / "real"
+    assert index_root(tmp_path / "link.txt") == tmp_path / "link.txt"
+    assert index_root(tmp_path / "alias" / "a.txt") == tmp_path / "real" / "a.txt"
+    assert index_root(tmp_path / "loop") == tmp_path / "loop"
+    assert index_root(tmp_path / "loop" / "x.txt") == tmp_path / "loop" / "x.txt"
+    files, [skipped] = discover([tmp_path / "loop" / "x.txt"])
+    assert files == [] and "loop" in skipped.reason
