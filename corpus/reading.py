@@ -88,7 +88,7 @@ def unreadable_reason(path: Path, error: OSError) -> str:
     """Why `path` cannot be read, from the OSError that opening or examining it raised."""
     if error.errno == errno.ENOENT:
         if os.path.islink(path):
-            return f"dangling symbolic link (its target {os.readlink(path)} does not exist)"
+            return f"dangling symbolic link (its target {_link_target(path)} does not exist)"
         return "file not found (moved or deleted?)"
     if error.errno == errno.ELOOP:
         return "symbolic link loop (following its links never reaches a file)"
@@ -124,8 +124,15 @@ def _check_regular(path: Path, info: os.stat_result, max_bytes: int | None) -> N
         raise UnreadableDocument(path, _too_large(info.st_size, max_bytes))
 
 
+def _link_target(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:  # replaced since
+        return "?"
+
+
 def _too_large(size: int, max_bytes: int) -> str:
-    return f"too large ({_megabytes(size)}; at most {_megabytes(max_bytes)} is read here)"
+    return f"too large ({_megabytes(size)}; at most {_megabytes(max_bytes)} is read)"
 
 
 def _megabytes(size: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import corpus
@@ -10,8 +11,8 @@ from corpus.reading import read_bytes
 from corpus.types import ParsedDocument
 
 # `inspect` shows a file on screen: past this size the listing is unreadable anyway, and the
-# cap bounds the memory a mistaken argument (a disk image, a log) can take.
-INSPECT_MAX_BYTES = 64 * 1024 * 1024
+# cap bounds the memory a mistaken argument (a disk image, a log) can take. `index` has none.
+INSPECT_MAX_BYTES = 64_000_000
 
 
 def inspect_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
@@ -22,7 +23,7 @@ def inspect_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
     link by its own name, see corpus.discover.named_file_path). Only a regular file of at most
     `max_bytes` (default INSPECT_MAX_BYTES) is read: a FIFO, a device, a dangling link or a
     link loop is an UnreadableDocument naming the file and the reason, never a hang or a
-    traceback.
+    traceback. Problems of the metadata.csv files read for it are added to its `warnings`.
     """
     try:
         path = named_file_path(path)
@@ -30,5 +31,8 @@ def inspect_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
         raise corpus.UnreadableDocument(path, "a folder in its path is a symbolic link "
                                               "loop") from error
     raw = read_bytes(path, max_bytes=max_bytes or INSPECT_MAX_BYTES)
-    metadata = corpus.MetadataCatalog([Path(path.anchor)]).get(path)
-    return corpus.load_document(path, metadata, raw=raw)
+    catalog = corpus.MetadataCatalog([Path(path.anchor)])
+    doc = corpus.load_document(path, catalog.get(path), raw=raw)
+    if not catalog.problems:
+        return doc
+    return replace(doc, warnings=(*doc.warnings, *(str(p) for p in catalog.problems)))

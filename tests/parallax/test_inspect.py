@@ -397,3 +397,15 @@ def test_inspect_names_a_linked_file_by_the_links_own_path(tmp_path: Path) -> No
     link = tmp_path / "link.txt"
     os.symlink(target, link)
     assert inspect_json(link)["path"] == str(link)
+
+
+def test_inspect_warns_of_a_malformed_metadata_csv_naming_its_line(tmp_path: Path) -> None:
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("Orchard Notes\n\nThe apple trees flowered early.\n",
+                                     encoding="utf-8")
+    (tmp_path / "metadata.csv").write_text('file,title\nb.txt,"Open\na.txt,Orchard\n',
+                                           encoding="utf-8")
+    data = inspect_json(tmp_path / "a.txt")
+    assert data["metadata"]["title"] == "Orchard"  # not swallowed into b.txt's title
+    [warning] = data["warnings"]
+    assert warning.startswith(f"{tmp_path / 'metadata.csv'}, line 2: unbalanced quote")
