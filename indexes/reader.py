@@ -35,7 +35,7 @@ class IndexReader:
         try:
             self.manifest = self._verified_manifest(pointer_hash)
             self.db_path = self.generation / layout.DB_NAME
-            self.db = sqlite3.connect(_read_only_uri(self.db_path), uri=True,
+            self.db = sqlite3.connect(read_only_uri(self.db_path), uri=True,
                                       check_same_thread=False)
         except BaseException:
             layout.release(self._hold)
@@ -226,7 +226,7 @@ class IndexReader:
         return self.faiss_index.reconstruct_batch(ids)
 
 
-def _read_only_uri(path: Path) -> str:
+def read_only_uri(path: Path) -> str:
     # Quoted: "#", "?" and "%" in a folder name would otherwise end the path.
     return "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
 
@@ -237,7 +237,7 @@ def _query_current(index_dir: Path, sql: str) -> list[tuple] | None:
     index is missing or too damaged to read."""
     try:
         path = layout.current_generation(index_dir) / layout.DB_NAME
-        db = sqlite3.connect(_read_only_uri(path), uri=True)
+        db = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             return db.execute(sql).fetchall()
         finally:
