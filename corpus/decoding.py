@@ -31,7 +31,6 @@ CODEPAGE_TIE = 0.05  # chaos difference under which two code pages fit equally w
 MAX_REPLACED_RATIO = 0.01
 REPLACEMENT = "\ufffd"
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # how surrogateescape writes an invalid byte
-_MULTIBYTE = re.compile("[^\x00-\x7f\ufffd]")
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,8 @@ def _lenient_utf8(raw: bytes) -> DecodedText:
 
 
 def _multibyte_characters(text: str) -> int:
-    return len(_MULTIBYTE.findall(text))
+    """Characters outside ASCII, U+FFFD aside (counted without a list: text can be large)."""
+    return len(text) - len(text.encode("ascii", "ignore")) - text.count(REPLACEMENT)
 
 
 def _control_ratio(text: str) -> float:

@@ -311,6 +311,8 @@ def _quote_open_after(line: str, *, inside: bool) -> bool:
     """Whether a quoted cell is still open at the end of `line`, given whether one was open
     at its start. As the csv module reads: a quote opens a cell only as the cell's first
     character, and inside a quoted cell two quotes stand for one."""
+    if '"' not in line:
+        return inside
     at_cell_start = not inside
     position = 0
     while position < len(line):
