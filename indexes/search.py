@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
 
+from indexes import layout
 from indexes.dense import dense_search, with_feedback
+from indexes.errors import IndexCorrupt
 from indexes.filters import Filters
 from indexes.fusion import reciprocal_rank_fusion, relative_score_fusion
 from indexes.lexical import lexical_search
 from indexes.mentions import Mentions
 from indexes.reader import IndexReader
+from indexes.recovery import rebuild_hint
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ def search(
                                          allowed)
         dense = dense_search(reader.faiss_index, reader.window_passages, query_vector, pool,
                              allowed)
+        _check_scores(reader, dense)
     if mode is not Mode.dense:
         lexical = lexical_search(reader.db, question, pool, doc_rowids, settings.context_weight)
     if mode is Mode.dense:
@@ -103,6 +108,15 @@ def search(
     fused = _smooth(fused, positions, settings.previous_weight, settings.next_weight)
     return [Hit(int(p), s, dense_scores.get(p), lexical_scores.get(p))  # type: ignore[arg-type]
             for p, s in fused[:k]]
+
+
+def _check_scores(reader: IndexReader, dense: list[tuple[int, float]]) -> None:
+    """Cosines of unit vectors lie in [-1, 1]: anything else means damaged vectors, which
+    must be reported, never ranked (checksums catch damage on disk; this catches the rest)."""
+    for _, score in dense:
+        if not math.isfinite(score) or abs(score) > 1.0 + 1e-3:
+            raise IndexCorrupt(reader.index_dir, f"{layout.FAISS_NAME} gives impossible scores "
+                               f"({score:.3g})", rebuild_hint(reader.index_dir))
 
 
 def _fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]],

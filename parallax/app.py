@@ -57,6 +57,11 @@ UntilOpt = Annotated[str | None, typer.Option(
     "--until", help="Only documents dated on or before this ISO date.")]
 ModeOpt = Annotated[Mode, typer.Option(help="Retrieval: hybrid (default), dense or lexical.",
                                        case_sensitive=False)]
+# Bounds keep a typo (-k 1000000000000000000000) a usage error instead of an overflow deep in
+# FAISS or SQLite; no reader looks at ten thousand passages.
+MAX_K = 10_000
+TopOpt = Annotated[int, typer.Option("-k", "--top", min=1, max=MAX_K,
+                                     help="Number of passages.")]
 AuthorOpt = Annotated[str | None, typer.Option(
     "--author", help="Only documents whose author contains this (case-insensitive).")]
 

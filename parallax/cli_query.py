@@ -12,12 +12,14 @@ from rich.table import Table
 from indexes import Mode
 from parallax import render
 from parallax.app import (
+    MAX_K,
     AuthorOpt,
     IndexOpt,
     JsonOpt,
     ModeOpt,
     SinceOpt,
     SourceOpt,
+    TopOpt,
     UntilOpt,
     _filters,
     _print_json,
@@ -33,7 +35,7 @@ from parallax.locations import resolve_index_dir
 def ask(
     question: Annotated[str, typer.Argument(help="A question in plain language.",
                                             callback=_question, metavar="QUESTION")],
-    k: Annotated[int, typer.Option("-k", "--top", min=1, help="Number of passages.")] = 5,
+    k: TopOpt = 5,
     mode: ModeOpt = Mode.hybrid,
     source: SourceOpt = None,
     since: SinceOpt = None,
@@ -43,7 +45,7 @@ def ask(
         "--by-document", help="Group results per document: the best -k documents, each "
                               "with its best passages.")] = False,
     per_document: Annotated[int, typer.Option(
-        "--per-document", min=1, help="With --by-document: passages per document.")] = 3,
+        "--per-document", min=1, max=MAX_K, help="With --by-document: passages per document.")] = 3,
     index_dir: IndexOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -80,7 +82,7 @@ def related(
         help="A passage id as printed by `ask` or `compare`.", metavar="[PASSAGE_ID]")] = None,
     text: Annotated[str | None, typer.Option(
         "--text", help="Find passages related to this text instead of a passage.")] = None,
-    k: Annotated[int, typer.Option("-k", "--top", min=1, help="Number of passages.")] = 5,
+    k: TopOpt = 5,
     other_sources: Annotated[bool, typer.Option(
         "--other-sources", help="Only passages of other documents than the passage's.")] = False,
     mode: ModeOpt = Mode.hybrid,

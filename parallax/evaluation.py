@@ -38,17 +38,38 @@ class QuestionOutcome:
     rank: int | None  # 1-based rank of the first right passage, None if not in the top 10
 
 
+_QUESTION_FORMAT = ('Each line of a question file is a JSON object: {"id": "q1", "question": '
+                    '"…", "document": "file name", "phrase": "words of the answer"}.')
+
+
 def load_questions(path: Path) -> list[Question]:
+    """The questions of a .jsonl file; a DatasetError naming the line for anything else."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not UTF-8 text"
+        raise DatasetError(f"cannot read the question file {path}: {reason}",
+                           _QUESTION_FORMAT) from None
     questions = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             data = json.loads(line)
-            questions.append(Question(**{k: data[k] for k in data
-                                         if k in Question.__dataclass_fields__}))
+            if not isinstance(data, dict):
+                raise TypeError("not a JSON object")
+            question = Question(**{k: data[k] for k in data
+                                   if k in Question.__dataclass_fields__})
+            if not all(isinstance(v, str) for v in (question.question, question.document,
+                                                    question.phrase)):
+                raise TypeError("question, document and phrase must be text")
         except (ValueError, TypeError) as error:
-            raise ValueError(f"{path}:{number}: not a question record ({error})") from error
+            detail = " ".join(str(error).split())[:120]
+            raise DatasetError(f"{path}:{number}: not a question record ({detail})",
+                               _QUESTION_FORMAT) from None
+        questions.append(question)
+    if not questions:
+        raise DatasetError(f"{path} holds no question", _QUESTION_FORMAT)
     return questions
 
 

@@ -144,3 +144,23 @@ def test_impossible_date_filters_are_usage_errors(tmp_path: Path, args: list[str
 def test_a_question_of_punctuation_only_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ask", '"-?', "--index", str(tmp_path)])
     assert result.exit_code == 2 and "no words" in result.stderr
+
+
+@pytest.mark.parametrize("k", ["1000000000000000000000000000000", "0", "-3"])
+def test_an_impossible_k_is_a_usage_error(k: str, sample_index: Path) -> None:
+    result = runner.invoke(app, ["ask", "Taiwan", "-k", k, "--index", str(sample_index)])
+    assert result.exit_code == 2 and "-k" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("line", ['{"question": "Where?"', '["a list"]',
+                                  '{"question": 3, "document": "a", "phrase": "b"}'])
+def test_a_malformed_question_file_names_its_line(line: str, sample_index: Path,
+                                                  tmp_path: Path) -> None:
+    questions = tmp_path / "questions.jsonl"
+    good = '{"id": "q1", "question": "Taiwan?", "document": "x.txt", "phrase": "Taiwan"}'
+    questions.write_text(good + "\n" + line + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(questions), "--index", str(sample_index)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.startswith("Error: ") and f"{questions}:2" in result.stderr

@@ -97,6 +97,14 @@ def _file_case(name: str, damage: str) -> Callable[[Path], str]:
     return apply
 
 
+def _window_map_emptied(index: Path) -> str:
+    # A valid .npy with no rows: well-formed, and wrong.
+    import numpy as np
+
+    np.save(_generation(index) / "window_passages.npy", np.zeros(0, dtype=np.int64))
+    return "window_passages.npy"
+
+
 def _pointer_garbage(index: Path) -> str:
     (index / "CURRENT").write_bytes(os.urandom(40))
     return "CURRENT"
@@ -134,6 +142,7 @@ def _lock_directory(index: Path) -> str:
 CASES: dict[str, Callable[[Path], str]] = {
     **{f"{name} {damage}": _file_case(name, damage)
        for name in GENERATION_FILES for damage in FILE_DAMAGE},
+    "window_passages.npy emptied": _window_map_emptied,
     "CURRENT garbage": _pointer_garbage,
     "CURRENT missing": _pointer_missing,
     "CURRENT absolute path": _pointer_absolute,
