@@ -88,13 +88,30 @@ function resultItem(result, onOpen) {
   const open = el("button", { type: "button", class: "open",
     "aria-label": `Open passage ${result.passage_id} in context`,
     onclick: () => onOpen(result.passage_id) }, doc.title || "(untitled)");
-  return el("li", { class: "result", "data-passage": result.passage_id },
+  return el("li", { class: "result", "data-passage": result.passage_id, "data-document": doc.id },
     el("h3", {}, open),
     el("p", { class: "meta" }, docMeta(doc) || "undated",
        el("span", { class: "score" }, ` score ${result.score.toFixed(3)}`)),
     el("p", { class: "passage" }, highlighted(result.text, result.highlight)),
     el("p", { class: "loc" }, el("code", { title: doc.path }, `${fileName(doc.path)}:${lines(result)}`),
        " · passage ", el("code", {}, result.passage_id)));
+}
+
+/** A passage as its best sentence only, for the compare timeline's narrow columns. */
+function quoteItem(result, onOpen) {
+  const at = result.highlight ? result.text.indexOf(result.highlight) : -1;
+  const quote = at < 0 ? [result.text.slice(0, 240) + (result.text.length > 240 ? " …" : "")]
+    : [at > 0 ? "… " : "", el("mark", {}, result.highlight),
+       at + result.highlight.length < result.text.length ? " …" : ""];
+  return el("li", { class: "result quote", "data-passage": result.passage_id,
+                    "data-document": result.document.id },
+    el("p", { class: "passage" }, quote),
+    el("p", { class: "loc" }, el("code", { title: result.document.path },
+                                 `${fileName(result.document.path)}:${lines(result)}`),
+       el("span", { class: "score" }, ` · ${result.score.toFixed(3)} · `),
+       el("button", { type: "button", class: "open",
+         "aria-label": `Read passage ${result.passage_id} in context`,
+         onclick: () => onOpen(result.passage_id) }, "in context")));
 }
 
 // Views and URLs -----------------------------------------------------------------------------
@@ -172,6 +189,7 @@ async function openPassage(passageId, push) {
   try {
     const shown = await api(`/api/passages/${encodeURIComponent(passageId)}`, { context: 1 });
     const doc = shown.passage.document;
+    reader.dataset.document = doc.id;
     context.textContent = "";
     context.append(
       el("p", { class: "doc" }, el("strong", {}, doc.title || "(untitled)"), " ", docMeta(doc)),
@@ -290,7 +308,7 @@ function renderTimeline(report) {
       el("h3", {}, s.label),
       el("p", { class: "verdict" }, verdict),
       el("ol", { class: "results compact" },
-         s.passages.map((r) => resultItem(r, (id) => go("/", { q: report.topic, passage: id }))))));
+         s.passages.map((r) => quoteItem(r, (id) => go("/", { q: report.topic, passage: id }))))));
   }
 }
 
@@ -329,7 +347,6 @@ async function showClaim(report, claim, term) {
   const box = $("claim-passages");
   box.hidden = false;
   box.textContent = "";
-  const labels = Object.fromEntries(report.sources.map((s) => [s.key, s.label]));
   box.append(el("h3", {}, `Claim ${claim.claim}: ${claim.terms.join(" · ")}`),
              el("p", { class: "note" }, `Passages making it (you chose “${term}”).`));
   const list = el("ol", { class: "results compact" });
@@ -340,7 +357,6 @@ async function showClaim(report, claim, term) {
       const passage = shown.passage;
       list.append(resultItem({ ...passage, score: p.score, highlight: p.highlight },
         (id) => go("/", { q: report.topic, passage: id })));
-      list.lastChild.querySelector(".meta").prepend(`${labels[p.source] || p.source} — `);
     } catch (error) {
       const item = el("li");
       showError(item, error);
