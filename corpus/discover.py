@@ -150,7 +150,7 @@ def _walk(root: Path) -> tuple[list[Path], list[SkippedFile]]:
         top = os.stat(root)
     except OSError as error:
         return [], [_skip(root, f"cannot list folder: {error.strerror or error}")]
-    walker.visit(root, ((top.st_dev, top.st_ino),))
+    walker.walk((top.st_dev, top.st_ino))
     walker.files.sort(key=lambda p: p.relative_to(root).parts)
     found: list[Path] = []
     for path in walker.files:
@@ -170,13 +170,20 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
 
 
 class _Walker:
-    """A recursive walk that reads links through and names every supported file it skips."""
+    """A walk that reads links through and names every supported file it skips. Iterative, so
+    that a tree nested deeper than Python's recursion limit is walked all the same."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.files: list[Path] = []
         self.skipped: list[SkippedFile] = []
         self.walked: dict[tuple[int, int], Path] = {}  # each folder walked, by device+inode
+        self.pending: list[tuple[Path, tuple[tuple[int, int], ...]]] = []
+
+    def walk(self, key: tuple[int, int]) -> None:
+        self.pending.append((self.root, (key,)))
+        while self.pending:
+            self.visit(*self.pending.pop())
 
     def visit(self, folder: Path, ancestors: tuple[tuple[int, int], ...]) -> None:
         try:
@@ -185,6 +192,7 @@ class _Walker:
         except OSError as error:
             self.skipped.append(_skip(folder, f"cannot list folder: {error.strerror or error}"))
             return
+        subfolders: list[tuple[Path, tuple[tuple[int, int], ...]]] = []
         for entry in entries:
             if entry.name.startswith("."):
                 continue  # hidden files and folders
@@ -198,30 +206,34 @@ class _Walker:
                     self.skipped.append(_skip(path, unreadable_reason(path, error)))
                 continue
             if stat.S_ISDIR(info.st_mode):
-                self._folder(path, entry.is_symlink(), (info.st_dev, info.st_ino), ancestors)
+                key = (info.st_dev, info.st_ino)
+                if self._follow(path, entry.is_symlink(), key, ancestors):
+                    subfolders.append((path, (*ancestors, key)))
             elif is_supported(path):
                 reason = not_regular_reason(info.st_mode)
                 if reason:
                     self.skipped.append(_skip(path, reason))
                 else:
                     self.files.append(path)
+        self.pending.extend(reversed(subfolders))  # walked next, in name order
 
-    def _folder(self, path: Path, is_link: bool, key: tuple[int, int],
-                ancestors: tuple[tuple[int, int], ...]) -> None:
+    def _follow(self, path: Path, is_link: bool, key: tuple[int, int],
+                ancestors: tuple[tuple[int, int], ...]) -> bool:
+        """Whether to walk the folder at `path`; if not, it is named as skipped."""
         if key in ancestors:
             self.skipped.append(_skip(path, "symbolic link to a folder that contains it (a "
                                             "loop); not followed"))
-            return
+            return False
         if is_link:
             target = path.resolve()
             if target.is_relative_to(self.root):
                 self.skipped.append(_skip(path, f"symbolic link to {target}, a folder inside "
                                                 "the indexed folder: its files are indexed "
                                                 "there; not followed"))
-                return
+                return False
             if key in self.walked:
                 self.skipped.append(_skip(path, f"symbolic link to {target}, a folder already "
                                                 f"indexed as {self.walked[key]}; not followed"))
-                return
+                return False
         self.walked[key] = path
-        self.visit(path, (*ancestors, key))
+        return True

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -167,3 +169,18 @@ def test_index_root_names_folders_resolved_files_by_their_own_name_and_never_rai
     assert index_root(tmp_path / "loop" / "x.txt") == tmp_path / "loop" / "x.txt"
     files, [skipped] = discover([tmp_path / "loop" / "x.txt"])
     assert files == [] and "loop" in skipped.reason
+
+
+def test_a_tree_nested_deeper_than_the_recursion_limit_is_walked(tmp_path: Path) -> None:
+    folder = tmp_path
+    for _ in range(300):
+        folder = folder / "d"
+        folder.mkdir()
+    (folder / "deep.txt").write_text("Text.", encoding="utf-8")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 200)  # the tree is deeper than this allows
+    try:
+        files, skipped = discover([tmp_path])
+    finally:
+        sys.setrecursionlimit(limit)
+    assert files == [folder / "deep.txt"] and skipped == []
