@@ -50,8 +50,8 @@ class Decoded:
 def read_text(path: Path) -> tuple[str, str]:
     """The text of a supported file and the encoding it was decoded with ("pdf" for PDFs).
 
-    Raises UnreadableDocument(path, reason) if the file is missing, unreadable, binary,
-    undecodable, corrupt, or has no text.
+    Raises UnreadableDocument(path, reason) if the file is missing, not a regular file (see
+    `read_bytes`), unreadable, binary, undecodable, corrupt, or has no text.
     """
     return decode_document(read_bytes(path), path)
 
