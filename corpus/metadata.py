@@ -26,10 +26,13 @@ from .dates import is_iso_date_prefix
 from .decoding import decode_text, normalise_newlines
 from .discover import METADATA_FILENAME
 from .errors import MetadataError, UnreadableDocument
-from .reading import SUPPORTED_SUFFIXES
+from .reading import SUPPORTED_SUFFIXES, read_bytes
 from .types import Metadata
 
 KNOWN_COLUMNS = ("file", "title", "date", "author", "publisher")
+# A regular file only (a FIFO named metadata.csv must not hang indexing), and not a runaway
+# one: a million rows of metadata is well under this.
+MAX_CSV_BYTES = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,14 @@ def load_metadata(
     date is left empty, a row naming a missing file is kept, a duplicate row or a path
     leaving the folder is ignored, a malformed row is repaired or ignored without touching
     the rows after it (see the module docstring); each is appended to `problems` when a
-    list is given. Raises MetadataError if the file cannot be decoded or has no `file`
-    column: a caller reading one file should hear about it (MetadataCatalog turns it into a
-    problem instead).
+    list is given. Raises MetadataError if the file cannot be read (a dangling link, a
+    FIFO: only regular files are read), cannot be decoded, or has no `file` column: a
+    caller reading one file should hear about it (MetadataCatalog turns it into a problem
+    instead).
     """
     folder = _absolute(folder)
     csv_path = folder / METADATA_FILENAME
-    if not csv_path.is_file():
+    if not os.path.lexists(csv_path):
         return {}
     sink = problems if problems is not None else []
     table = _read_table(csv_path, folder, sink)
@@ -167,11 +171,9 @@ def _as_folder(root: Path) -> Path:
 
 def _read_table(csv_path: Path, folder: Path, sink: list[MetadataProblem]) -> _Table:
     try:
-        decoded = decode_text(csv_path.read_bytes(), csv_path)
+        decoded = decode_text(read_bytes(csv_path, max_bytes=MAX_CSV_BYTES), csv_path)
     except UnreadableDocument as exc:  # its reason, not its message: that names the path again
         raise MetadataError(csv_path, f"cannot be read ({exc.reason})") from exc
-    except OSError as exc:
-        raise MetadataError(csv_path, f"cannot be read ({exc.strerror or exc})") from exc
     if decoded.warning:
         sink.append(MetadataProblem(csv_path, decoded.first_replaced_line, decoded.warning))
     lines = normalise_newlines(decoded.text).split("\n")

@@ -242,3 +242,20 @@ def test_a_linked_document_is_described_by_the_row_for_the_links_name(tmp_path: 
     assert titles(tmp_path, problems) == {"corpus-link.txt": "Linked statement"}
     assert problems == []
     assert metadata_for(tmp_path / "corpus-link.txt", [tmp_path]).title == "Linked statement"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.parametrize(("make", "reason"), [
+    (os.mkfifo, "named pipe (FIFO)"),
+    (lambda path: os.symlink("gone.csv", path), "dangling symbolic link"),
+])
+def test_a_metadata_csv_that_is_no_regular_file_is_a_problem_not_a_hang(
+    tmp_path: Path, make, reason: str,  # noqa: ANN001
+) -> None:
+    write(tmp_path / "sub", "file,title\n", "a.txt")
+    (tmp_path / "sub" / "metadata.csv").unlink()
+    make(tmp_path / "sub" / "metadata.csv")
+    catalog = MetadataCatalog([tmp_path])
+    assert catalog.get(tmp_path / "sub" / "a.txt") is None
+    [problem] = catalog.problems
+    assert problem.csv_path == tmp_path / "sub" / "metadata.csv" and reason in problem.message
