@@ -128,6 +128,7 @@ def write_lock(index_dir: Path, repair: bool = False) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise IndexBusy(index_dir) from None
+        _probe_writable(index_dir)
         yield
     finally:
         os.close(fd)
@@ -143,6 +144,17 @@ def _open_lock(index_dir: Path, repair: bool) -> int:
     except IsADirectoryError:
         raise IndexCorrupt(index_dir, f"{LOCK} is a folder, not a file",
                            _hint(index_dir)) from None
+    except OSError as error:
+        raise _write_error(index_dir, error) from None
+
+
+def _probe_writable(index_dir: Path) -> None:
+    # Say now, before a model loads and files are read, that nothing can be written here
+    # (a LOCK file that exists opens even in a folder that refuses new files).
+    probe = index_dir / f"{_TMP_PREFIX}probe-{uuid.uuid4().hex[:6]}"
+    try:
+        probe.mkdir()
+        probe.rmdir()
     except OSError as error:
         raise _write_error(index_dir, error) from None
 
