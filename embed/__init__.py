@@ -8,10 +8,12 @@ from embed.windows import make_windows
 
 
 def load_encoder(name: str | None = None) -> Encoder:
-    """Load a sentence-transformers model (the bundled default when `name` is None)."""
-    from embed.models import SentenceTransformerEncoder
+    """Load a sentence-transformers model (the bundled default when `name` is None): a
+    PoolingEncoder when its pipeline can pool parts of a text, else a plain Encoder.
+    Raises ModelNotAvailable, with a one-line message naming the model, if it cannot load."""
+    from embed.models import sentence_transformer_encoder
 
-    return SentenceTransformerEncoder(name)
+    return sentence_transformer_encoder(name)
 
 
 def load_query_encoder(name: str | None = None) -> Encoder:

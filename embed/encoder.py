@@ -35,8 +35,11 @@ Ranges = tuple[tuple[int, int], ...]  # char ranges of one text whose word piece
 @runtime_checkable
 class PoolingEncoder(Encoder, Protocol):
     """An encoder that can also give vectors of parts of a text from the same forward pass:
-    the mean of the word-piece vectors of the part (and of the text's special tokens), read
-    in the context of the whole text. One pass then embeds a window and its sentences."""
+    the word-piece vectors of the part (and of the text's special tokens), read in the
+    context of the whole text, pooled as the model pools a text and passed through what
+    follows its pooling (Dense, Normalize). One pass then embeds a window and its sentences.
+    Encoders of models that pool otherwise (CLS, last token) do not offer it, and their
+    sentences are encoded on their own."""
 
     def encode_pooled(self, texts: Sequence[str], units: Sequence[Sequence[Ranges]],
                       progress: ProgressFn | None = None) -> np.ndarray:
@@ -44,20 +47,29 @@ class PoolingEncoder(Encoder, Protocol):
         ...
 
 
-def pool(tokens: np.ndarray, offsets: Sequence[tuple[int, int]],
-         units: Sequence[Ranges]) -> np.ndarray:
-    """Mean word-piece vectors of each unit (special tokens, offset (0, 0), always count);
-    `tokens` and `offsets` are one text's word pieces as the model read them."""
+def unit_masks(offsets: Sequence[tuple[int, int]], units: Sequence[Ranges]) -> np.ndarray:
+    """Which of a text's word pieces make each unit: (len(units), len(offsets)) booleans.
+    A unit holds the pieces overlapping its ranges and the special tokens (offset (0, 0)),
+    which always count; `offsets` are one text's word pieces as the model read them."""
     starts = np.array([a for a, _ in offsets])
     ends = np.array([b for _, b in offsets])
     special = ends <= starts
-    out = np.zeros((len(units), tokens.shape[1]), dtype=np.float32)
+    out = np.zeros((len(units), len(offsets)), dtype=bool)
     for row, ranges in enumerate(units):
         chosen = special.copy()
         for a, b in ranges:
             chosen |= (starts < b) & (ends > a) & ~special
-        out[row] = tokens[chosen].mean(axis=0)
+        out[row] = chosen
     return out
+
+
+def pool(tokens: np.ndarray, offsets: Sequence[tuple[int, int]],
+         units: Sequence[Ranges]) -> np.ndarray:
+    """Mean word-piece vectors of each unit (see `unit_masks`); `tokens` and `offsets` are
+    one text's word pieces as the model read them."""
+    masks = unit_masks(offsets, units)
+    return np.stack([tokens[m].mean(axis=0) for m in masks]) if len(masks) else np.zeros(
+        (0, tokens.shape[1]), dtype=np.float32)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@
 `import sentence_transformers` (torch, transformers) costs ~5 s on this class of machine, which
 would dominate a one-question `parallax ask`. Encoding a question is a few small matrix
 products, so for the models whose whole pipeline we can reproduce exactly (a BertModel, mean
-pooling, optional normalisation) we run it in numpy from the model's own safetensors weights
-and its fast tokenizer. Anything else falls back to sentence-transformers. A test checks the
-vectors against sentence-transformers'.
+pooling, optional normalisation: `supports`) we run it in numpy from the model's own
+safetensors weights and its fast tokenizer. Anything else falls back to sentence-transformers.
+Tests check the vectors against sentence-transformers'.
 """
 
 from __future__ import annotations
@@ -19,33 +19,64 @@ import numpy as np
 
 from embed.encoder import ProgressFn, by_length, normalise
 
-_SUPPORTED_MODULES = [
-    ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling"],
-    ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
-     "sentence_transformers.models.Normalize"],
-]
 _BATCH = 32
+_PIPELINES = (("Transformer", "Pooling"), ("Transformer", "Pooling", "Normalize"))
 
 
 def supports(model_dir: Path) -> bool:
-    """Whether `model_dir` is a sentence-transformers BERT model with mean pooling."""
-    try:
-        modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
-        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-        pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text(
-            encoding="utf-8"))
-    except (OSError, ValueError):
+    """Whether this module computes exactly what sentence-transformers computes for the
+    model in `model_dir`: a BERT (GELU, absolute positions) whose word-piece vectors are
+    mean-pooled, optionally normalised, and nothing else: no Dense layer, no other pooling,
+    no lower-casing or default prompt added by sentence-transformers. Any other model is
+    served by its own pipeline (embed.models)."""
+    modules = _read_json(model_dir / "modules.json")
+    config = _read_json(model_dir / "config.json")
+    if not isinstance(modules, list) or not all(isinstance(m, dict) for m in modules):
         return False
-    return ([m.get("type") for m in modules] in _SUPPORTED_MODULES
+    types = [str(m.get("type", "")) for m in modules]
+    if (not all(t.startswith("sentence_transformers.") for t in types)
+            or tuple(t.rsplit(".", 1)[-1] for t in types) not in _PIPELINES
+            or modules[0].get("path", "") != ""):
+        return False
+    pooling = _read_json(model_dir / str(modules[1].get("path", "")) / "config.json")
+    st_config = _read_json(model_dir / "sentence_bert_config.json")
+    st_model = _read_json(model_dir / "config_sentence_transformers.json")
+    return (_mean_pooling(pooling)
+            and pooling.get("embedding_dimension",
+                            pooling.get("word_embedding_dimension")) == config.get("hidden_size")
             and config.get("model_type") == "bert"
             and config.get("hidden_act") == "gelu"
             and config.get("position_embedding_type", "absolute") == "absolute"
-            and pooling.get("pooling_mode_mean_tokens") is True
-            and not any(pooling.get(k) for k in ("pooling_mode_cls_token",
-                                                 "pooling_mode_max_tokens",
-                                                 "pooling_mode_mean_sqrt_len_tokens"))
+            and not st_config.get("do_lower_case", False)
+            and st_config.get("transformer_task", "feature-extraction") == "feature-extraction"
+            and st_config.get("module_output_name", "token_embeddings") == "token_embeddings"
+            and not st_model.get("default_prompt_name")
             and (model_dir / "model.safetensors").is_file()
             and (model_dir / "tokenizer.json").is_file())
+
+
+def _mean_pooling(pooling: dict[str, Any]) -> bool:
+    mode = pooling.get("pooling_mode")
+    if mode is not None:  # sentence-transformers >= 6
+        return mode in ("mean", ["mean"])
+    return (pooling.get("pooling_mode_mean_tokens") is True
+            and not any(pooling.get(k) for k in (
+                "pooling_mode_cls_token", "pooling_mode_max_tokens",
+                "pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens",
+                "pooling_mode_lasttoken")))
+
+
+def _max_length(model_dir: Path, config: dict[str, Any]) -> int:
+    """Word pieces sentence-transformers reads: its own setting, else the tokenizer's
+    limit capped by the model's positions, as sentence-transformers >= 6 decides."""
+    positions = int(config["max_position_embeddings"])
+    st_config = _read_json(model_dir / "sentence_bert_config.json")
+    if "max_seq_length" in st_config:
+        return int(st_config["max_seq_length"])
+    tokenizer = _read_json(model_dir / "tokenizer_config.json").get("model_max_length")
+    if isinstance(tokenizer, int) and 0 < tokenizer < positions:
+        return tokenizer
+    return positions
 
 
 class NumpyBertEncoder:
@@ -57,13 +88,12 @@ class NumpyBertEncoder:
 
         self.name = name
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-        st_config = _read_json(model_dir / "sentence_bert_config.json")
         self._heads = int(config["num_attention_heads"])
         self._layers = int(config["num_hidden_layers"])
         self._eps = float(config.get("layer_norm_eps", 1e-12))
         self._weights = load_file(str(model_dir / "model.safetensors"))
         self._prefix = "bert." if "bert.embeddings.word_embeddings.weight" in self._weights else ""
-        max_length = int(st_config.get("max_seq_length", config["max_position_embeddings"]))
+        max_length = _max_length(model_dir, config)
         self.max_tokens = max_length - 2
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.no_padding()
@@ -155,7 +185,8 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + erf(x / np.float32(np.sqrt(2.0))))
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def _read_json(path: Path) -> Any:
+    """A JSON file's content; {} when it is missing or not JSON."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
