@@ -94,15 +94,17 @@ def _load_sentence_transformer(name: str) -> Any:
         return SentenceTransformer(source, device="cpu", local_files_only=True)
     except Exception as error:  # the library raises many kinds for "not found"
         # One line: the library's own message may span many.
+        if folder is None and isinstance(error, OSError):
+            raise ModelNotAvailable(
+                f"cannot load model {name!r}: it is not a local folder nor in the local "
+                "Hugging Face cache, and no model hub is reached",
+                f"Download it where there is internet (huggingface-cli download {name} "
+                "--local-dir FOLDER) and pass --model FOLDER.") from error
         detail = " ".join(str(error).split())[:200]
-        hint = ("Pass --model a local folder holding a sentence-transformers model "
-                "(no model hub is reached).")
-        if folder is None:
-            hint = (f"No model hub is reached: download it where there is internet "
-                    f"(huggingface-cli download {name} --local-dir FOLDER) and pass "
-                    "--model FOLDER.")
         raise ModelNotAvailable(
-            f"cannot load model {name!r} ({type(error).__name__}: {detail})", hint) from error
+            f"cannot load model {name!r} ({type(error).__name__}: {detail})",
+            "Pass --model a local folder holding a sentence-transformers model "
+            "(no model hub is reached).") from error
 
 
 # Pooling modes whose vector of a part of a text can be read from the whole text's word

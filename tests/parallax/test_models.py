@@ -221,7 +221,7 @@ def test_an_index_from_before_cjk_tokens_is_refused_with_the_rebuild_hint(
 
 @pytest.mark.parametrize(("model", "says"), [
     ("/nowhere/model", "no such folder"),
-    ("sentence-transformers/not-downloaded-here", "cannot load model"),
+    ("sentence-transformers/not-downloaded-here", "no model hub is reached"),
 ])
 def test_a_model_that_cannot_load_is_one_line_naming_it(model: str, says: str,
                                                         tmp_path: Path) -> None:
@@ -241,3 +241,10 @@ def test_a_folder_that_is_no_model_is_named(tmp_path: Path) -> None:
     with pytest.raises(ModelNotAvailable) as caught:
         load_encoder(str(tmp_path / "empty"))
     assert "no modules.json or config.json" in caught.value.message
+    broken = tmp_path / "broken"  # a damaged download: modules.json without the model
+    broken.mkdir()
+    (broken / "modules.json").write_text(json.dumps(
+        [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"}]))
+    with pytest.raises(ModelNotAvailable) as caught:
+        load_encoder(str(broken))
+    assert str(broken) in caught.value.message and "\n" not in caught.value.message
