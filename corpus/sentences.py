@@ -25,14 +25,23 @@ OPENERS = "\"'“‘([¿¡「『（【《〈〔"
 CLOSERS = "\"'”’)]*†‡」』）】》〉〕"
 # Chinese and Japanese end sentences with full-width marks and no space after them, and never
 # use them in abbreviations, so each one ends a sentence wherever it stands; only "．" after a
-# digit is a decimal point or a list number ("３．５", "1．") instead.
-FULL_WIDTH_TERMINALS = "。！？．"
+# digit is a decimal point or a list number ("３．５", "1．") instead. "｡" is the half-width
+# Japanese full stop; "‼", "⁉", "⁈", "⁇" are the doubled marks of Japanese and Chinese.
+FULL_WIDTH_TERMINALS = "。！？．｡‼⁇⁈⁉"
 _OPEN = re.escape(OPENERS)
 _CLOSE = re.escape(CLOSERS)
 _CANDIDATE = re.compile(rf"[.!?…]+[{_CLOSE}]*(?=\s+[{_OPEN}]*\w)")
 _FULL_WIDTH_END = re.compile(
-    rf"[.!?…]*(?:[。！？]|(?<!\d)．)[.!?…{FULL_WIDTH_TERMINALS}]*[{_CLOSE}]*"
+    rf"[.!?…]*(?:[。！？｡‼⁇⁈⁉]|(?<!\d)．)[.!?…{FULL_WIDTH_TERMINALS}]*[{_CLOSE}]*"
 )
+# Scripts written without spaces (Han, kana, Hangul): there an ASCII "!" or "?" ends a
+# sentence with no space after it ("真的吗?是的"), and so does "." between two such characters.
+_UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_ASCII_END_IN_CJK = re.compile(
+    rf"(?<=[{_UNSPACED}])(?:[!?]+|\.)[{_CLOSE}]*(?=[{_OPEN}]*[{_UNSPACED}])"
+)
+# Japanese quotes a sentence inside one: 「行きます。」と言った goes on after the quote.
+_QUOTATIVE = re.compile(r"[」』](?=と|って)")
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}")  # U.S. U.N. e.g. i.e. p.m.
 
@@ -45,7 +54,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """
     cuts = sorted(
         {m.end() for m in _CANDIDATE.finditer(text) if _ends_here(text, m)}
-        | {m.end() for m in _FULL_WIDTH_END.finditer(text)}
+        | {m.end() for m in _FULL_WIDTH_END.finditer(text)
+           if not _QUOTATIVE.match(text, m.end() - 1)}
+        | {m.end() for m in _ASCII_END_IN_CJK.finditer(text)}
         | {m.start() for m in _PARAGRAPH_BREAK.finditer(text)}
     )
     spans: list[tuple[int, int]] = []

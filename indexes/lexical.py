@@ -66,6 +66,12 @@ def has_cjk(text: str) -> bool:
     return CJK_CHAR.search(text) is not None
 
 
+def word_tokens(text: str) -> list[str]:
+    """The words of a text as the lexical index separates them at least: runs of CJK
+    characters and runs of other word characters ("AI在军事" -> AI, 在军事)."""
+    return _WORD.findall(text)
+
+
 def index_form(text: str) -> str:
     """The text as the FTS index reads it: each CJK character set apart by spaces, so that
     it is a token of its own; anything else unchanged. schema.py's view does the same."""

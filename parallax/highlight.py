@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from corpus import split_sentences
-from indexes.lexical import query_terms
+from indexes.lexical import has_cjk, search_terms, word_tokens
 
 Span = tuple[int, int]
-_WORD = re.compile(r"\w+")
 
 
 def _stem(word: str) -> str:
@@ -21,8 +19,11 @@ def _stem(word: str) -> str:
 
 
 def _overlap(terms: set[str], sentence: str) -> float:
-    words = {_stem(w.lower()) for w in _WORD.findall(sentence)}
-    return len(terms & words) / (len(terms) or 1)
+    """The share of the question's terms the sentence holds: words stemmed; CJK terms
+    (pairs of characters, as the lexical search uses them) wherever they stand."""
+    words = {_stem(w.lower()) for w in word_tokens(sentence)}
+    held = sum(1 for t in terms if (t in sentence if has_cjk(t) else t in words))
+    return held / (len(terms) or 1)
 
 
 def _semantic(span: Span, unit_scores: Mapping[Span, float]) -> float:
@@ -42,7 +43,7 @@ def best_sentence(question: str, text: str,
     spans = [(a, b) for a, b in split_sentences(text) if text[a:b].strip()]
     if not spans:
         return text
-    terms = {_stem(t) for t in query_terms(question)}
+    terms = {t if has_cjk(t) else _stem(t) for t in search_terms(question)}
 
     def score(span: Span) -> float:
         lexical = _overlap(terms, text[span[0]:span[1]])
