@@ -49,6 +49,11 @@ def evaluate(
     Example: parallax eval ../shared/datasets/scifact
     """
     chosen = list(dict.fromkeys(modes or [Mode.dense, Mode.lexical, Mode.hybrid]))
+    from parallax.kpa import is_kpa_folder
+
+    if is_kpa_folder(target):
+        _kpa(target, as_json)
+        return
     with user_errors():
         if target.is_file():
             report = _question_file(target, chosen, index_dir)
@@ -91,6 +96,26 @@ def _beir(folder: Path, modes: list[Mode], index_dir: Path | None,
                     **{m: round(s, 1) for m, s in result.seconds.items()},
                     "total": round(time.perf_counter() - start, 1)},
     }
+
+
+def _kpa(folder: Path, as_json: bool) -> None:
+    """A KPA folder (ArgKP): key-point matching and claim discovery (parallax.kpa_eval)."""
+    import time
+
+    from embed import load_encoder
+    from parallax.kpa_eval import evaluate_kpa
+
+    start = time.perf_counter()
+    with user_errors():
+        encoder = load_encoder()
+        report = evaluate_kpa(folder, encoder.encode)
+    report["seconds"] = round(time.perf_counter() - start, 1)
+    if as_json:
+        _print_json(report)
+        return
+    from parallax.render_kpa import kpa_view
+
+    out.print(kpa_view(report))
 
 
 def _question_file(path: Path, modes: list[Mode], index_dir: Path | None) -> dict:

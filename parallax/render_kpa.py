@@ -1,0 +1,43 @@
+"""The report of `parallax eval` on a KPA folder as terminal tables (Rich)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+# Published: the best supervised systems of the KPA-2021 shared task on test (fine-tuned
+# large models; Team Enigma, 5th place: 0.872 / 0.966, arXiv 2110.12370).
+PUBLISHED = "supervised fine-tuned systems of KPA-2021 on test: about 0.87 / 0.97"
+
+
+def kpa_view(report: dict[str, Any]) -> Group:
+    splits = report["splits"]
+    matching = Table(title=f"{report['dataset']}: key-point matching, KPA-2021 Track 1 "
+                           "(mean average precision)", title_justify="left")
+    for column in ("split", "arguments", "key points", "strict", "relaxed",
+                   "cosine strict", "cosine relaxed"):
+        matching.add_column(column, justify="right" if column != "split" else "left")
+    for name, s in splits.items():
+        matching.add_row(name, str(s["arguments"]), str(s["key_points"]),
+                         f"{s['track1']['strict']:.3f}", f"{s['track1']['relaxed']:.3f}",
+                         f"{s['cosine_baseline']['strict']:.3f}",
+                         f"{s['cosine_baseline']['relaxed']:.3f}")
+    discovery = Table(title="Claim discovery: arguments with one matching key point, "
+                            "clustered, against the key-point groups (macro-averaged over "
+                            "topic × stance)", title_justify="left")
+    for column in ("split", "clustering", "clusters", "ARI", "V-measure"):
+        discovery.add_column(column, justify="left" if column in ("split", "clustering")
+                             else "right")
+    for name, s in splits.items():
+        d = s["claim_discovery"]
+        for method in ("claims", "agglomerative", "claims_gold_k", "agglomerative_gold_k"):
+            discovery.add_row(name, method.replace("_gold_k", " (gold number)"),
+                              f"{d[method]['clusters']:.1f}", f"{d[method]['ari']:.3f}",
+                              f"{d[method]['v_measure']:.3f}")
+    notes = Text(f"Match score: {report['match_function']}; a text makes a claim from "
+                 f"{report['threshold']:g}. Compare: {PUBLISHED}. See docs/compare.md.",
+                 style="dim")
+    return Group(matching, Text(""), discovery, Text(""), notes)
