@@ -16,12 +16,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import faiss
 import numpy as np
 
 from corpus.types import Metadata, ParsedDocument
 from indexes import layout
 from indexes.checksums import digest, file_checksum
+from indexes.flatfile import VectorSpill, write_flat_index
 from indexes.manifest import MANIFEST_NAME, Manifest
 from indexes.recovery import Sources
 from indexes.schema import SCHEMA
@@ -46,6 +46,10 @@ _PASSAGE_COLUMNS = ("id, ordinal, heading, text, context, char_start, char_end, 
                     " line_end")
 
 
+_SPILL_NAME = "vectors.spill"  # removed once dense.faiss is written
+_COPY_BLOCK = 65536  # vectors carried over from the previous generation at a time
+
+
 class GenerationWriter:
     """Builds one generation in a temporary folder, then publishes it atomically. The
     caller holds `layout.write_lock` around reading the old generation and writing this."""
@@ -59,7 +63,8 @@ class GenerationWriter:
         self.folder = layout.new_temporary_generation(index_dir)
         self.db = sqlite3.connect(self.folder / layout.DB_NAME)
         self.db.executescript(SCHEMA)
-        self._vectors: list[np.ndarray] = []
+        # Vectors go to disk as they come (see indexes.flatfile), not to a list in memory.
+        self._spill = VectorSpill(self.folder / _SPILL_NAME, manifest.dimension)
         self._next_window = 0
 
     def add_document(
@@ -75,12 +80,26 @@ class GenerationWriter:
         `windows[i]` the char spans (within the passage text) of its windows, and `vectors`
         holds one row per window, in that order. `metadata_key` identifies the metadata the
         document was indexed with, to notice when it changes."""
+        doc_rowid = self.start_document(doc, root, metadata_key)
+        self.add_passages(doc_rowid, doc, range(len(doc.passages)), contexts, windows, vectors)
+
+    def start_document(self, doc: ParsedDocument, root: Path | None,
+                       metadata_key: str = "") -> int:
+        """Record a document; its passages follow in `add_passages` calls, so that a very
+        long document is written in parts instead of held whole. Returns its rowid."""
+        return self._insert_document(str(doc.path), root, doc.metadata, doc.encoding,
+                                     doc.content_hash, len(doc.passages), metadata_key)
+
+    def add_passages(self, doc_rowid: int, doc: ParsedDocument, indices: Sequence[int],
+                     contexts: Sequence[str], windows: Sequence[Sequence[tuple[int, int]]],
+                     vectors: np.ndarray) -> None:
+        """Passages `indices` of a started document, with their contexts, window spans and
+        one vector per window, in order."""
         if sum(len(w) for w in windows) != len(vectors):
             raise ValueError("one vector per window expected")
-        doc_rowid = self._insert_document(str(doc.path), root, doc.metadata, doc.encoding,
-                                          doc.content_hash, len(doc.passages), metadata_key)
         doc_id = document_id(str(doc.path))
-        for passage, context, spans in zip(doc.passages, contexts, windows, strict=True):
+        for index, context, spans in zip(indices, contexts, windows, strict=True):
+            passage = doc.passages[index]
             cursor = self.db.execute(
                 "INSERT INTO passages (id, doc_rowid, ordinal, heading, text, context,"
                 " char_start, char_end, line_start, line_end) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -89,7 +108,7 @@ class GenerationWriter:
                  passage.line_start, passage.line_end),
             )
             self._insert_windows(cursor.lastrowid, spans)
-        self._add_vectors(vectors)
+        self._spill.append(vectors)
 
     def copy_documents(self, reader: IndexReader, paths: Sequence[str]) -> None:
         """Carry documents over from the previous generation, vectors included, in bulk:
@@ -120,7 +139,9 @@ class GenerationWriter:
                 "INSERT INTO windows (id, passage_rowid, char_start, char_end) VALUES (?,?,?,?)",
                 [(first + i, row[1], row[2], row[3]) for i, row in enumerate(old_windows)])
             self._next_window += len(old_windows)
-            self._add_vectors(reader.vectors([row[0] for row in old_windows]))
+            ids = [row[0] for row in old_windows]
+            for start in range(0, len(ids), _COPY_BLOCK):  # bounded memory at any size
+                self._spill.append(reader.vectors(ids[start:start + _COPY_BLOCK]))
             self.db.execute("DROP TABLE keep")
             self.db.commit()
         finally:
@@ -139,10 +160,8 @@ class GenerationWriter:
         self.db.commit()
         self.db.close()
         np.save(self.folder / layout.WINDOWS_NAME, window_passages)
-        vectors = (np.concatenate(self._vectors) if self._vectors
-                   else np.zeros((0, self.manifest.dimension), dtype=np.float32))
-        faiss.write_index(_flat_index(vectors, self.manifest.dimension),
-                          str(self.folder / layout.FAISS_NAME))
+        write_flat_index(self._spill, self.folder / layout.FAISS_NAME)
+        (self.folder / _SPILL_NAME).unlink()
         files = {name: file_checksum(self.folder / name)
                  for name in (layout.DB_NAME, layout.WINDOWS_NAME, layout.FAISS_NAME)}
         manifest = replace(self.manifest, counts=counts, files=files,
@@ -155,6 +174,7 @@ class GenerationWriter:
     def abort(self) -> None:
         """Drop the temporary generation; the current one stays as it was."""
         try:
+            self._spill.close()
             self.db.close()
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -176,19 +196,6 @@ class GenerationWriter:
                             " VALUES (?,?,?,?)", (self._next_window, passage_rowid, start, end))
             self._next_window += 1
 
-    def _add_vectors(self, vectors: np.ndarray) -> None:
-        if len(vectors):
-            self._vectors.append(np.asarray(vectors, dtype=np.float32))
-
     def _counts(self) -> dict[str, int]:
         return {table: int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
                 for table in ("documents", "passages", "windows")}
-
-
-def _flat_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
-    # Exact inner-product search: on unit vectors it is cosine similarity. Flat search over
-    # a few hundred thousand windows is milliseconds, and exact results keep filters simple.
-    index = faiss.IndexFlatIP(dimension)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,6 +58,9 @@ UntilOpt = Annotated[str | None, typer.Option(
     "--until", help="Only documents dated on or before this ISO date.")]
 ModeOpt = Annotated[Mode, typer.Option(help="Retrieval: hybrid (default), dense or lexical.",
                                        case_sensitive=False)]
+# Seconds between progress lines when stderr is not a terminal.
+PROGRESS_EVERY = 5.0
+
 # Bounds keep a typo (-k 1000000000000000000000) a usage error instead of an overflow deep in
 # FAISS or SQLite; no reader looks at ten thousand passages.
 MAX_K = 10_000
@@ -98,11 +102,17 @@ def _filters(source: str | None, since: str | None, until: str | None,
 
 
 class _CliProgress:
-    """Wires the indexing hooks to a progress bar and warnings on stderr."""
+    """Wires the indexing hooks to stderr: a live bar on a terminal, and plain lines every
+    few seconds when stderr is piped or logged, so that a long run never looks hung."""
 
-    def __init__(self) -> None:
+    def __init__(self, every: float | None = None) -> None:
         self._bar: Progress | None = None
         self._task: Any = None
+        self._every = PROGRESS_EVERY if every is None else every
+        self._stage = ""
+        self._unit = ""
+        self._done = self._total = 0
+        self._began = self._said = 0.0
 
     def warning(self, message: str) -> None:
         err.print(Text("Warning: ", style="yellow") + Text(message))
@@ -113,19 +123,44 @@ class _CliProgress:
     def started(self, stage: str, total: int, unit: str) -> None:
         if not total:
             return
-        self._bar = Progress(TextColumn(f"{stage:<9}"), BarColumn(), MofNCompleteColumn(),
-                             TextColumn(unit), TimeElapsedColumn(), console=err)
-        self._bar.start()
-        self._task = self._bar.add_task(stage, total=total)
+        self._stage, self._unit, self._total, self._done = stage, unit, total, 0
+        self._began = self._said = time.monotonic()
+        if err.is_terminal:
+            self._bar = Progress(TextColumn(f"{stage:<9}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn(unit), TimeElapsedColumn(), console=err)
+            self._bar.start()
+            self._task = self._bar.add_task(stage, total=total)
+        else:
+            self._line(f"{stage}: 0/{total} {unit}")
 
     def advanced(self, count: int) -> None:
+        self._done += count
         if self._bar is not None:
             self._bar.advance(self._task, count)
+        elif self._total and time.monotonic() - self._said >= self._every:
+            elapsed = time.monotonic() - self._began
+            left = elapsed / self._done * (self._total - self._done) if self._done else 0
+            self._line(f"{self._stage}: {self._done}/{self._total} {self._unit} "
+                       f"({100 * self._done // self._total}%), {_clock(elapsed)} elapsed, "
+                       f"about {_clock(left)} left")
 
     def finished(self) -> None:
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
+        elif self._total:
+            self._line(f"{self._stage}: {self._done}/{self._total} {self._unit} in "
+                       f"{_clock(time.monotonic() - self._began)}")
+        self._total = 0
+
+    def _line(self, text: str) -> None:
+        self._said = time.monotonic()
+        err.print(Text(text))
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 def _question(value: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import numpy as np
 
 import corpus
 from corpus import split_sentences
+from corpus.discover import index_root
 from corpus.errors import UnreadableDocument
 from corpus.reading import read_bytes
 from corpus.types import Metadata, ParsedDocument, SkippedFile
@@ -235,7 +236,7 @@ def _discover(paths: Sequence[Path]) -> tuple[list[_Source], list[SkippedFile]]:
     skipped: list[SkippedFile] = []
     for given in paths:
         # A file named on its own is its own root, so that a refresh reads just that file.
-        root = given.resolve()
+        root = index_root(given)
         files, problems = corpus.discover([given])
         sources += [_Source(path, root) for path in files]
         skipped += problems
@@ -250,7 +251,7 @@ def _model_for(old: IndexReader | None, model: str | None, settings: IndexSettin
     built_with = old.manifest.model
     wanted = model_identity(model) if model else built_with
     # Rebuilding only the folders named now would drop the index's other folders.
-    folders = sorted({*old.roots(), *(str(p.resolve()) for p in paths)})
+    folders = sorted({*old.roots(), *(str(index_root(p)) for p in paths)})
     if wanted != built_with:
         raise SettingsMismatch(
             f"the index at {index_dir} was built with model {built_with}, not {wanted}",
@@ -275,7 +276,7 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
     plan = _Plan()
     # The nearest metadata.csv above each file, as `inspect` reads it, whichever folder or
     # subfolder is being indexed.
-    metadata = corpus.MetadataCatalog([Path(p.resolve().anchor) for p in paths])
+    metadata = corpus.MetadataCatalog([Path(index_root(p).anchor) for p in paths])
     progress.started("Reading", len(sources), "files")
     for source in sources:
         progress.advanced(1)
@@ -291,6 +292,8 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
                 plan.to_copy.append(key)
                 continue
             doc = corpus.load_document(source.path, meta, raw=raw)
+            for warning in doc.warnings:  # e.g. bytes replaced in damaged UTF-8
+                progress.warning(warning)
         except UnreadableDocument as error:
             _skip_or_keep(plan, skipped, source.path, previous, error.reason)
             continue
@@ -302,12 +305,13 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
         progress.warning(str(problem))
     if old is not None:
         # A missing folder may be an unmounted drive: its documents are kept, not removed.
-        scope = [p.resolve() for p in paths if p.exists()]
+        scope = [index_root(p) for p in paths if p.exists()]
         for doc in old.documents():
             if doc.path not in plan.in_scope and not _under_any(Path(doc.path), scope):
                 plan.to_copy.append(doc.path)  # another folder, or one that is missing
         for missing in (p for p in paths if not p.exists()):
-            kept = [d for d in old.documents() if _under_any(Path(d.path), [missing.resolve()])]
+            kept = [d for d in old.documents()
+                    if _under_any(Path(d.path), [index_root(missing)])]
             if kept:
                 progress.warning(f"{missing} is missing: its {len(kept)} indexed documents are "
                                  "kept (rebuild without it to drop them)")
@@ -364,22 +368,58 @@ def _nothing_to_index(paths: Sequence[Path], skipped: list[SkippedFile], index_d
     return NothingToIndex(f"nothing to index in {where}{kept}", "\n".join(reasons + more))
 
 
+# Passages embedded and written at a time. Token offsets, units and vectors exist only for
+# one batch, so memory stays bounded whatever the size of a document or of a run; batches
+# span documents so that many short documents still fill the model's batches.
+BATCH_PASSAGES = 256
+
+
+def _batches(docs: list[_Embed], size: int) -> Iterator[list[tuple[int, range]]]:
+    """(document number, passage indices) pieces, about `size` passages per batch."""
+    batch: list[tuple[int, range]] = []
+    room = size
+    for number, (doc, _, _) in enumerate(docs):
+        start = 0
+        while start < len(doc.passages):
+            take = min(room, len(doc.passages) - start)
+            batch.append((number, range(start, start + take)))
+            start += take
+            room -= take
+            if room == 0:
+                yield batch
+                batch, room = [], size
+    if batch:
+        yield batch
+
+
 def _embed_into(writer: GenerationWriter, docs: list[_Embed], encoder: Encoder,
                 settings: IndexSettings, progress: IndexProgress, label: str) -> int:
-    units = [_units(doc, encoder, settings) for doc, _, _ in docs]
-    flat = [unit for doc_units in units for unit in doc_units]
-    if settings.sentence_vectors == "pooled" and isinstance(encoder, PoolingEncoder):
-        vectors = _encode_pooled(flat, encoder, progress, label)
-    else:
-        vectors = _encode_separately(flat, encoder, progress, label)
-    offset = 0
-    for (doc, root, key), doc_units in zip(docs, units, strict=True):
-        count = sum(len(unit.spans) for unit in doc_units)
-        writer.add_document(doc, root, [unit.context for unit in doc_units],
-                            [unit.spans for unit in doc_units], vectors[offset : offset + count],
-                            metadata_key=key)
-        offset += count
-    return len(vectors)
+    pooled = settings.sentence_vectors == "pooled" and isinstance(encoder, PoolingEncoder)
+    progress.started(label, sum(len(doc.passages) for doc, _, _ in docs), "passages")
+    started: dict[int, int] = {}  # document number -> its rowid in the writer
+    embedded = 0
+    for batch in _batches(docs, BATCH_PASSAGES):  # read at call time: tests lower it
+        pieces = [(number, indices, [_passage_units(docs[number][0], i, encoder, settings)
+                                     for i in indices]) for number, indices in batch]
+        flat = [unit for _, _, units in pieces for unit in units]
+        vectors = (_encode_pooled(flat, encoder) if pooled  # type: ignore[arg-type]
+                   else _encode_separately(flat, encoder))
+        offset = 0
+        for number, indices, units in pieces:
+            doc, root, key = docs[number]
+            if number not in started:
+                started[number] = writer.start_document(doc, root, key)
+            count = sum(len(unit.spans) for unit in units)
+            writer.add_passages(started[number], doc, indices, [u.context for u in units],
+                                [u.spans for u in units], vectors[offset:offset + count])
+            offset += count
+        embedded += len(vectors)
+        progress.advanced(len(flat))
+    for number, (doc, root, key) in enumerate(docs):
+        if number not in started:  # a document without passages
+            writer.start_document(doc, root, key)
+    progress.finished()
+    return embedded
 
 
 @dataclass(frozen=True)
@@ -398,18 +438,15 @@ class _PassageUnits:
         return self.windows + self.sentences
 
 
-def _encode_separately(units: list[_PassageUnits], encoder: Encoder, progress: IndexProgress,
-                       label: str) -> np.ndarray:
+def _encode_separately(units: list[_PassageUnits], encoder: Encoder) -> np.ndarray:
     """Every window and every sentence run encoded on its own, behind the context line."""
     texts = [u.prefix + u.text[a:b] for u in units for a, b in u.spans]
-    progress.started(label, len(texts), "units")
-    vectors = encoder.encode(texts, progress=progress.advanced)
-    progress.finished()
-    return vectors
+    if not texts:
+        return np.zeros((0, encoder.dimension), dtype=np.float32)
+    return encoder.encode(texts)
 
 
-def _encode_pooled(units: list[_PassageUnits], encoder: PoolingEncoder, progress: IndexProgress,
-                   label: str) -> np.ndarray:
+def _encode_pooled(units: list[_PassageUnits], encoder: PoolingEncoder) -> np.ndarray:
     """Windows encoded (behind the context line), and each sentence run pooled from the
     window that holds most of it: a sentence's vector is read in its paragraph's context at
     no extra model cost, instead of encoding every sentence again."""
@@ -433,9 +470,9 @@ def _encode_pooled(units: list[_PassageUnits], encoder: PoolingEncoder, progress
             pooled[first + w].append(((max(s, a) + shift, min(e, b) + shift),))
             rows[first + w].append(place + len(unit.windows) + number)
         place += len(unit.spans)
-    progress.started(label, len(texts), "windows")
-    vectors = encoder.encode_pooled(texts, pooled, progress=progress.advanced)
-    progress.finished()
+    if not texts:
+        return np.zeros((0, encoder.dimension), dtype=np.float32)
+    vectors = encoder.encode_pooled(texts, pooled)
     out = np.empty_like(vectors)
     out[np.array([row for text_rows in rows for row in text_rows], dtype=np.int64)] = vectors
     return out
@@ -445,20 +482,19 @@ def _overlap(window: tuple[int, int], span: tuple[int, int]) -> int:
     return min(window[1], span[1]) - max(window[0], span[0])
 
 
-def _units(doc: ParsedDocument, encoder: Encoder, settings: IndexSettings) -> list[_PassageUnits]:
-    """For each passage: its context and the char spans of its embedding units."""
+def _passage_units(doc: ParsedDocument, index: int, encoder: Encoder,
+                   settings: IndexSettings) -> _PassageUnits:
+    """Passage `index` of a document: its context and the char spans of its embedding units."""
+    passage = doc.passages[index]
     limit = settings.windows.tokens_for(encoder)
-    out = []
-    for passage in doc.passages:
-        context = passage_context(doc.metadata, passage.heading)
-        prefix = context + "\n" if settings.context and context else ""
-        # The prefix takes part of the model's limit; keep at least half for the text.
-        room = max(limit // 2, limit - len(encoder.token_offsets(prefix)) - 1)
-        windows = make_windows(encoder.token_offsets(passage.text), room,
-                               settings.windows.overlap_for(room))
-        sentences = _sentence_runs(passage.text, settings.sentence_units, set(windows))
-        out.append(_PassageUnits(context, prefix, passage.text, windows, sentences))
-    return out
+    context = passage_context(doc.metadata, passage.heading)
+    prefix = context + "\n" if settings.context and context else ""
+    # The prefix takes part of the model's limit; keep at least half for the text.
+    room = max(limit // 2, limit - len(encoder.token_offsets(prefix)) - 1)
+    windows = make_windows(encoder.token_offsets(passage.text), room,
+                           settings.windows.overlap_for(room))
+    sentences = _sentence_runs(passage.text, settings.sentence_units, set(windows))
+    return _PassageUnits(context, prefix, passage.text, windows, sentences)
 
 
 def _sentence_runs(text: str, sizes: tuple[int, ...],

@@ -10,7 +10,7 @@ import pytest
 
 from indexes import IndexBusy, IndexReader, Mode, NotAnIndex, layout, search
 from parallax.errors import NothingToIndex, SettingsMismatch
-from parallax.indexing import build_index
+from parallax.indexing import IndexProgress, build_index
 
 SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us").resolve()
 
@@ -289,3 +289,53 @@ def test_a_rebuild_reports_the_documents_it_drops(tmp_path: Path, fake_encoder) 
     first, second, index = _two_folders_indexed(tmp_path, fake_encoder)
     report = _index(first, index, fake_encoder, rebuild=True)
     assert report.removed == [str(second / "b.txt")]
+
+
+def test_a_linked_file_is_indexed_under_the_link_and_goes_with_it(tmp_path: Path,
+                                                                  fake_encoder) -> None:  # noqa: ANN001
+    target = _folder(tmp_path, "elsewhere", {"real.txt": "Pandas are envoys.\n"})
+    docs = _folder(tmp_path, "docs", {"a.txt": "Beekeeping notes.\n"})
+    (docs / "link.txt").symlink_to(target / "real.txt")
+    index = tmp_path / "index"
+    report = _index(docs, index, fake_encoder)
+    assert str(docs.resolve() / "link.txt") in report.added
+    (docs / "link.txt").unlink()
+    report = _index(docs, index, fake_encoder)
+    assert report.removed == [str(docs.resolve() / "link.txt")]
+
+
+def test_fifos_dangling_links_and_loops_are_named_as_skipped(tmp_path: Path,
+                                                             fake_encoder) -> None:  # noqa: ANN001
+    import os
+
+    docs = _folder(tmp_path, "docs", {"a.txt": "Beekeeping notes.\n"})
+    os.mkfifo(docs / "pipe.txt")
+    (docs / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    (docs / "loop.txt").symlink_to(docs / "loop.txt")
+    report = _index(docs, tmp_path / "index", fake_encoder)
+    skipped = {Path(s.path).name: s.reason for s in report.skipped}
+    assert set(skipped) == {"pipe.txt", "dangling.txt", "loop.txt"}
+    assert all(skipped.values())
+    # A loop named on its own is a skip too, not a crash.
+    report = build_index([docs / "loop.txt", docs / "a.txt"], tmp_path / "index",
+                         encoder_loader=lambda name: fake_encoder)
+    assert [Path(s.path).name for s in report.skipped] == ["loop.txt"]
+
+
+def test_one_invalid_utf8_byte_costs_a_warning_not_the_file(tmp_path: Path,
+                                                            fake_encoder) -> None:  # noqa: ANN001
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    # UTF-8 text (curly quotes) with one byte that is not UTF-8, as a damaged download has.
+    text = "The envoys’ “panda diplomacy” was praised. " * 20
+    (docs / "damaged.txt").write_bytes(text.encode() + b"\xff" + text.encode() + b"\n")
+    warnings: list[str] = []
+
+    class Progress(IndexProgress):
+        def warning(self, message: str) -> None:
+            warnings.append(message)
+
+    report = build_index([docs], tmp_path / "index", encoder_loader=lambda name: fake_encoder,
+                         progress=Progress())
+    assert report.added == [str(docs.resolve() / "damaged.txt")] and report.skipped == []
+    assert any("damaged.txt" in w and "1 byte" in w for w in warnings)
