@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from indexes import DocumentRecord, IndexReader, PassageRecord
+from indexes.recovery import index_command
 from parallax.errors import PassageNotFound
 
 
@@ -25,8 +26,8 @@ def show_passage(reader: IndexReader, passage_id: str, context: int = 0) -> Pass
     passage = reader.passage_by_id(passage_id)
     if passage is None:
         raise PassageNotFound(f"no passage {passage_id!r} in the index at {reader.index_dir}",
-                              "Passage ids are printed by `parallax ask`; "
-                              "they look like f7e65fcd9762.8")
+                              "Passage ids (like f7e65fcd9762.8) are printed by: "
+                              + index_command(reader.index_dir, "ask", "QUESTION"))
     around = reader.passages_of(passage.doc_rowid, max(0, passage.ordinal - context),
                                 passage.ordinal + context)
     return PassageInContext(

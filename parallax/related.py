@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexes import DocumentRecord, Filters, Mode, PassageRecord, search
+from indexes.recovery import index_command
 from parallax.ask import to_results
 from parallax.errors import PassageNotFound
 from parallax.results import Result
@@ -32,8 +33,8 @@ def find_passage(session: Session, passage_id: str) -> PassageRecord:
     passage = session.reader.passage_by_id(passage_id.strip())
     if passage is None:
         raise PassageNotFound(f"no passage {passage_id!r} in the index at {session.index_dir}",
-                              "Passage ids are printed by `parallax ask` and `parallax "
-                              "compare`; they look like f7e65fcd9762.8")
+                              "Passage ids (like f7e65fcd9762.8) are printed by: "
+                              + index_command(session.index_dir, "ask", "QUESTION"))
     return passage
 
 

@@ -105,8 +105,9 @@ def test_terminal_output_names_the_passage_and_each_result(sample_index: Path) -
 
 def test_an_unknown_passage_id_says_where_ids_come_from(sample_index: Path) -> None:
     result = runner.invoke(app, ["related", "ffffffffffff.99", "--index", str(sample_index)])
-    assert result.exit_code == 1
-    assert "ffffffffffff.99" in result.stderr and "parallax ask" in result.stderr
+    assert result.exit_code == 3  # not found
+    assert "ffffffffffff.99" in result.stderr
+    assert f"parallax ask QUESTION --index {sample_index}" in result.stderr
 
 
 @pytest.mark.parametrize("args", [[], ["abc.1", "--text", "also a text"]])
