@@ -164,3 +164,37 @@ def test_a_malformed_question_file_names_its_line(line: str, sample_index: Path,
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.stderr.startswith("Error: ") and f"{questions}:2" in result.stderr
+
+
+def test_python_dash_m_parallax_lists_every_command() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "parallax", "--help"], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    listed = result.stdout.split("Commands:")[1]
+    for command in ("index", "ask", "related", "compare", "sources", "show", "inspect", "eval",
+                    "check", "serve", "mcp"):
+        assert f"\n  {command} " in listed, command
+    # The module path of earlier versions still reaches every command, eval included.
+    direct = subprocess.run([sys.executable, "-m", "parallax.cli", "eval", "--help"],
+                            capture_output=True, text=True, timeout=120)
+    assert direct.returncode == 0 and "DATASET_DIR" in direct.stdout
+
+
+def test_an_unexpected_failure_is_one_line_not_a_traceback() -> None:
+    import subprocess
+    import sys
+
+    # A simulated bug stands in for any exception that no layer turned into a ParallaxError.
+    code = ("import parallax.cli_query, parallax.locations\n"
+            "def boom(option):\n    raise ZeroDivisionError('simulated bug')\n"
+            "parallax.cli_query.resolve_index_dir = boom\n"
+            "import sys\nfrom parallax.cli import main\n"
+            "sys.argv = ['parallax', 'sources']\nmain()\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 70
+    assert result.stderr.startswith("Error: unexpected ZeroDivisionError: simulated bug")
+    assert "Traceback" not in result.stderr and "PARALLAX_DEBUG=1" in result.stderr
