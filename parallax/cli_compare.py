@@ -41,6 +41,12 @@ def compare(
              "model.", case_sensitive=False)] = Mode.hybrid,
     md: Annotated[Path | None, typer.Option(
         "--md", dir_okay=False, help="Also write a Markdown report to this file.")] = None,
+    claims_file: Annotated[Path | None, typer.Option(
+        "--claims", dir_okay=False,
+        help="A file of claims, one per line: say which sources make each.")] = None,
+    claim: Annotated[list[str] | None, typer.Option(
+        "--claim", help="A claim to check (repeatable; with or instead of --claims).")]
+        = None,
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -58,11 +64,38 @@ def compare(
     from parallax.session import Session
 
     filters = _filters(source, since, until, author)
+    with user_errors():
+        wanted = _claims(claims_file, claim)
     with user_errors(), Session(resolve_index_dir(index_dir)) as session:
-        result = run_compare(session, topic, mode, by, passages, filters)
+        result = run_compare(session, topic, mode, by, passages, filters, wanted)
         if md is not None:
             _write_report(md, render_compare.comparison_markdown(result))
     if as_json:
         _print_json(render_compare.comparison_json(result))
     else:
         out.print(render_compare.comparison_view(result, marks=not out.is_terminal))
+
+
+def _claims(path: Path | None, given: list[str] | None) -> list[str] | None:
+    """The claims of --claims FILE (one per line; blank lines and lines starting with # are
+    skipped) and --claim; None when neither option is given."""
+    from parallax.errors import UsageError
+
+    if path is None and not given:
+        return None
+    claims = list(given or [])
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or error
+            raise UsageError(f"cannot read the claims file {path}: {reason}",
+                             "Give --claims a UTF-8 text file with one claim per line.") from None
+        lines = [line.strip() for line in text.splitlines()]
+        from_file = [line for line in lines if line and not line.startswith("#")]
+        if not from_file:
+            raise UsageError(f"the claims file {path} holds no claim",
+                             "Write one claim per line, e.g. \"Trade between the two "
+                             "countries is mutually beneficial\".")
+        claims += from_file
+    return claims

@@ -9,7 +9,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from parallax.compare import Comparison, Source
+from parallax.compare import ClaimCheck, Comparison, Source
 from parallax.groups import GroupBy
 from parallax.render import document_json, emphasised, location, result_json
 
@@ -20,7 +20,8 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
     keys = [s.key for s in c.sources]
     return {
         "topic": c.topic, "mode": c.mode, "by": c.by, "threshold": c.threshold,
-        "sources": [source_json(s, c.by) for s in c.sources],
+        "specific_words": c.specific_words,
+        "sources": [source_json(s, c.by, c.threshold) for s in c.sources],
         "claims": [{"claim": claim.number, "label": " · ".join(claim.terms),
                     "terms": claim.terms,
                     "sources": {k: claim.sources.get(k, 0) for k in keys},
@@ -33,15 +34,31 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
         "distinctive_terms": [{"source": s.key, "terms": [
             {"term": t.term, "z": t.z, "count": t.count}
             for t in c.distinctive_terms.get(s.key, [])]} for s in c.sources],
+        **({"claim_threshold": c.claim_threshold,
+            "claim_checks": [claim_check_json(check, c) for check in c.claim_checks]}
+           if c.claim_checks else {}),
     }
 
 
-def source_json(s: Source, by: str) -> dict[str, Any]:
+def claim_check_json(check: ClaimCheck, c: Comparison) -> dict[str, Any]:
+    threshold = c.claim_threshold or 0.0
+    return {"claim": check.claim,
+            "made_by": [v.key for v in check.sources if v.makes],
+            "sources": [{"key": v.key, "makes": v.makes,
+                         "score": None if v.score is None else round(v.score, 6),
+                         "margin": None if v.score is None else round(v.score - threshold, 6),
+                         "passages_making_it": v.count,
+                         "passages": [result_json(r) for r in v.passages]}
+                        for v in check.sources]}
+
+
+def source_json(s: Source, by: str, threshold: float) -> dict[str, Any]:
     return {"key": s.key, "label": s.label,
             "document": document_json(s.documents[0]) if by == GroupBy.document.value else None,
             "documents": [document_json(d) for d in s.documents],
             "addressed": s.addressed,
             "score": None if s.score is None else round(s.score, 6),
+            "margin": None if s.score is None else round(s.score - threshold, 6),
             "relevant_passages": s.relevant,
             "passages": [result_json(r) for r in s.passages]}
 
@@ -75,8 +92,14 @@ def comparison_view(c: Comparison, marks: bool = False) -> Group:
     if not c.sources:
         parts.append(Text("No document passes the filters given.", style="yellow"))
         return Group(*parts)
+    if c.specific_words:
+        parts += [Text(f"Some of the topic's words are common in this index; the verdicts "
+                       f"also require: {', '.join(c.specific_words)}", style="dim"), Text("")]
     for s in c.sources:
-        parts += _source_view(s, marks)
+        parts += _source_view(s, marks, c.threshold)
+    if c.claim_checks:
+        parts += [_claim_checks_table(c), Text("")]
+        parts += _claim_passages_view(c, marks)
     if not any(s.addressed for s in c.sources):
         parts.append(Text("No source addresses this topic.", style="yellow"))
         return Group(*parts)
@@ -85,13 +108,20 @@ def comparison_view(c: Comparison, marks: bool = False) -> Group:
     return Group(*parts)
 
 
-def _source_view(s: Source, marks: bool) -> list[Any]:
+def margin(score: float | None, threshold: float) -> str:
+    """How far a score is from the threshold, signed: borderline calls show as small."""
+    return "" if score is None else f"{score - threshold:+.3f}"
+
+
+def _source_view(s: Source, marks: bool, threshold: float) -> list[Any]:
     head = Text(s.label, style="bold")
     if s.addressed:
         head.append(f"   addresses it ({s.relevant} passage{'' if s.relevant == 1 else 's'}"
-                    f", best {s.score:.3f})", style="green")
+                    f", best {s.score:.3f}, {margin(s.score, threshold)} to the threshold)",
+                    style="green")
     else:
-        best = "" if s.score is None else f", best passage {s.score:.3f}"
+        best = ("" if s.score is None else
+                f", best passage {s.score:.3f}, {margin(s.score, threshold)} to the threshold")
         head.append(f"   silent{best}", style="dim red")
     out: list[Any] = [head]
     for r in s.passages:
@@ -122,6 +152,46 @@ def _claims_table(c: Comparison) -> Table:
     return table
 
 
+def _claim_checks_table(c: Comparison) -> Table:
+    labels = short_labels(c)
+    table = Table(title=f"Your claims: ● the source makes it (match score; a passage makes a "
+                        f"claim from {c.claim_threshold:g}, see docs/compare.md), · it does "
+                        f"not (its best score)", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("claim", min_width=30, ratio=1)
+    for s in c.sources:
+        table.add_column(labels[s.key], justify="center")
+    for number, check in enumerate(c.claim_checks, start=1):
+        cells = []
+        for v in check.sources:
+            score = "–" if v.score is None else f"{v.score:.2f}"
+            cells.append(Text(f"● {score}", style="green") if v.makes
+                         else Text(f"· {score}", style="dim"))
+        table.add_row(str(number), check.claim, *cells)
+    return table
+
+
+def _claim_passages_view(c: Comparison, marks: bool) -> list[Any]:
+    labels = short_labels(c)
+    threshold = c.claim_threshold or 0.0
+    out: list[Any] = []
+    for number, check in enumerate(c.claim_checks, start=1):
+        out.append(Text.assemble((f"Claim {number}: ", "bold"), check.claim))
+        if not any(v.makes for v in check.sources):
+            out.append(Text("   no source makes it", style="dim red"))
+        for v in check.sources:
+            for r in v.passages:
+                loc = location(r.passage, r.document)
+                out.append(Text.assemble((f"   {labels[v.key]}  ", "cyan"),
+                                         (f"{r.score:.2f} ({margin(r.score, threshold)})  ",
+                                          "green")) + loc)
+                body = emphasised(r.passage.text, r.highlight, limit=300, marks=marks)
+                body.pad_left(6)
+                out.append(body)
+        out.append(Text(""))
+    return out
+
+
 def _terms_view(c: Comparison) -> list[Any]:
     labels = short_labels(c)
     out: list[Any] = [Text("Distinctive terms (used in this source's relevant passages, "
@@ -141,11 +211,15 @@ def comparison_markdown(c: Comparison) -> str:
     lines = [f"# {c.topic}", "",
              f"How each source addresses *{_md(c.topic)}*: Parallax `compare`, {c.mode} mode, "
              f"grouped by {c.by}, relevance threshold {c.threshold:g}.", "",
-             "| source | verdict | best score | relevant passages |", "|---|---|---|---|"]
+             "| source | verdict | best score | margin to the threshold | relevant passages |",
+             "|---|---|---|---|---|"]
     for s in c.sources:
         verdict = "addresses it" if s.addressed else "silent"
         score = "–" if s.score is None else f"{s.score:.3f}"
-        lines.append(f"| {_md(s.label)} | {verdict} | {score} | {s.relevant} |")
+        lines.append(f"| {_md(s.label)} | {verdict} | {score} | "
+                     f"{margin(s.score, c.threshold) or '–'} | {s.relevant} |")
+    if c.claim_checks:
+        lines += _claims_markdown(c, labels)
     for s in c.sources:
         lines += ["", f"## {_md(s.label)}", ""]
         if not s.addressed:
@@ -175,6 +249,28 @@ def comparison_markdown(c: Comparison) -> str:
                   + ", ".join(_md(t.term) for t in c.distinctive_terms[s.key])
                   for s in c.sources if c.distinctive_terms.get(s.key)]
     return "\n".join(lines) + "\n"
+
+
+def _claims_markdown(c: Comparison, labels: dict[str, str]) -> list[str]:
+    threshold = c.claim_threshold or 0.0
+    lines = ["", "## Your claims", "",
+             f"● the source makes the claim, · it does not; the number is its best passage's "
+             f"match score (a passage makes a claim from {threshold:g}).", "",
+             "| # | claim | " + " | ".join(_md(labels[s.key]) for s in c.sources) + " |",
+             "|---|---|" + "---|" * len(c.sources)]
+    for number, check in enumerate(c.claim_checks, start=1):
+        cells = [("● " if v.makes else "· ") + ("–" if v.score is None else f"{v.score:.2f}")
+                 for v in check.sources]
+        lines.append(f"| {number} | {_md(check.claim)} | " + " | ".join(cells) + " |")
+    for number, check in enumerate(c.claim_checks, start=1):
+        lines += ["", f"**Claim {number}**: {_md(check.claim)}", ""]
+        making = [(v, r) for v in check.sources for r in v.passages]
+        if not making:
+            lines.append("No source makes it.")
+        lines += [f"- {_md(labels[v.key])}, score {r.score:.2f} "
+                  f"({margin(r.score, threshold)}): “{_md(r.highlight)}” "
+                  f"(`{r.passage.id}`)" for v, r in making]
+    return lines
 
 
 def _md(text: str) -> str:
