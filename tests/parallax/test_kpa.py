@@ -1,0 +1,163 @@
+"""Key-point matching on a KPA folder: the Track 1 metric against hand-computed cases, the
+clustering scores, the folder reader and `parallax eval` on a small KPA folder (fake
+encoder); the full ArgKP run is the slow test at the end."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from parallax.claim_match import MODEL, content_words, features, fit_logistic, match
+from parallax.cli import app
+from parallax.kpa import is_kpa_folder, load_split
+from parallax.kpa_eval import evaluate_kpa
+from parallax.kpa_metrics import (
+    Pair,
+    adjusted_rand_index,
+    average_precision,
+    best_pairs,
+    retrieval_precision,
+    track1_map,
+    v_measure,
+)
+
+ARGKP = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "argkp"
+
+
+def test_average_precision_by_hand() -> None:
+    # Matches at ranks 1 and 3: (1/2)(1/1) + (1/2)(2/3).
+    assert average_precision([1, 0, 1], [0.9, 0.8, 0.7]) == pytest.approx(5 / 6)
+    # Tied scores are one threshold: precision 1/2 at recall 1.
+    assert average_precision([1, 0], [0.5, 0.5]) == pytest.approx(0.5)
+    assert average_precision([0, 0], [0.9, 0.1]) == 0.0
+    # The task's score multiplies by the share of matches kept.
+    assert retrieval_precision([1, 0, 1], [0.9, 0.8, 0.7]) == pytest.approx(5 / 6 * 2 / 3)
+
+
+def _pair(group: str, score: float, strict: int, relaxed: int) -> Pair:
+    return Pair((group, 1), f"a{score}", "k", score, strict, relaxed)
+
+
+def test_track1_keeps_the_top_half_per_group_and_averages_groups() -> None:
+    pairs = [
+        # Group A, 4 arguments: the top 2 are kept (0.9 a match, 0.8 undecided).
+        _pair("A", 0.9, 1, 1), _pair("A", 0.8, 0, 1), _pair("A", 0.7, 1, 1),
+        _pair("A", 0.1, 1, 1),
+        # Group B, 3 arguments: int(1.5) = 1 kept, not a match.
+        _pair("B", 0.6, 0, 0), _pair("B", 0.5, 1, 1), _pair("B", 0.4, 1, 1),
+    ]
+    # A strict: AP 1.0 x 1/2 kept matches; relaxed: 1.0 x 2/2. B: 0 both.
+    assert track1_map(pairs) == {"strict": pytest.approx(0.25), "relaxed": pytest.approx(0.5)}
+
+
+def test_best_pairs_take_each_arguments_best_key_point_and_fill_undecided_labels() -> None:
+    scores = {"a1": {"k1": 0.2, "k2": 0.7}, "a2": {"k1": 0.4, "k2": 0.4}}
+    groups = {"a1": ("T", 1), "a2": ("T", 1)}
+    labels = {("a1", "k2"): 1, ("a2", "k2"): 0}  # (a2, k1) undecided
+    pairs = {p.argument: p for p in best_pairs(scores, groups, labels)}
+    assert pairs["a1"].key_point == "k2" and (pairs["a1"].strict, pairs["a1"].relaxed) == (1, 1)
+    assert pairs["a2"].key_point == "k1"  # the first of equal scores
+    assert (pairs["a2"].strict, pairs["a2"].relaxed) == (0, 1)
+
+
+def test_clustering_scores_by_hand() -> None:
+    assert adjusted_rand_index([0, 0, 1, 1], ["x", "x", "y", "y"]) == pytest.approx(1.0)
+    assert v_measure([0, 0, 1, 1], ["y", "y", "x", "x"]) == pytest.approx(1.0)
+    assert adjusted_rand_index([0, 0, 1, 1], [0, 0, 0, 0]) == pytest.approx(0.0)
+    assert v_measure([0, 0, 1, 1], [0, 0, 0, 0]) == pytest.approx(0.0)
+    # Pairs together in both: 3; in truth: 3, in found: 1 + 6 = 7, of 15; expected
+    # 3 x 7 / 15 = 1.4, maximum (3 + 7) / 2 = 5: ARI = (3 - 1.4) / (5 - 1.4) = 4/9.
+    assert adjusted_rand_index([0, 0, 1, 1, 2, 2], [0, 0, 1, 1, 1, 1]) == pytest.approx(4 / 9)
+
+
+def test_match_features_and_the_fitted_model() -> None:
+    texts = np.eye(3)[:2]
+    claims = np.array([[1.0, 0, 0], [0.6, 0.8, 0]])
+    far = np.array([[1.0, 0, 0], [0, 0.6, 0.8]])
+    topic = np.array([0.0, 0, 1])
+    f = features(texts, claims, topic, [{"tax"}, set()], [{"tax", "rise"}, {"war"}])
+    assert f[0, 0, 0] == pytest.approx(1.0) and f[0, 0, 1] == pytest.approx(0.4)  # margin
+    assert f[0, 1, 1] == pytest.approx(-0.4)
+    assert f[0, 0, 2] == pytest.approx(0.5)  # half of the claim's words
+    p = match(texts, far, topic, [{"tax"}, set()], [{"tax", "rise"}, {"war"}])
+    assert p[0, 0] > MODEL.threshold > p[0, 1]  # text 0 makes claim 0, not claim 1
+    assert "rich" in content_words("The taxes of the rich")
+    assert not content_words("the of and")
+
+
+def test_logistic_fit_recovers_a_separating_direction() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2))
+    y = (x[:, 0] - 0.5 * x[:, 1] + 0.1 * rng.normal(size=400) > 0).astype(float)
+    w, _ = fit_logistic(x, y)
+    assert w[0] > 0 > w[1] and abs(w[0] / w[1] + 2) < 0.6
+
+
+def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _small_kpa(folder: Path) -> None:
+    topic = "We should ban cars in city centres"
+    kps = ["Cars pollute the air", "Cars are needed for shopping"]
+    args = ["cars pollute the air we breathe", "exhaust from cars pollutes city air",
+            "people need cars for shopping trips", "shopping without cars is hard",
+            "air pollution from cars harms children", "cars make shopping easier"]
+    for split in ("dev", "test"):
+        _write(folder / f"arguments_{split}.csv", ["arg_id", "argument", "topic", "stance"],
+               [[f"a{i}", a, topic, 1] for i, a in enumerate(args)])
+        _write(folder / f"key_points_{split}.csv", ["key_point_id", "key_point", "topic",
+                                                    "stance"],
+               [[f"k{j}", k, topic, 1] for j, k in enumerate(kps)])
+        labels = [[f"a{i}", f"k{j}", int(j == (0 if i in (0, 1, 4) else 1))]
+                  for i in range(len(args)) for j in range(len(kps))]
+        _write(folder / f"labels_{split}.csv", ["arg_id", "key_point_id", "label"], labels)
+
+
+def test_eval_reports_track1_and_claim_discovery_on_a_kpa_folder(
+    tmp_path: Path, fake_encoder, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    _small_kpa(tmp_path)
+    assert is_kpa_folder(tmp_path)
+    assert len(load_split(tmp_path, "dev").labels) == 12
+    report = evaluate_kpa(tmp_path, fake_encoder.encode)
+    assert set(report["splits"]) == {"dev", "test"}
+    dev = report["splits"]["dev"]
+    for figures in (dev["track1"], dev["cosine_baseline"]):
+        assert 0.0 <= figures["strict"] <= figures["relaxed"] <= 1.0
+    # Word-overlap vectors: the top half (3 arguments) all match their best key point.
+    assert dev["track1"]["strict"] == pytest.approx(1.0)
+    assert {"claims", "agglomerative"} <= dev["claim_discovery"].keys()
+
+    import embed
+
+    monkeypatch.setattr(embed, "load_encoder", lambda name=None: fake_encoder)
+    result = CliRunner().invoke(app, ["eval", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["splits"]["test"]["track1"] == \
+        report["splits"]["test"]["track1"]
+    shown = CliRunner().invoke(app, ["eval", str(tmp_path)])
+    assert "strict" in shown.stdout and "V-measure" in shown.stdout
+
+
+@pytest.mark.slow
+def test_argkp_test_split_reaches_the_acceptance_figures() -> None:
+    """The issue's acceptance: strict >= 0.55 and relaxed >= 0.72 on ArgKP test, with the
+    weights fitted on train and the settings chosen on dev (benchmarks/calibrate_claims.py)."""
+    from embed import load_encoder
+
+    report = evaluate_kpa(ARGKP, load_encoder().encode)
+    test = report["splits"]["test"]
+    assert test["cosine_baseline"]["strict"] == pytest.approx(0.327, abs=0.002)
+    assert test["track1"]["strict"] >= 0.55
+    assert test["track1"]["relaxed"] >= 0.72
+    dev = report["splits"]["dev"]["claim_discovery"]
+    assert dev["claims"]["ari"] > dev["agglomerative"]["ari"]
