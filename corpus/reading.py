@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .decoding import decode_text, normalise_newlines
+from .docx_text import docx_to_text
+from .epub_text import epub_to_text
 from .errors import UnreadableDocument
 from .html_text import ExtractedText, extract_html
 from .pdf_text import pdf_to_text
@@ -22,7 +24,9 @@ from .pdf_text import pdf_to_text
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 PDF_SUFFIXES = frozenset({".pdf"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+# Word and e-books: their text is extracted, and offsets point into it, as for PDF.
+EXTRACTORS = {".docx": docx_to_text, ".epub": epub_to_text}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | frozenset(EXTRACTORS)
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -161,6 +165,8 @@ def decode(raw: bytes, path: Path) -> Decoded:
     warnings: tuple[str, ...] = ()
     if suffix in PDF_SUFFIXES:
         text, encoding = pdf_to_text(raw, path), "pdf"
+    elif suffix in EXTRACTORS:
+        text, encoding = EXTRACTORS[suffix](raw, path), suffix[1:]
     else:
         decoded = decode_text(raw, path)
         text, encoding = decoded.text, decoded.encoding

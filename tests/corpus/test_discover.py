@@ -32,7 +32,7 @@ def test_hidden_files_metadata_and_unsupported_files_are_ignored_in_folders(
     tmp_path: Path,
 ) -> None:
     make(
-        tmp_path, ".hidden.txt", ".git/notes.txt", "metadata.csv", "image.png", "doc.docx", "ok.txt"
+        tmp_path, ".hidden.txt", ".git/notes.txt", "metadata.csv", "image.png", "doc.odt", "ok.txt"
     )
     files, skipped = discover([tmp_path])
     assert [p.name for p in files] == ["ok.txt"] and skipped == []

@@ -50,7 +50,8 @@ def test_newlines_are_normalised(tmp_path: Path) -> None:
         ("blank.md", b"  \n\t\n  ", "whitespace"),
         ("broken.pdf", b"%PDF-1.4\nthis is not really a pdf", "PDF"),
         ("empty.html", b"<html><script>var x = 1;</script></html>", "no visible text"),
-        ("data.docx", b"PK\x03\x04", "unsupported"),
+        ("data.docx", b"PK\x03\x04", "damaged or not a Word .docx"),
+        ("data.xlsx", b"PK\x03\x04", "unsupported"),
     ],
 )
 def test_unreadable_files_raise_an_error_naming_the_file(
