@@ -3,12 +3,15 @@ the claim, with the passages that do and their match scores.
 
 Every embedded unit (window, sentence) of the candidate passages is matched against every
 claim with parallax.claim_match, the function fitted on ArgKP (arguments ~ units, key points ~
-claims, debate topic ~ the compare topic). A unit makes a claim when its match probability
-reaches the threshold chosen on ArgKP's dev split; a passage's score is its best unit's, a
-source makes the claim when one of its passages does. Candidates are the passages nearest to
-each claim and to the topic (dense search), so the margin over the other claims is measured
-against the units that could make any of them. Nothing is embedded but the claims and the
-topic."""
+claims, debate topic ~ the compare topic). A passage makes a claim when it addresses the
+claim's subject (compare's relevance criterion, calibrated on evals/compare-topics.jsonl,
+with the claim as the topic) and one of its units reaches the match threshold chosen on
+ArgKP's dev split; a source makes the claim when one of its passages does. ArgKP's arguments
+are all on their topic and its key points close to each other, so the margin over the other
+claims means something there; in a collection most sentences make none of a user's claims,
+which are far apart, and against them any sentence has a wide margin: the relevance gate
+keeps those out (docs/compare.md). Candidates are the passages nearest to each claim and to
+the topic (dense search) and those relevant to a claim."""
 
 from __future__ import annotations
 
@@ -20,19 +23,11 @@ import numpy as np
 
 from indexes import Filters
 from indexes.dense import dense_search
-from indexes.lexical import STOPWORDS, query_terms
+from indexes.lexical import STOPWORDS
 from parallax.claim_match import MODEL, MatchModel, content_words, match
 from parallax.errors import UsageError
 from parallax.session import Session
 
-# A unit can make a claim only if it is about the claim's content at all: its cosine with
-# the claim reaches this (the 10th percentile of matching pairs in ArgKP train: 90 % of true
-# matches there pass), or it holds one of the claim's words that are not common in the index
-# (in at most GENERIC_SHARE of its passages, the rule `compare` uses for a topic's words).
-# ArgKP's arguments are all on their topic; a corpus's sentences mostly are not, and against
-# a few unrelated claims any sentence has a wide margin (docs/compare.md).
-GROUNDING_COSINE = 0.437
-GENERIC_SHARE = 0.3
 # Passages proposed by dense search per claim and for the topic.
 CANDIDATES_PER_CLAIM = 40
 MAX_CLAIMS = 50
@@ -44,7 +39,7 @@ class UnitMatch:
     doc_rowid: int
     span: tuple[int, int]  # the unit's characters in the passage text
     score: float  # match probability
-    grounded: bool  # close to the claim or sharing one of its uncommon words
+    grounded: bool  # its passage addresses the claim's subject (the topic criterion)
 
 
 @dataclass(frozen=True)
@@ -84,9 +79,11 @@ def finest_units(ids: list[int], spans: list[tuple[int, int]]
 
 
 def match_claims(session: Session, topic: str, claims: Sequence[str],
-                 filters: Filters | None = None, model: MatchModel = MODEL
-                 ) -> list[ClaimMatches]:
-    """For each claim, the best unit of each candidate passage with its match score."""
+                 relevant: Sequence[set[int]], filters: Filters | None = None,
+                 model: MatchModel = MODEL) -> list[ClaimMatches]:
+    """For each claim, the best unit of each candidate passage with its match score;
+    `relevant[j]` holds the passages that address claim j's subject (compare's relevance
+    criterion with the claim as topic): only their units can make the claim."""
     reader = session.reader
     vectors = session.encode([topic, *claims]).astype(np.float64)
     topic_vector, claim_vectors = vectors[0], vectors[1:]
@@ -100,6 +97,8 @@ def match_claims(session: Session, topic: str, claims: Sequence[str],
         candidates |= {p for p, _ in dense_search(reader.faiss_index, reader.window_passages,
                                                   vector.astype(np.float32),
                                                   CANDIDATES_PER_CLAIM, allowed)}
+    for passages in relevant:
+        candidates |= passages
     rowids = sorted(candidates)
     records = reader.passages(rowids)
     owners, spans, unit_ids = [], [], []
@@ -115,19 +114,14 @@ def match_claims(session: Session, topic: str, claims: Sequence[str],
     unit_words = [content_words(t) for t in unit_texts]
     probabilities = match(unit_vectors, claim_vectors, topic_vector, unit_words,
                           [content_words(c) for c in claims], model)
-    cosines = unit_vectors @ claim_vectors.T
     out = []
     for j, claim in enumerate(claims):
-        special = {w for w in query_terms(claim) if not reader.is_common_word(w, GENERIC_SHARE)}
         best: dict[int, UnitMatch] = {}
         for i, rowid in enumerate(owners):
-            grounded = bool(cosines[i, j] >= GROUNDING_COSINE
-                            or special & set(query_terms(unit_texts[i])))
             score = float(probabilities[i, j])
-            key = (grounded, score)
-            if rowid not in best or key > (best[rowid].grounded, best[rowid].score):
+            if rowid not in best or score > best[rowid].score:
                 best[rowid] = UnitMatch(rowid, records[rowid].doc_rowid, spans[i], score,
-                                        grounded)
+                                        rowid in relevant[j])
         out.append(ClaimMatches(claim, sorted(
             best.values(), key=lambda u: (not u.grounded, -u.score, u.passage_rowid))))
     return out

@@ -175,9 +175,14 @@ def _claim_checks(session: Session, topic: str, claims: list[str], filters: Filt
     if not claims:
         return []
     threshold = CLAIM_MODEL.threshold
+    relevance = CRITERIA[Mode.hybrid].threshold
+    relevant = []
+    for claim in claims:
+        _, scores, _ = topic_scores(session, claim, Mode.hybrid, filters)
+        relevant.append({p for p, score in scores.items() if score >= relevance})
     documents = {doc.rowid: doc for doc in session.documents}
     out = []
-    for found in match_claims(session, topic, claims, filters):
+    for found in match_claims(session, topic, claims, relevant, filters):
         making = [u for u in found.units if u.grounded and u.score >= threshold]
         records = session.reader.passages([u.passage_rowid for u in making])
         results = [Result(0, u.score, records[u.passage_rowid], documents[u.doc_rowid],

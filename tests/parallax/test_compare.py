@@ -337,7 +337,7 @@ def _claims_run(index: Path, *args: str) -> dict:
 
 def test_claims_matrix_agrees_with_the_labelled_claims(sample_index: Path) -> None:
     """evals/china-us-claims.jsonl: 12 claims, 57 source x claim cells labelled by reading
-    the five statements (docs/compare.md). Measured: 49 right (86 %)."""
+    the five statements (docs/compare.md). Measured: 54 right (95 %); the issue asks 90 %."""
     labels = [json.loads(line) for line in CLAIM_LABELS.read_text(encoding="utf-8").splitlines()]
     data = _claims_run(sample_index)
     assert [c["claim"] for c in data["claim_checks"]] == [item["claim"] for item in labels]
@@ -349,7 +349,7 @@ def test_claims_matrix_agrees_with_the_labelled_claims(sample_index: Path) -> No
             cells += 1
             right += (y in made) == (y in item["makes"])
     assert cells == 57
-    assert right >= 0.85 * cells, right
+    assert right >= 0.9 * cells, right
 
 
 def test_claims_json_gives_each_source_a_verdict_score_margin_and_passages(
