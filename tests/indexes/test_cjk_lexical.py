@@ -82,3 +82,12 @@ def test_split_cjk_puts_spaces_between_chinese_words_only() -> None:
     assert "".join(words) == text.replace(" ", "")  # nothing lost, nothing added
     assert {"知识产权", "保护", "and", "agreed."} <= set(words)
     assert split_cjk("No CJK here.") == "No CJK here."
+
+
+def test_japanese_and_korean_are_searched_the_same_way() -> None:
+    db = _db([("東京で気候変動についての会議が開かれました。", ""),
+              ("大阪の経済は回復しています。", ""),
+              ("서울에서 기후 변화 회의가 열렸습니다.", "")])
+    assert [r for r, _ in lexical_search(db, "気候変動の会議はどこで？", 5)][:1] == [1]
+    assert [r for r, _ in lexical_search(db, "기후 변화", 5)] == [3]
+    assert passages_with_term(db, "経済") == {2}
