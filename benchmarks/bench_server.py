@@ -5,8 +5,9 @@ in-process (the server's Service called directly: same lock, refresh, use case a
 
 Without --index the sample corpus is indexed into a temporary folder first. The questions
 are those of evals/china-us-plain.jsonl, the topics those of evals/compare-topics.jsonl.
-Each is asked once to warm up, then `--repeat` times; the server runs on loopback in its own
-process, over one keep-alive connection. Target: HTTP p50 <= 2x in-process p50. Not a test:
+Each is asked once to warm up, then `--repeat` times, in-process and over HTTP in turn (so
+that both see the same load); the server runs on loopback in its own process, over one
+keep-alive connection. Target: HTTP p50 <= 2x in-process p50. Not a test:
 timings depend on the machine; quote the output with the machine it ran on.
 """
 
@@ -47,56 +48,62 @@ def percentile(times: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def timed(calls: list[Callable[[], object]], repeat: int) -> list[float]:
-    for call in calls:  # warm-up: model, FAISS maps, caches
-        call()
-    times = []
+def paired(local: list[Callable[[], object]], remote: list[Callable[[], object]],
+           repeat: int) -> tuple[list[float], list[float]]:
+    """Each call in-process then over HTTP, one after the other, so that both see the same
+    load on a shared machine; a warm-up round first (model, FAISS maps, caches)."""
+    for mine, theirs in zip(local, remote, strict=True):
+        mine()
+        theirs()
+    here: list[float] = []
+    there: list[float] = []
     for _ in range(repeat):
-        for call in calls:
-            start = time.perf_counter()
-            call()
-            times.append(time.perf_counter() - start)
-    return times
+        for mine, theirs in zip(local, remote, strict=True):
+            for call, times in ((mine, here), (theirs, there)):
+                start = time.perf_counter()
+                call()
+                times.append(time.perf_counter() - start)
+    return here, there
 
 
-def in_process(index: Path, questions: list[str], topics: list[str],
-               repeat: int) -> dict[str, list[float]]:
+def measure(index: Path, questions: list[str], topics: list[str],
+            repeat: int) -> dict[str, tuple[list[float], list[float]]]:
     from parallax.server.service import Service
 
-    service = Service(index)
-    try:
-        service.warm()
-        return {"ask": timed([lambda q=q: service.ask(q) for q in questions], repeat),
-                "compare": timed([lambda t=t: service.compare(t) for t in topics], repeat)}
-    finally:
-        service.close()
-
-
-def over_http(index: Path, questions: list[str], topics: list[str],
-              repeat: int) -> dict[str, list[float]]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = subprocess.Popen([*PARALLAX, "serve", "--index", str(index), "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    service = Service(index)
     try:
+        service.warm()
         connection = _connect(port, server)
 
         def get(path: str, **params: str) -> Callable[[], object]:
             url = f"{path}?{urllib.parse.urlencode(params)}"
 
             def call() -> object:
-                connection.request("GET", url)
-                reply = connection.getresponse()
+                try:
+                    connection.request("GET", url)
+                    reply = connection.getresponse()
+                except (http.client.RemoteDisconnected, ConnectionError):
+                    connection.close()  # the server closed an idle keep-alive connection
+                    connection.request("GET", url)
+                    reply = connection.getresponse()
                 body = reply.read()
                 if reply.status != 200:
                     raise RuntimeError(f"{url}: {reply.status} {body[:200]!r}")
                 return json.loads(body)
             return call
 
-        return {"ask": timed([get("/api/ask", q=q) for q in questions], repeat),
-                "compare": timed([get("/api/compare", topic=t) for t in topics], repeat)}
+        return {
+            "ask": paired([lambda q=q: service.ask(q) for q in questions],
+                          [get("/api/ask", q=q) for q in questions], repeat),
+            "compare": paired([lambda t=t: service.compare(t) for t in topics],
+                              [get("/api/compare", topic=t) for t in topics], repeat)}
     finally:
+        service.close()
         server.terminate()
         server.wait(timeout=30)
 
@@ -135,10 +142,8 @@ def main() -> None:
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         print(f"index: {index if args.index else 'the sample corpus'}; {len(questions)} "
               f"questions and {len(topics)} topics, {args.repeat} warm rounds each")
-        local = in_process(index, questions, topics, args.repeat)
-        remote = over_http(index, questions, topics, args.repeat)
-    for name in ("ask", "compare"):
-        here, there = local[name], remote[name]
+        timings = measure(index, questions, topics, args.repeat)
+    for name, (here, there) in timings.items():
         ratio = statistics.median(there) / statistics.median(here)
         print(f"{name:<8} in-process p50 {statistics.median(here) * 1000:7.1f} ms  "
               f"p99 {percentile(here, 99) * 1000:7.1f} ms | HTTP p50 "

@@ -13,7 +13,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from indexes import Mode
 from parallax.errors import ParallaxError
@@ -22,7 +21,7 @@ from parallax.server import service as bounds
 from parallax.server.service import Reply, Scope, Service
 
 WEB = Path(__file__).resolve().parent.parent / "web"
-LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]"}
 GENERATION_HEADER = "X-Parallax-Generation"
 BUG_HINT = ("This is a bug in Parallax: the server's log has the details; please report it "
             "with them.")
@@ -66,7 +65,7 @@ def create_app(service: Service, token: str | None = None, loopback: bool = True
                               "compare on a topic. Read-only; every answer is the object the "
                               "CLI's `--json` prints.")
     if loopback:
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=LOOPBACK_NAMES)
+        _require_loopback_host(app)
     _add_error_handlers(app)
     if token:
         _require_token(app, token)
@@ -190,4 +189,21 @@ def _require_token(app: FastAPI, token: str) -> None:
                      "hint": "Send the header 'Authorization: Bearer TOKEN' with the --token "
                              "given to parallax serve."},
                     status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return await call_next(request)
+
+
+def _require_loopback_host(app: FastAPI) -> None:
+    """Refuse requests naming another host: a web page whose name an attacker rebinds to
+    127.0.0.1 must not be able to read the index through the visitor's browser."""
+
+    @app.middleware("http")
+    async def loopback_host(request: Request, call_next: Any) -> Response:
+        host = request.headers.get("host", "")
+        name = host.split("]")[0] + "]" if host.startswith("[") else host.rsplit(":", 1)[0]
+        if name.lower() not in LOOPBACK_NAMES:
+            return JSONResponse(
+                {"error": f"this server answers only requests to a loopback address, not to "
+                          f"{name[:100]!r}",
+                 "hint": "Open it as http://127.0.0.1:PORT/ (or serve with --host to listen "
+                         "on another address)."}, status_code=400)
         return await call_next(request)

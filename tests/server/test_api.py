@@ -148,6 +148,8 @@ def test_a_foreign_host_name_is_refused_on_loopback(server: Server) -> None:
     # A web page that rebinds its own name to 127.0.0.1 must not read the index.
     reply = server.get("/api/sources", headers={"Host": "attacker.example"})
     assert reply.status == 400
+    assert "loopback" in reply.json()["error"]
+    assert server.get("/api/sources", headers={"Host": f"localhost:{server.port}"}).status == 200
 
 
 # Bounds ------------------------------------------------------------------------------------

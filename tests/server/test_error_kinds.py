@@ -1,0 +1,113 @@
+"""Every error kind reaches an HTTP client with its status (corpus.errors.HTTP_STATUS), and a
+damaged generation published under a running server is refused with 503, never served."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from corpus.errors import HTTP_STATUS, Kind, ParallaxError
+from tests.conftest import SAMPLE
+from tests.server.conftest import Server, free_port, get
+
+STARTUP_SECONDS = 60
+
+
+class FailingService:
+    """A service whose every answer is one error, to see each kind cross the HTTP layer."""
+
+    def __init__(self, kind: Kind) -> None:
+        self.kind = kind
+
+    def sources(self) -> object:
+        raise ParallaxError(f"a {self.kind.value} problem", "the next step", self.kind)
+
+    def ask(self, *args: object) -> object:
+        raise RuntimeError("a bug, with a secret /etc/passwd path in its message")
+
+
+@pytest.fixture(scope="module")
+def serve_app() -> Iterator[object]:
+    """Runs an app under uvicorn in a thread on a free loopback port: call it with an app,
+    get its base URL; every server is stopped at the end."""
+    import uvicorn
+
+    running: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def start(app: object) -> str:
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                               log_level="critical"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started, "uvicorn did not start"
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, thread in running:
+        server.should_exit = True
+        thread.join(30)
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_each_kind_has_its_status(serve_app: object, kind: Kind) -> None:
+    from parallax.server.api import create_app
+
+    url = serve_app(create_app(FailingService(kind)))  # type: ignore[operator, arg-type]
+    reply = get(url + "/api/sources")
+    assert reply.status == HTTP_STATUS[kind]
+    assert reply.json() == {"error": f"a {kind.value} problem", "hint": "the next step"}
+
+
+def test_a_bug_is_a_500_without_details(serve_app: object) -> None:
+    from parallax.server.api import create_app
+
+    url = serve_app(create_app(FailingService(Kind.usage)))  # type: ignore[operator, arg-type]
+    reply = get(url + "/api/ask?q=Taiwan")
+    assert reply.status == 500
+    assert reply.json()["error"] == "unexpected RuntimeError"
+    assert "passwd" not in reply.body.decode() and "Traceback" not in reply.body.decode()
+
+
+def test_a_damaged_generation_is_a_503(tmp_path: Path) -> None:
+    from indexes import layout
+
+    folder, index = tmp_path / "corpus", tmp_path / "index"
+    folder.mkdir()
+    names = sorted(p.name for p in SAMPLE.glob("*.txt"))
+    shutil.copy(SAMPLE / names[0], folder / names[0])
+
+    def index_now() -> None:
+        done = subprocess.run([sys.executable, "-m", "parallax", "index", str(folder),
+                               "--index", str(index)], capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr
+
+    index_now()
+    server = Server(index, log=tmp_path / "serve.log")
+    try:
+        assert server.get("/api/sources").status == 200
+        shutil.copy(SAMPLE / names[1], folder / names[1])
+        index_now()  # a new generation, not yet opened by the server
+        database = layout.current_generation(index) / layout.DB_NAME
+        data = bytearray(database.read_bytes())
+        middle = len(data) // 2
+        data[middle:middle + 64] = bytes(b ^ 0xFF for b in data[middle:middle + 64])
+        database.write_bytes(bytes(data))
+        reply = server.get("/api/sources")
+        assert reply.status == 503, reply.body
+        assert "damaged" in reply.json()["error"]
+        assert "parallax index --rebuild" in reply.json()["hint"]
+    finally:
+        server.stop()
