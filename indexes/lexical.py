@@ -41,17 +41,22 @@ CJK_STOPWORDS = frozenset("""
 关于 还是 以及 或者 并且 而且 但是 因为 所以 方面 情况 问题是 请问 一下 吗 呢 吧 啊 的 了 是
 """.split())
 
-# Scripts written without spaces between words: CJK radicals and ideographs (with
-# extensions and compatibility forms), 々〆〇, Hiragana, Katakana (also half-width),
-# Bopomofo and Hangul. Korean puts spaces between words but glues particles to them, so
-# character tokens serve it too.
+# Scripts written without spaces between words: CJK ideographs (with extensions and
+# compatibility forms), 々〆〇, Hiragana, Katakana (also half-width), Bopomofo and Hangul.
+# Korean puts spaces between words but glues particles to them, so character tokens serve
+# it too. Every range lies where UTF-8 starts a character with a byte of CJK_LEAD_BYTES,
+# which lets SQL skip other text cheaply (schema.py); the Kangxi radicals and the conjoining
+# Hangul jamo, rare in running text, lie elsewhere and are left to unicode61.
 CJK_RANGES = (
-    ("\u2e80", "\u2fdf"), ("\u3005", "\u3007"), ("\u3021", "\u3029"), ("\u3038", "\u303b"),
-    ("\u3041", "\u30fa"), ("\u30fc", "\u30ff"), ("\u3105", "\u312f"), ("\u3131", "\u318e"),
-    ("\u31a0", "\u31bf"), ("\u31f0", "\u31ff"), ("\u3400", "\u4dbf"), ("\u4e00", "\u9fff"),
-    ("\ua960", "\ua97f"), ("\uac00", "\ud7af"), ("\u1100", "\u11ff"), ("\uf900", "\ufaff"),
-    ("\uff66", "\uff9f"), ("\U00020000", "\U0003134f"),
+    ("\u3005", "\u3007"), ("\u3021", "\u3029"), ("\u3038", "\u303b"), ("\u3041", "\u30fa"),
+    ("\u30fc", "\u30ff"), ("\u3105", "\u312f"), ("\u3131", "\u318e"), ("\u31a0", "\u31bf"),
+    ("\u31f0", "\u31ff"), ("\u3400", "\u4dbf"), ("\u4e00", "\u9fff"), ("\ua960", "\ua97f"),
+    ("\uac00", "\ud7af"), ("\uf900", "\ufaff"), ("\uff66", "\uff9f"),
+    ("\U00020000", "\U0003134f"),
 )
+# The first UTF-8 byte of every character in CJK_RANGES (U+3000-U+DFFF, U+F000-U+FFFF and
+# the supplementary planes); English text, curly quotes and dashes (E2) included, has none.
+CJK_LEAD_BYTES = (0xE3, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9, 0xEA, 0xEB, 0xEC, 0xED, 0xEF, 0xF0)
 _CJK_CLASS = "".join(f"{a}-{b}" for a, b in CJK_RANGES)
 CJK_CHAR = re.compile(f"[{_CJK_CLASS}]")
 CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")

@@ -32,7 +32,7 @@ def _db(texts: list[tuple[str, str]]) -> sqlite3.Connection:
     return db
 
 
-_CHARS = list("中美关系台湾问题かなカナ한국 abcAI.,，。、\n𠀀")
+_CHARS = list("中美关系台湾问题かなカナ한국 abcAI.,，。、\n𠀀“”—é😀Ａ⺀ᄀ")
 _TEXT = st.text(st.sampled_from(_CHARS), max_size=40)
 
 
