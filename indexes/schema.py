@@ -9,7 +9,9 @@ from indexes.lexical import CJK_GLOB, CJK_LEAD_BYTES
 # looking for the bytes that start a CJK character in UTF-8 (a GLOB over a character class
 # costs 25 times the whole rebuild of an English index). SQL has no regex replace: the
 # characters of a CJK passage are walked by a recursive query, in order.
-_MAY_HOLD_CJK = " OR ".join(f"instr(CAST({{col}} AS BLOB), X'{b:02X}')" for b in CJK_LEAD_BYTES)
+_MAY_HOLD_CJK = ("length(CAST({col} AS BLOB)) > length({col}) AND ("  # ASCII: one pass
+                 + " OR ".join(f"instr(CAST({{col}} AS BLOB), X'{b:02X}')" for b in CJK_LEAD_BYTES)
+                 + ")")
 _LEXICAL_FORM = """CASE WHEN """ + _MAY_HOLD_CJK + """ THEN (
         WITH RECURSIVE c(i, ch) AS (
             SELECT 1, substr({col}, 1, 1)
