@@ -10,6 +10,11 @@ document relevant, then the lexical weight and threshold with the least hinge lo
 `train` topics only; it reports the held-out topics with them, and the committed CRITERIA
 side by side. Output is Markdown, for docs/compare.md; CALIBRATE_DEBUG=1 also prints every
 context weight tried on stderr.
+
+It fits the criterion on whole topics. `compare` then sets a topic's generic words aside
+(parallax.compare.topic_scores: a word in more than GENERIC_SHARE of the passages cannot
+carry the verdict alone); that rule's share was chosen on the same training topics, and
+tests/parallax/test_compare.py scores the labelled pairs the way `compare` does.
 """
 
 from __future__ import annotations
