@@ -1,17 +1,17 @@
 """`compare --claims`: for each claim a user brings and each source, whether the source makes
 the claim, with the passages that do and their match scores.
 
-Every embedded unit (window, sentence) of the candidate passages is matched against every
-claim with parallax.claim_match, the function fitted on ArgKP (arguments ~ units, key points ~
-claims, debate topic ~ the compare topic). A passage makes a claim when it addresses the
-claim's subject (compare's relevance criterion, calibrated on evals/compare-topics.jsonl,
-with the claim as the topic) and one of its units reaches the match threshold chosen on
-ArgKP's dev split; a source makes the claim when one of its passages does. ArgKP's arguments
-are all on their topic and its key points close to each other, so the margin over the other
-claims means something there; in a collection most sentences make none of a user's claims,
-which are far apart, and against them any sentence has a wide margin: the relevance gate
-keeps those out (docs/compare.md). Candidates are the passages nearest to each claim and to
-the topic (dense search) and those relevant to a claim."""
+The finest embedded units of the candidate passages (their sentences, read from the index)
+are matched against every claim with parallax.claim_match, the function fitted on ArgKP
+(arguments ~ sentences, key points ~ claims, debate topic ~ the compare topic). A passage
+makes a claim when it addresses the claim's subject (compare's relevance criterion,
+calibrated on evals/compare-topics.jsonl, with the claim as the topic) and one of its units
+reaches the match threshold chosen on ArgKP's dev split; a source makes the claim when one
+of its passages does. ArgKP's arguments are all on their topic and its key points close to
+each other, so the margin over the other claims means something there; in a collection most
+sentences make none of a user's claims, which are far apart, and against them any sentence
+has a wide margin: the relevance gate keeps those out (docs/compare.md). Candidates are the
+passages nearest to each claim and to the topic (dense search) and those relevant to a claim."""
 
 from __future__ import annotations
 
