@@ -63,7 +63,9 @@ def create_app(service: Service, token: str | None = None, loopback: bool = True
     app = FastAPI(title="Parallax", version="1",
                   description="Semantic search over an index of documents, and how sources "
                               "compare on a topic. Read-only; every answer is the object the "
-                              "CLI's `--json` prints.")
+                              "CLI's `--json` prints.",
+                  # Swagger UI would load its scripts from a CDN: the server is often offline.
+                  docs_url=None, redoc_url=None)
     if loopback:
         _require_loopback_host(app)
     _add_error_handlers(app)
@@ -147,6 +149,11 @@ def _add_page(app: FastAPI) -> None:
     @app.get("/compare", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(index_html, headers={"Cache-Control": "no-cache"})
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> FileResponse:
+        """The OpenAPI schema as a page, from the package: nothing loaded from elsewhere."""
+        return FileResponse(WEB / "docs.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=WEB), name="static")
 

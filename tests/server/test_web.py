@@ -192,3 +192,16 @@ def test_a_narrow_screen_needs_no_sideways_scrolling(browser: Any, server: Serve
         screenshot(browser, shots / "narrow.png")
     finally:
         browser.set_window_size(1280, 1000)
+
+
+def test_the_api_documentation_needs_nothing_from_elsewhere(browser: Any,
+                                                            server: Server) -> None:
+    browser.get(server.url + "/docs")
+    wait(browser, lambda d: "GET /api/ask" in [h.text for h in all_of(d, "#endpoints h2")],
+         "the endpoints")
+    text = one(browser, "#endpoints").text
+    assert "1–100" in text and "at most 1000 characters" in text
+    loaded = browser.execute_script(
+        "return [...document.querySelectorAll('script[src], link[href]')]"
+        ".map(e => e.src || e.href)")
+    assert loaded and all(url.startswith(server.url) for url in loaded)
