@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 
 from .errors import UnreadableDocument
@@ -12,6 +13,9 @@ def pdf_to_text(raw: bytes, path: Path) -> str:
     """Extracted text of every page; raises UnreadableDocument for corrupt or locked files."""
     from pypdf import PdfReader  # lazy: importing corpus must stay light
 
+    # pypdf logs its own complaints ("EOF marker not found") to stderr; the file's fate is
+    # reported once, as a skip with its reason, instead.
+    logging.getLogger("pypdf").setLevel(logging.ERROR + 10)
     try:
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted and not reader.decrypt(""):

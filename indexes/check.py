@@ -17,10 +17,10 @@ import numpy as np
 
 from indexes import layout
 from indexes.checksums import digest, mismatch
-from indexes.errors import IndexError_
+from indexes.errors import IndexError_, IndexNotFound, IndexUnreadable
 from indexes.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
 from indexes.reader import read_only_uri
-from indexes.recovery import rebuild_command
+from indexes.recovery import read_sources, rebuild_command
 
 _VECTOR_BLOCK = 65536
 _NORM_TOLERANCE = 1e-3
@@ -46,28 +46,46 @@ def check_index(index_dir: Path) -> CheckReport:
     lock = index_dir / layout.LOCK
     if lock.exists() and not lock.is_file():
         report.problems.append(f"{layout.LOCK} is not a file: no writer can update the index")
+    sources = index_dir / layout.SOURCES
+    if (sources.exists() or sources.is_symlink()) and read_sources(index_dir) is None:
+        report.problems.append(f"{layout.SOURCES} is unreadable: the recovery command cannot "
+                               "name the folders (give them)")
     try:
         name, pointer_hash = layout.read_pointer(index_dir)
+    except (IndexNotFound, IndexUnreadable):
+        raise  # not damage: no index, or not this user's to read
     except IndexError_ as error:
         report.problems.append(error.message)
         return report
     report.generation = name
     generation = index_dir / name
+    try:
+        held = layout.hold(generation)  # a publish meanwhile must not remove what we check
+    except OSError as error:
+        report.problems.append(f"{name} cannot be opened ({error.strerror})")
+        return report
+    try:
+        _check_generation(generation, pointer_hash, report)
+    finally:
+        layout.release(held)
+    return report
+
+
+def _check_generation(generation: Path, pointer_hash: str, report: CheckReport) -> None:
     manifest = _manifest(generation, pointer_hash, report)
     if manifest is None:
-        return report
+        return
     report.counts = dict(manifest.counts)
     sound = _checksums(generation, manifest, report)
     if layout.DB_NAME in sound:
         _database(generation / layout.DB_NAME, manifest, report)
     if {layout.WINDOWS_NAME, layout.FAISS_NAME, layout.DB_NAME} <= sound:
         _vectors(generation, manifest, report)
-    return report
 
 
 def _manifest(generation: Path, pointer_hash: str, report: CheckReport) -> Manifest | None:
     try:
-        raw = (generation / MANIFEST_NAME).read_bytes()
+        raw = layout.read_small(generation / MANIFEST_NAME)
     except OSError as error:
         report.problems.append(f"{generation.name}/{MANIFEST_NAME} cannot be read "
                                f"({error.strerror})")

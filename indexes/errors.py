@@ -61,6 +61,19 @@ class IndexReadOnly(IndexError_):
         self.path = path
 
 
+class IndexUnreadable(IndexError_):
+    """The system refuses to let this user read the index: not damage, and a rebuild by the
+    same user would fail the same way."""
+
+    kind = Kind.io
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(f"cannot read the index at {path}: {detail}",
+                         f"Check the permissions of the folder (ls -la {path}); the index "
+                         "must be readable by the user who runs Parallax.")
+        self.path = path
+
+
 class IndexOutdated(IndexError_):
     kind = Kind.conflict
 

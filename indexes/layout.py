@@ -22,13 +22,21 @@ import fcntl
 import os
 import re
 import shutil
+import stat
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from indexes.errors import IndexBusy, IndexCorrupt, IndexNotFound, IndexReadOnly, NotAnIndex
+from indexes.errors import (
+    IndexBusy,
+    IndexCorrupt,
+    IndexNotFound,
+    IndexReadOnly,
+    IndexUnreadable,
+    NotAnIndex,
+)
 
 CURRENT = "CURRENT"
 LOCK = "LOCK"
@@ -42,6 +50,30 @@ _TMP_PREFIX = ".parallax-tmp-"
 _GEN_NAME = re.compile(r"^parallax-gen-[0-9A-Za-z-]{1,64}$")
 _HASH = re.compile(r"^[0-9a-f]{32}$")
 _OURS = {CURRENT, LOCK, SOURCES}
+
+
+_SMALL_LIMIT = 1 << 20  # CURRENT, SOURCES.json and manifests are far smaller
+
+
+def read_small(path: Path, limit: int = _SMALL_LIMIT) -> bytes:
+    """The bytes of one of the index's own small files. Only a regular file is read (a FIFO
+    put in its place would block for ever), and at most `limit` bytes. OSError otherwise:
+    IsADirectoryError for a folder, FileNotFoundError when missing."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        if info.st_size > limit:
+            raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+        chunks = []
+        while chunk := os.read(fd, limit + 1):
+            chunks.append(chunk)
+        return b"".join(chunks)[:limit + 1]
+    finally:
+        os.close(fd)
 
 
 def _hint(index_dir: Path) -> str:
@@ -59,7 +91,7 @@ def read_pointer(index_dir: Path) -> tuple[str, str]:
     """
     pointer = index_dir / CURRENT
     try:
-        raw = pointer.read_bytes()
+        raw = read_small(pointer)
     except FileNotFoundError:
         if generations(index_dir):
             raise IndexCorrupt(index_dir, f"{CURRENT} is missing, but the folder holds "
@@ -69,6 +101,8 @@ def read_pointer(index_dir: Path) -> tuple[str, str]:
         raise IndexNotFound(index_dir) from None
     except IsADirectoryError:
         raise IndexCorrupt(index_dir, f"{CURRENT} is a folder", _hint(index_dir)) from None
+    except PermissionError:
+        raise IndexUnreadable(index_dir, f"permission denied on {CURRENT}") from None
     except OSError as error:
         raise IndexCorrupt(index_dir, f"{CURRENT} cannot be read ({error.strerror})",
                            _hint(index_dir)) from None
@@ -77,9 +111,12 @@ def read_pointer(index_dir: Path) -> tuple[str, str]:
         shown = raw[:40].decode("utf-8", errors="backslashreplace")
         raise IndexCorrupt(index_dir, f"{CURRENT} does not name a generation ({shown!r})",
                            _hint(index_dir))
-    if len(lines) != 2 or not _HASH.match(lines[1]):
+    if len(lines) < 2 or not _HASH.match(lines[1]):
         raise IndexCorrupt(index_dir, f"{CURRENT} lacks the checksum of its manifest",
                            _hint(index_dir))
+    if len(lines) > 2:
+        raise IndexCorrupt(index_dir, f"{CURRENT} is garbled (more than a name and a "
+                           "checksum)", _hint(index_dir))
     if not (index_dir / lines[0]).is_dir():
         raise IndexCorrupt(index_dir, f"{CURRENT} names {lines[0]}, which does not exist",
                            _hint(index_dir))
@@ -138,14 +175,29 @@ def _open_lock(index_dir: Path, repair: bool) -> int:
     path = index_dir / LOCK
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        if repair and path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        return os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+        if repair:
+            _replaceable(path)
+            _replaceable(index_dir / SOURCES)
+        elif (index_dir / SOURCES).is_dir() or (index_dir / SOURCES).is_symlink():
+            raise IndexCorrupt(index_dir, f"{SOURCES} is not a file", _hint(index_dir))
+        return os.open(path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o644)
     except IsADirectoryError:
         raise IndexCorrupt(index_dir, f"{LOCK} is a folder, not a file",
                            _hint(index_dir)) from None
     except OSError as error:
+        if error.errno == errno.ELOOP:  # O_NOFOLLOW met a symbolic link
+            raise IndexCorrupt(index_dir, f"{LOCK} is a symbolic link, not a file",
+                               _hint(index_dir)) from None
         raise _write_error(index_dir, error) from None
+
+
+def _replaceable(path: Path) -> None:
+    """Remove one of our own names when damage made it something other than a file (a
+    folder, a link), so that a --rebuild can write it again."""
+    if path.is_symlink():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
 
 
 def _probe_writable(index_dir: Path) -> None:
@@ -185,12 +237,18 @@ def publish(index_dir: Path, temporary: Path, manifest_hash: str,
     _fsync_tree(temporary)
     final = index_dir / f"{_GEN_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     previous = current_name(index_dir)
-    os.rename(temporary, final)
+    # The recovery record first: whenever a generation exists, so does the way to rebuild it.
     if sources is not None:
         _replace_file(index_dir, SOURCES, sources)
+    os.rename(temporary, final)
     _replace_file(index_dir, CURRENT, f"{final.name}\n{manifest_hash}\n")
     remove_stale(index_dir, keep={final.name, previous, *also_keep})
     return final
+
+
+def write_sources(index_dir: Path, text: str) -> None:
+    """Replace the recovery record (the writer holds the lock)."""
+    _replace_file(index_dir, SOURCES, text)
 
 
 def _replace_file(index_dir: Path, name: str, text: str) -> None:

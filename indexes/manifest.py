@@ -43,7 +43,9 @@ class Manifest:
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
-        return cls.parse(path.read_bytes())
+        from indexes.layout import read_small
+
+        return cls.parse(read_small(path))
 
     @classmethod
     def parse(cls, raw: bytes) -> Manifest:

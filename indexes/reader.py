@@ -11,8 +11,8 @@ import faiss
 import numpy as np
 
 from indexes import layout
-from indexes.checksums import digest, mismatch
-from indexes.errors import IndexCorrupt, IndexError_, IndexOutdated
+from indexes.checksums import digest, mismatch, remember_verified, verified_before
+from indexes.errors import IndexCorrupt, IndexError_, IndexOutdated, IndexUnreadable
 from indexes.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
 from indexes.mentions import MentionIndex
 from indexes.records import DocumentRecord, PassageRecord
@@ -58,6 +58,10 @@ class IndexReader:
                 fd = layout.hold(generation)
             except FileNotFoundError:
                 continue
+            except PermissionError:
+                raise IndexUnreadable(self.index_dir, f"permission denied on {name}") from None
+            except OSError as error:
+                raise self._damaged(f"{name} cannot be opened ({error.strerror})") from None
             if (generation / MANIFEST_NAME).exists():
                 self._hold = fd
                 return generation, pointer_hash
@@ -70,7 +74,9 @@ class IndexReader:
     def _verified_manifest(self, pointer_hash: str) -> Manifest:
         path = self.generation / MANIFEST_NAME
         try:
-            raw = path.read_bytes()
+            raw = layout.read_small(path)
+        except PermissionError:
+            raise IndexUnreadable(self.index_dir, f"permission denied on {MANIFEST_NAME}") from None
         except OSError as error:
             raise self._damaged(f"{self.generation.name}/{MANIFEST_NAME} cannot be read "
                                 f"({error.strerror})") from None
@@ -89,9 +95,13 @@ class IndexReader:
             for name in (layout.DB_NAME, layout.WINDOWS_NAME, layout.FAISS_NAME):
                 if name not in manifest.files:
                     raise self._damaged(f"{MANIFEST_NAME} records no checksum for {name}")
-                problem = mismatch(self.generation, name, manifest.files[name])
+                expected = manifest.files[name]
+                if verified_before(self.generation / name, expected):
+                    continue
+                problem = mismatch(self.generation, name, expected)
                 if problem:
                     raise self._damaged(f"{self.generation.name}/{problem}")
+                remember_verified(self.generation / name, expected)
             _VERIFIED.add(key)
         return manifest
 

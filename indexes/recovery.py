@@ -28,11 +28,11 @@ class Sources:
 def read_sources(index_dir: Path) -> Sources | None:
     """The recovery record, or None when it is missing or unreadable."""
     try:
-        data = json.loads((index_dir / layout.SOURCES).read_text(encoding="utf-8"))
+        data = json.loads(layout.read_small(index_dir / layout.SOURCES).decode("utf-8"))
         roots = [str(root) for root in data["roots"]]
         model = data.get("model")
         return Sources(roots, str(model) if model else None)
-    except (OSError, ValueError, TypeError, KeyError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
 
 

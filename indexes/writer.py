@@ -20,7 +20,7 @@ import numpy as np
 
 from corpus.types import Metadata, ParsedDocument
 from indexes import layout
-from indexes.checksums import digest, file_checksum
+from indexes.checksums import digest, file_checksum, remember_verified
 from indexes.flatfile import VectorSpill, write_flat_index
 from indexes.manifest import MANIFEST_NAME, Manifest
 from indexes.recovery import Sources
@@ -169,7 +169,10 @@ class GenerationWriter:
         text = manifest.to_json().encode("utf-8")
         (self.folder / MANIFEST_NAME).write_bytes(text)
         sources = Sources(roots, self.model_option).to_json()
-        return layout.publish(self.index_dir, self.folder, digest(text), also_keep, sources)
+        final = layout.publish(self.index_dir, self.folder, digest(text), also_keep, sources)
+        for name, checksum in files.items():  # hashed just now: readers need not again
+            remember_verified(final / name, checksum)
+        return final
 
     def abort(self) -> None:
         """Drop the temporary generation; the current one stays as it was."""

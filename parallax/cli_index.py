@@ -41,8 +41,8 @@ def index(
     """
     from parallax.indexing import build_index, indexed_folders
 
-    target = resolve_index_dir(index_dir)
     with user_errors():
+        target = resolve_index_dir(index_dir)
         folders = paths or indexed_folders(target)
         report = build_index(folders, target, model, rebuild=rebuild,
                              progress=_CliProgress())  # type: ignore[arg-type]
@@ -66,8 +66,8 @@ def check(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
     from corpus.errors import EXIT_CODES, Kind
     from indexes.check import check_index
 
-    target = resolve_index_dir(index_dir)
     with user_errors():
+        target = resolve_index_dir(index_dir)
         report = check_index(target)
     if as_json:
         _print_json({"index": str(report.index_dir), "generation": report.generation,

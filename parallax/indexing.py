@@ -20,7 +20,7 @@ from embed import Encoder, load_encoder, make_windows, model_identity
 from embed.encoder import PoolingEncoder, Ranges
 from indexes import DocumentRecord, GenerationWriter, IndexReader, Manifest, exists, layout
 from indexes.reader import indexed_paths, indexed_roots
-from indexes.recovery import index_command, rebuild_command, rebuild_hint
+from indexes.recovery import Sources, index_command, read_sources, rebuild_command, rebuild_hint
 from parallax.context import passage_context
 from parallax.errors import NothingToIndex, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
@@ -95,6 +95,11 @@ def build_index(
     which replaces it all at once."""
     progress = progress or IndexProgress()
     index_dir = index_dir.resolve()
+    if rebuild:
+        _refuse_missing_folders(paths, index_dir)
+        if model is None:  # rebuild with the model the index was built with
+            recorded = read_sources(index_dir)
+            model = recorded.model if recorded else None
     sources, skipped = _discover(paths)
     layout.check_writable(index_dir)
     # A --rebuild must work from any damaged state; without it, a damaged index is refused
@@ -114,6 +119,9 @@ def build_index(
                 raise _nothing_to_index(paths, skipped, index_dir, old)
             if old is not None and not report.changed:
                 report.counts = dict(old.manifest.counts)
+                if read_sources(index_dir) is None:  # lost or damaged: write it again
+                    layout.write_sources(index_dir, Sources(old.roots(),
+                                                            model_option(identity)).to_json())
                 return report
             _write(plan, old, identity, index_dir, settings, encoder_loader, progress, report,
                    None if replacing else checkpoint)
@@ -264,6 +272,18 @@ def _model_for(old: IndexReader | None, model: str | None, settings: IndexSettin
             f"(fingerprint {old.manifest.fingerprint}, this version uses {expected})",
             rebuild_hint(index_dir, folders, model_option(wanted)))
     return wanted
+
+
+def _refuse_missing_folders(paths: Sequence[Path], index_dir: Path) -> None:
+    """A rebuild replaces the whole index: a folder that is missing (an unmounted drive?)
+    would silently lose its documents, so it is refused instead."""
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise NothingToIndex(
+            f"{', '.join(str(p) for p in missing)} is missing; a rebuild would drop its "
+            f"documents from the index at {index_dir}, which is left as it was",
+            "Mount or restore the folder and run the rebuild again, or name only the folders "
+            "to keep: " + index_command(index_dir, "index", "--rebuild", "FOLDER"))
 
 
 def model_option(identity: str) -> str | None:

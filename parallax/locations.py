@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from parallax.errors import UsageError
+
 ENV_VAR = "PARALLAX_INDEX"
 
 
@@ -15,9 +17,14 @@ def default_index_dir() -> Path:
 
 
 def resolve_index_dir(option: Path | None) -> Path:
-    if option is not None:
-        return option.expanduser().resolve()
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env).expanduser().resolve()
+    try:
+        if option is not None:
+            return option.expanduser().resolve()
+        env = os.environ.get(ENV_VAR)
+        if env:
+            return Path(env).expanduser().resolve()
+    except RuntimeError as error:  # "~nouser", or a loop of links in the path
+        given = option if option is not None else os.environ.get(ENV_VAR)
+        raise UsageError(f"cannot use {given} as the index folder: {error}",
+                         "Give --index an existing or creatable folder path.") from None
     return default_index_dir()

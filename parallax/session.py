@@ -42,6 +42,7 @@ class Session:
         self._encoder: Encoder | None = None
         self._ahead: dict[str, np.ndarray] = {}  # vectors embedded by encode_ahead
         self._settings = settings
+        self.refresh_problem: str | None = None  # why the newest generation is not served
         try:
             _check_settings(self.reader, settings, index_dir)
         except SettingsMismatch:
@@ -85,21 +86,32 @@ class Session:
         """Switch to the newest published generation, if one was published since this
         session opened its own; True when it switched. Cheap when nothing changed (one small
         read), so a long-lived process (the server) may call it before every request. Until
-        it is called, the session keeps answering from the generation it holds."""
-        newest = layout.current_name(self.index_dir)
-        if not newest or newest == self.reader.generation_name:
+        it is called, the session keeps answering from the generation it holds.
+
+        A newest generation that cannot be used (damaged, or built with other settings) is
+        not switched to: the session keeps answering from the sound generation it holds and
+        `refresh_problem` says why, until a later refresh succeeds."""
+        try:
+            newest = layout.read_pointer(self.index_dir)[0]
+            if newest == self.reader.generation_name:
+                self.refresh_problem = None
+                return False
+            fresh = open_reader(self.index_dir)
+        except ParallaxError as error:
+            self.refresh_problem = error.message
             return False
-        fresh = open_reader(self.index_dir)
         try:
             _check_settings(fresh, self._settings, self.index_dir)
-        except SettingsMismatch:
+        except SettingsMismatch as error:
             fresh.close()
-            raise
+            self.refresh_problem = error.message
+            return False
         if fresh.manifest.model != self.reader.manifest.model:
             self._encoder = None
             self._ahead.clear()
         previous, self.reader = self.reader, fresh
         previous.close()
+        self.refresh_problem = None
         return True
 
     def close(self) -> None:

@@ -241,3 +241,74 @@ def test_a_pointer_outside_the_index_is_never_followed(pristine: dict, tmp_path:
         (index / "CURRENT").write_text(f"{pointer}\n{manifest_hash}\n")
         result = _run(["sources", "--json"], index)
         assert result.exit_code == 4 and "does not name a generation" in result.stderr
+
+
+def test_a_rebuild_refuses_a_missing_folder_and_keeps_the_index(pristine: dict,
+                                                                tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(pristine["index"], index)
+    gone = tmp_path / "unmounted"
+    result = _run(["index", "--rebuild", str(pristine["corpus"]), str(gone)], index)
+    assert result.exit_code == 1 and f"{gone} is missing" in result.stderr
+    assert _run(QUERIES[2], index).stdout.replace(str(index), str(pristine["index"])) == \
+        pristine["answers"][2]
+
+
+def test_a_rebuild_keeps_the_model_the_index_was_built_with(tmp_path: Path,
+                                                            fake_encoder) -> None:  # noqa: ANN001
+    from indexes import IndexReader
+    from parallax.indexing import build_index
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Pandas are envoys.\n", encoding="utf-8")
+    index = tmp_path / "index"
+    loaded = []
+
+    def loader(name: str):  # noqa: ANN202
+        loaded.append(name)
+        return fake_encoder
+
+    build_index([docs], index, model="custom-model", encoder_loader=loader)
+    build_index([docs], index, rebuild=True, encoder_loader=loader)
+    with IndexReader(index) as reader:
+        assert reader.manifest.model == "custom-model"
+    assert loaded == ["custom-model", "custom-model"]
+
+
+def test_a_fifo_in_place_of_current_is_an_error_not_a_hang(pristine: dict, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(pristine["index"], index)
+    (index / "CURRENT").unlink()
+    os.mkfifo(index / "CURRENT")
+    result = _run(["sources"], index)  # would block for ever reading the FIFO
+    assert result.exit_code == 4 and "CURRENT" in result.stderr
+
+
+def test_damaged_recovery_record_and_lock_link_are_repaired_by_a_rebuild(
+    pristine: dict, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(pristine["index"], index)
+    (index / "SOURCES.json").unlink()
+    (index / "SOURCES.json").mkdir()
+    (index / "LOCK").unlink()
+    (index / "LOCK").symlink_to(tmp_path)
+    checked = json.loads(_run(["check", "--json"], index).stdout)
+    assert any("SOURCES.json" in p for p in checked["problems"])
+    refused = _run(["index", str(pristine["corpus"])], index)
+    assert refused.exit_code == 4 and "Loading model" not in refused.stderr
+    rebuilt = _run(["index", "--rebuild", str(pristine["corpus"])], index)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert (index / "SOURCES.json").is_file() and not (index / "LOCK").is_symlink()
+    assert _run(["check"], index).exit_code == 0
+
+
+def test_check_on_no_index_is_not_found_not_damage(tmp_path: Path) -> None:
+    result = _run(["check"], tmp_path / "nothing-here")
+    assert result.exit_code == 3 and "no index at" in result.stderr
+
+
+def test_an_index_path_that_cannot_be_expanded_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["sources", "--index", "~no-such-user-xyz/index"])
+    assert result.exit_code == 2 and "~no-such-user-xyz" in result.stderr

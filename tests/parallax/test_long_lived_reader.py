@@ -58,3 +58,30 @@ def test_a_reader_open_across_five_publishes_answers_every_time_then_refreshes(
     # Once nobody holds it, the old generation goes at the next publish.
     _publish(docs, index, fake_encoder, 5)
     assert not (index / first).exists()
+
+
+def test_a_damaged_newer_generation_is_not_switched_to(tmp_path: Path,
+                                                       fake_encoder) -> None:  # noqa: ANN001
+    import indexes.reader
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pandas.txt").write_text("Pandas are envoys of friendship.\n", encoding="utf-8")
+    index = tmp_path / "index"
+    build_index([docs], index, encoder_loader=lambda name: fake_encoder)
+    session = Session(index, encoder_loader=lambda name: fake_encoder)
+    held = session.reader.generation_name
+    _publish(docs, index, fake_encoder, 1)
+    newest = layout.current_name(index)
+    database = index / newest / "index.sqlite"
+    database.write_bytes(database.read_bytes()[:4096])
+    indexes.reader._VERIFIED.clear()  # as a process that has not opened it yet
+
+    assert session.refresh() is False
+    assert session.reader.generation_name == held
+    assert session.refresh_problem and "index.sqlite" in session.refresh_problem
+    assert search(session.reader, Mode.lexical, 1, "pandas envoys")  # still answers
+
+    (index / "CURRENT").write_bytes(b"\x00garbage")
+    assert session.refresh() is False and "CURRENT" in (session.refresh_problem or "")
+    session.close()
