@@ -422,8 +422,9 @@ def _embed_into(writer: GenerationWriter, docs: list[_Embed], encoder: Encoder,
         pieces = [(number, indices, [_passage_units(docs[number][0], i, encoder, settings)
                                      for i in indices]) for number, indices in batch]
         flat = [unit for _, _, units in pieces for unit in units]
-        vectors = (_encode_pooled(flat, encoder) if pooled  # type: ignore[arg-type]
-                   else _encode_separately(flat, encoder))
+        advance = _Share(progress, len(flat))
+        vectors = (_encode_pooled(flat, encoder, advance) if pooled  # type: ignore[arg-type]
+                   else _encode_separately(flat, encoder, advance))
         offset = 0
         for number, indices, units in pieces:
             doc, root, key = docs[number]
@@ -434,12 +435,34 @@ def _embed_into(writer: GenerationWriter, docs: list[_Embed], encoder: Encoder,
                                 [u.spans for u in units], vectors[offset:offset + count])
             offset += count
         embedded += len(vectors)
-        progress.advanced(len(flat))
+        advance.complete()
     for number, (doc, root, key) in enumerate(docs):
         if number not in started:  # a document without passages
             writer.start_document(doc, root, key)
     progress.finished()
     return embedded
+
+
+class _Share:
+    """Reports a batch's passages as done in proportion to the texts the encoder has done,
+    so that progress moves every model batch, not once per batch of passages."""
+
+    def __init__(self, progress: IndexProgress, passages: int) -> None:
+        self.progress, self.passages = progress, passages
+        self.texts = self.done_texts = self.reported = 0
+
+    def __call__(self, count: int) -> None:
+        self.done_texts += count
+        if self.texts:
+            self._report(min(self.passages, self.passages * self.done_texts // self.texts))
+
+    def complete(self) -> None:
+        self._report(self.passages)
+
+    def _report(self, passages: int) -> None:
+        if passages > self.reported:
+            self.progress.advanced(passages - self.reported)
+            self.reported = passages
 
 
 @dataclass(frozen=True)
@@ -458,15 +481,18 @@ class _PassageUnits:
         return self.windows + self.sentences
 
 
-def _encode_separately(units: list[_PassageUnits], encoder: Encoder) -> np.ndarray:
+def _encode_separately(units: list[_PassageUnits], encoder: Encoder,
+                       advance: _Share) -> np.ndarray:
     """Every window and every sentence run encoded on its own, behind the context line."""
     texts = [u.prefix + u.text[a:b] for u in units for a, b in u.spans]
     if not texts:
         return np.zeros((0, encoder.dimension), dtype=np.float32)
-    return encoder.encode(texts)
+    advance.texts = len(texts)
+    return encoder.encode(texts, progress=advance)
 
 
-def _encode_pooled(units: list[_PassageUnits], encoder: PoolingEncoder) -> np.ndarray:
+def _encode_pooled(units: list[_PassageUnits], encoder: PoolingEncoder,
+                   advance: _Share) -> np.ndarray:
     """Windows encoded (behind the context line), and each sentence run pooled from the
     window that holds most of it: a sentence's vector is read in its paragraph's context at
     no extra model cost, instead of encoding every sentence again."""
@@ -492,7 +518,8 @@ def _encode_pooled(units: list[_PassageUnits], encoder: PoolingEncoder) -> np.nd
         place += len(unit.spans)
     if not texts:
         return np.zeros((0, encoder.dimension), dtype=np.float32)
-    vectors = encoder.encode_pooled(texts, pooled)
+    advance.texts = len(texts)
+    vectors = encoder.encode_pooled(texts, pooled, progress=advance)
     out = np.empty_like(vectors)
     out[np.array([row for text_rows in rows for row in text_rows], dtype=np.int64)] = vectors
     return out

@@ -45,3 +45,20 @@ def test_batches_split_long_documents_and_join_short_ones() -> None:
     batches = list(_batches(docs, 4))  # type: ignore[arg-type]
     assert [[(d, (r.start, r.stop)) for d, r in b] for b in batches] == [
         [(0, (0, 3)), (2, (0, 1))], [(2, (1, 5))], [(2, (5, 9))], [(2, (9, 10)), (3, (0, 1))]]
+
+
+def test_a_batch_reports_its_passages_as_the_model_goes() -> None:
+    from parallax.indexing import IndexProgress, _Share
+
+    seen: list[int] = []
+
+    class Progress(IndexProgress):
+        def advanced(self, count: int) -> None:
+            seen.append(count)
+
+    share = _Share(Progress(), passages=10)
+    share.texts = 40  # windows and sentences of those 10 passages
+    for _ in range(4):
+        share(8)  # the encoder finished a model batch of 8 texts
+    share.complete()
+    assert seen == [2, 2, 2, 2, 2] and sum(seen) == 10
