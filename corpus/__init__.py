@@ -2,7 +2,8 @@
 
 Modules, one job each:
     discover    which files to index under the paths a user names
-    reading     file -> text (decoding, decoding.py; HTML, html_text.py; PDF, pdf_text.py)
+    reading     file -> text (decoding.py; HTML, html_text.py; PDF, pdf_text.py; Word,
+                docx_text.py; e-books, epub_text.py)
     source_map  where HTML's extracted text came from in the markup; moves passages onto it
     cleaning    boilerplate lines (menus, footers, prompts) and why they were dropped
     paragraphs  kept lines -> headings, bylines and paragraphs

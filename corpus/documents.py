@@ -73,6 +73,8 @@ def load_document(path: Path, metadata: Metadata | None = None,
     if raw is None:
         raw = read_bytes(path)
     decoded = decode(raw, path)
+    if path.suffix.lower() == ".epub":
+        metadata = _with_package_metadata(metadata, raw, path)
     doc = parse_text(
         decoded.text,
         path=path,
@@ -83,6 +85,22 @@ def load_document(path: Path, metadata: Metadata | None = None,
     if decoded.html is not None and decoded.source is not None:
         doc = relocate(doc, decoded.source, decoded.html.spans)
     return replace(doc, warnings=decoded.warnings) if decoded.warnings else doc
+
+
+def _with_package_metadata(metadata: Metadata | None, raw: bytes, path: Path) -> Metadata:
+    """An e-book declares its title, authors, date and publisher in its package: they fill
+    what metadata.csv does not say (metadata.csv wins), as given values, not inferred ones."""
+    from .epub_text import epub_metadata
+
+    package = epub_metadata(raw, path)
+    given = metadata or Metadata()
+    return replace(
+        given,
+        title=given.title or package.title,
+        author=given.author or (", ".join(package.authors) if package.authors else None),
+        date=given.date or package.date,
+        publisher=given.publisher or package.publisher,
+    )
 
 
 def sha256_hex(data: bytes) -> str:

@@ -1,7 +1,8 @@
-"""Files to text: plain text and Markdown are decoded, HTML and PDF have their text extracted.
+"""Files to text: plain text and Markdown are decoded; HTML, PDF, Word (.docx) and EPUB have
+their text extracted.
 
 Passages are found in the text returned here: for .txt and .md, the decoded file with newlines
-normalised to "\\n"; for HTML and PDF, the extracted text. For HTML, `decode` also returns the
+normalised to "\\n"; for the other formats, the extracted text. For HTML, `decode` also returns the
 decoded markup and where each character of the text came from in it, so that documents.py can
 point passages into the file itself.
 """

@@ -173,6 +173,9 @@ def _write(plan: _Plan, old: IndexReader | None, identity: str, index_dir: Path,
     if plan.to_embed:
         progress.loading_model(identity)
         encoder = (encoder_loader or load_encoder)(identity)
+        note = getattr(encoder, "pooling_note", None)
+        if note:  # e.g. a CLS-pooling model: sentences cost a forward pass each
+            progress.warning(f"{identity}: {note}")
     dimension = encoder.dimension if encoder else old.manifest.dimension  # type: ignore[union-attr]
     manifest = Manifest(model=identity, dimension=dimension, settings=settings.as_dict())
     already = old.manifest.counts.get("passages", 0) if old is not None else 0
@@ -381,8 +384,8 @@ def _nothing_to_index(paths: Sequence[Path], skipped: list[SkippedFile], index_d
     kept = f"; the index at {index_dir} was left as it was" if old else ""
     if not skipped:
         return NothingToIndex(f"nothing to index in {where}{kept}",
-                              "Parallax reads .txt, .md, .html/.htm and .pdf files; "
-                              "point it at a folder that has some.")
+                              "Parallax reads .txt, .md, .html/.htm, .pdf, .docx and .epub "
+                              "files; point it at a folder that has some.")
     reasons = [f"  {s.path}: {s.reason}" for s in skipped[:10]]
     more = [f"  … and {len(skipped) - 10} more"] if len(skipped) > 10 else []
     return NothingToIndex(f"nothing to index in {where}{kept}", "\n".join(reasons + more))

@@ -180,3 +180,19 @@ def test_an_epub_that_is_no_zip_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"PK\x03\x04 broken")
     with pytest.raises(UnreadableDocument, match="not a zip archive"):
         epub_to_text(path.read_bytes(), path)
+
+
+def test_an_epub_documents_metadata_comes_from_its_package_unless_metadata_csv_says_more(
+        tmp_path: Path) -> None:
+    from corpus import load_document
+    from corpus.types import Metadata
+
+    path = make_epub(tmp_path / "book.epub")
+    doc = load_document(path)
+    meta = doc.metadata
+    assert (meta.title, meta.author, meta.date, meta.publisher) == (
+        "Forty Years of Diplomacy", "Jane Doe, Li Wei", "2019-07-01", "Example Press")
+    assert not meta.title_inferred and not meta.date_inferred
+    given = load_document(path, Metadata(title="Diplomacy, a history", author="J. Doe"))
+    assert (given.metadata.title, given.metadata.author, given.metadata.date) == (
+        "Diplomacy, a history", "J. Doe", "2019-07-01")
