@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from indexes.lexical import STOPWORDS
+from indexes.lexical import STOPWORDS, split_cjk
 
 # Words that carry no stance in statements of any kind: function words beyond the query
 # stopwords, and the filler of diplomatic and official prose.
@@ -27,7 +27,9 @@ two upon us use used very way ways well whether within without would year years 
 # ("U.S.", "China-U.S.") kept whole.
 _TOKEN = re.compile(r"(?:\w+[-'’])*(?:[A-Z]\.){2,}|\w+(?:[-'’]\w+)*", re.UNICODE)
 # Phrases do not run across punctuation; a dot ends a clause unless it belongs to an acronym.
-_BREAK = re.compile(r"(?<![A-Z])\.|\.(?=\s+[A-Z][a-z])|[,;:!?()\[\]\"“”«»—–]|\s-\s")
+# Chinese and full-width punctuation ends a phrase as its Western counterparts do.
+_BREAK = re.compile(r"(?<![A-Z])\.|\.(?=\s+[A-Z][a-z])|\s-\s"
+                    r"|[,;:!?()\[\]\"“”«»—–，。、；：！？（）「」《》]")
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def term_occurrences(text: str, phrases: bool = True) -> list[tuple[str, str]]:
     """(key, surface form) of every content word of `text` and, with `phrases`, of every
     pair of adjacent content words within a clause ("climate change", "Taiwan question")."""
     out: list[tuple[str, str]] = []
-    for clause in _BREAK.split(text):
+    for clause in _BREAK.split(split_cjk(text)):  # Chinese cut into words first
         previous: str | None = None
         for match in _TOKEN.finditer(clause):
             token = match.group()
@@ -140,4 +142,4 @@ def distinctive(group_texts: Sequence[str], other_texts: Sequence[str], limit: i
 
 def topic_words(topic: str) -> list[str]:
     """The content words of a topic, as they are written in it."""
-    return [token for token in _TOKEN.findall(topic) if not _is_stopword(token)]
+    return [token for token in _TOKEN.findall(split_cjk(topic)) if not _is_stopword(token)]
