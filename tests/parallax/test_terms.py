@@ -76,7 +76,8 @@ def test_chinese_text_yields_words_not_whole_clauses() -> None:
     from parallax.terms import term_occurrences, topic_words
 
     assert "气候变化" in topic_words("中美两国在气候变化方面的合作")
-    terms = [term for term, _ in term_occurrences("两国在应对气候变化方面开展合作，推动可再生能源的发展。")]
+    text = "两国在应对气候变化方面开展合作，推动可再生能源的发展。"
+    terms = [term for term, _ in term_occurrences(text)]
     assert "气候变化" in terms and "合作" in terms
     # Punctuation ends a phrase: no term spans the comma.
     assert not any("合作" in t and "推动" in t for t in terms)
