@@ -23,6 +23,9 @@ from parallax.server.service import Reply, Scope, Service
 WEB = Path(__file__).resolve().parent.parent / "web"
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]"}
 GENERATION_HEADER = "X-Parallax-Generation"
+# Set when a newer generation exists but could not be used (damaged, other settings): the
+# answer comes from the sound generation before it.
+STALE_HEADER = "X-Parallax-Stale"
 BUG_HINT = ("This is a bug in Parallax: the server's log has the details; please report it "
             "with them.")
 
@@ -76,8 +79,15 @@ def create_app(service: Service, token: str | None = None, loopback: bool = True
     return app
 
 
+def _headers(reply: Reply) -> dict[str, str]:
+    headers = {GENERATION_HEADER: reply.generation}
+    if reply.stale:
+        headers[STALE_HEADER] = reply.stale[:500].encode("ascii", "backslashreplace").decode()
+    return headers
+
+
 def _json(reply: Reply) -> JSONResponse:
-    return JSONResponse(reply.body, headers={GENERATION_HEADER: reply.generation})
+    return JSONResponse(reply.body, headers=_headers(reply))
 
 
 def _add_api(app: FastAPI, service: Service) -> None:
@@ -121,7 +131,7 @@ def _add_api(app: FastAPI, service: Service) -> None:
         reply = service.compare(topic, by, passages, mode, scope, markdown=format == "md")
         if format == "md":
             return PlainTextResponse(reply.body, media_type="text/markdown; charset=utf-8",
-                                     headers={GENERATION_HEADER: reply.generation})
+                                     headers=_headers(reply))
         return _json(reply)
 
     @app.get("/api/sources", summary="parallax sources --json")

@@ -39,6 +39,7 @@ class Reply:
 
     body: Any
     generation: str
+    stale: str | None = None  # why a newer generation was not used (damaged, …), if one was
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ class Service:
 
     def _reply(self, work: Callable[[Session], T]) -> Reply:
         with self._current() as session:
-            return Reply(work(session), session.reader.generation.name)
+            return Reply(work(session), session.reader.generation.name,
+                         session.refresh_problem)
 
     def warm(self) -> None:
         """Load the model now, so that the first question is not the slow one."""

@@ -349,20 +349,21 @@ async function showClaim(report, claim, term) {
   box.textContent = "";
   box.append(el("h3", {}, `Claim ${claim.claim}: ${claim.terms.join(" · ")}`),
              el("p", { class: "note" }, `Passages making it (you chose “${term}”).`));
-  const list = el("ol", { class: "results compact" });
+  const list = el("ol", { class: "results compact", "aria-busy": "true" });
   box.append(list);
-  for (const p of claim.passages) {
+  const items = await Promise.all(claim.passages.map(async (p) => {
     try {
       const shown = await api(`/api/passages/${encodeURIComponent(p.passage_id)}`, {});
-      const passage = shown.passage;
-      list.append(resultItem({ ...passage, score: p.score, highlight: p.highlight },
-        (id) => go("/", { q: report.topic, passage: id })));
+      return resultItem({ ...shown.passage, score: p.score, highlight: p.highlight },
+        (id) => go("/", { q: report.topic, passage: id }));
     } catch (error) {
       const item = el("li");
       showError(item, error);
-      list.append(item);
+      return item;
     }
-  }
+  }));
+  list.append(...items);
+  list.setAttribute("aria-busy", "false");
   box.querySelector("h3").setAttribute("tabindex", "-1");
   box.querySelector("h3").focus();
 }

@@ -1,5 +1,6 @@
 """Every error kind reaches an HTTP client with its status (corpus.errors.HTTP_STATUS), and a
-damaged generation published under a running server is refused with 503, never served."""
+damaged generation published under a running server is never served: the sound one answers,
+and the X-Parallax-Stale header says why the newer one was not used."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def test_a_bug_is_a_500_without_details(serve_app: object) -> None:
     assert "passwd" not in reply.body.decode() and "Traceback" not in reply.body.decode()
 
 
-def test_a_damaged_generation_is_a_503(tmp_path: Path) -> None:
+def test_a_damaged_new_generation_is_never_served(tmp_path: Path) -> None:
     from indexes import layout
 
     folder, index = tmp_path / "corpus", tmp_path / "index"
@@ -97,7 +98,7 @@ def test_a_damaged_generation_is_a_503(tmp_path: Path) -> None:
     index_now()
     server = Server(index, log=tmp_path / "serve.log")
     try:
-        assert server.get("/api/sources").status == 200
+        sound = server.get("/api/sources").headers["x-parallax-generation"]
         shutil.copy(SAMPLE / names[1], folder / names[1])
         index_now()  # a new generation, not yet opened by the server
         database = layout.current_generation(index) / layout.DB_NAME
@@ -106,8 +107,9 @@ def test_a_damaged_generation_is_a_503(tmp_path: Path) -> None:
         data[middle:middle + 64] = bytes(b ^ 0xFF for b in data[middle:middle + 64])
         database.write_bytes(bytes(data))
         reply = server.get("/api/sources")
-        assert reply.status == 503, reply.body
-        assert "damaged" in reply.json()["error"]
-        assert "parallax index --rebuild" in reply.json()["hint"]
+        assert reply.status == 200, reply.body
+        assert reply.headers["x-parallax-generation"] == sound, "the sound generation answers"
+        assert len(reply.json()["documents"]) == 1
+        assert "damaged" in reply.headers["x-parallax-stale"]
     finally:
         server.stop()

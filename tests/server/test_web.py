@@ -159,7 +159,8 @@ def test_compare_shows_the_timeline_silence_and_the_claims(browser: Any, server:
     browser.set_window_size(1280, 1000)
 
     all_of(rows[0], "button.term")[0].send_keys(Keys.ENTER)
-    wait(browser, lambda d: all_of(d, "#claim-passages li.result"), "the claim's passages")
+    wait(browser, lambda d: all_of(d, "#claim-passages ol[aria-busy=false]"),
+         "the claim's passages")
     claim = one(browser, "#claim-passages")
     assert len(all_of(claim, "li.result")) == sum(
         int(c.text.split()[1]) for c in all_of(rows[0], "td.made"))
