@@ -57,6 +57,7 @@ def growing(tmp_path: Path) -> Iterator[tuple[Path, Path, Server]]:
         running.stop()
 
 
+@pytest.mark.slow  # about a minute: run by .ci/run, or with --run-slow
 def test_answers_stay_whole_while_two_generations_are_published(
         growing: tuple[Path, Path, Server]) -> None:
     folder, index, server = growing

@@ -5,8 +5,6 @@ and the X-Parallax-Stale header says why the newer one was not used."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -81,19 +79,18 @@ def test_a_bug_is_a_500_without_details(serve_app: object) -> None:
     assert "passwd" not in reply.body.decode() and "Traceback" not in reply.body.decode()
 
 
-def test_a_damaged_new_generation_is_never_served(tmp_path: Path) -> None:
+def test_a_damaged_new_generation_is_never_served(tmp_path: Path,
+                                                 real_encoder) -> None:  # noqa: ANN001
     from indexes import layout
+    from parallax.indexing import build_index
 
     folder, index = tmp_path / "corpus", tmp_path / "index"
     folder.mkdir()
     names = sorted(p.name for p in SAMPLE.glob("*.txt"))
     shutil.copy(SAMPLE / names[0], folder / names[0])
 
-    def index_now() -> None:
-        done = subprocess.run([sys.executable, "-m", "parallax", "index", str(folder),
-                               "--index", str(index)], capture_output=True, text=True,
-                              timeout=600)
-        assert done.returncode == 0, done.stderr
+    def index_now() -> None:  # the real model, loaded once for the session
+        build_index([folder], index, encoder_loader=lambda name: real_encoder)
 
     index_now()
     server = Server(index, log=tmp_path / "serve.log")
