@@ -16,7 +16,7 @@ import faiss
 import numpy as np
 
 from indexes import layout
-from indexes.checksums import digest, mismatch
+from indexes.checksums import mismatch
 from indexes.errors import IndexError_, IndexNotFound, IndexUnreadable
 from indexes.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
 from indexes.reader import read_only_uri
@@ -85,19 +85,11 @@ def _check_generation(generation: Path, pointer_hash: str, report: CheckReport) 
 
 def _manifest(generation: Path, pointer_hash: str, report: CheckReport) -> Manifest | None:
     try:
-        raw = layout.read_small(generation / MANIFEST_NAME)
-    except OSError as error:
-        report.problems.append(f"{generation.name}/{MANIFEST_NAME} cannot be read "
-                               f"({error.strerror})")
-        return None
-    if digest(raw) != pointer_hash:
-        report.problems.append(f"{generation.name}/{MANIFEST_NAME} does not match its "
-                               f"checksum in {layout.CURRENT}")
-        return None
-    try:
-        manifest = Manifest.parse(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        report.problems.append(f"unreadable {MANIFEST_NAME} ({error})")
+        manifest = Manifest.read_verified(generation, pointer_hash)
+    except (OSError, ValueError) as error:
+        report.problems.append(str(error) if isinstance(error, ValueError)
+                               else f"{generation.name}/{MANIFEST_NAME} cannot be read "
+                                    f"({error.strerror})")
         return None
     if manifest.format_version != FORMAT_VERSION:
         report.problems.append(f"written in format {manifest.format_version}; this version "
@@ -109,7 +101,7 @@ def _manifest(generation: Path, pointer_hash: str, report: CheckReport) -> Manif
 
 def _checksums(generation: Path, manifest: Manifest, report: CheckReport) -> set[str]:
     sound = set()
-    for name in (layout.DB_NAME, layout.WINDOWS_NAME, layout.FAISS_NAME):
+    for name in layout.DATA_FILES:
         expected = manifest.files.get(name)
         problem = (f"{MANIFEST_NAME} records no checksum for {name}" if expected is None
                    else mismatch(generation, name, expected))

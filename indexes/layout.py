@@ -44,6 +44,8 @@ SOURCES = "SOURCES.json"
 DB_NAME = "index.sqlite"
 FAISS_NAME = "dense.faiss"
 WINDOWS_NAME = "window_passages.npy"
+# The files of a generation besides its manifest, which records a checksum of each.
+DATA_FILES = (DB_NAME, WINDOWS_NAME, FAISS_NAME)
 _GEN_PREFIX = "parallax-gen-"
 _TMP_PREFIX = ".parallax-tmp-"
 # A generation name as `publish` writes it: no separator, no "..", nothing outside the folder.

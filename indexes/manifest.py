@@ -48,6 +48,28 @@ class Manifest:
         return cls.parse(read_small(path))
 
     @classmethod
+    def read_verified(cls, generation: Path, pointer_hash: str) -> Manifest:
+        """A generation's manifest, checked against the checksum `CURRENT` holds for it.
+        ValueError naming what is wrong when it is unreadable, altered or no manifest;
+        PermissionError passes through (not damage: the reader may not read it)."""
+        from indexes.checksums import digest
+        from indexes.layout import CURRENT, read_small
+
+        where = f"{generation.name}/{MANIFEST_NAME}"
+        try:
+            raw = read_small(generation / MANIFEST_NAME)
+        except PermissionError:
+            raise
+        except OSError as error:
+            raise ValueError(f"{where} cannot be read ({error.strerror})") from None
+        if digest(raw) != pointer_hash:
+            raise ValueError(f"{where} does not match its checksum in {CURRENT}")
+        try:
+            return cls.parse(raw)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ValueError(f"unreadable {MANIFEST_NAME} ({error})") from None
+
+    @classmethod
     def parse(cls, raw: bytes) -> Manifest:
         """A manifest from its bytes; ValueError when they are not one."""
         data = json.loads(raw.decode("utf-8"))

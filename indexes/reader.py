@@ -11,7 +11,7 @@ import faiss
 import numpy as np
 
 from indexes import layout
-from indexes.checksums import digest, mismatch, remember_verified, verified_before
+from indexes.checksums import mismatch, remember_verified, verified_before
 from indexes.errors import IndexCorrupt, IndexError_, IndexOutdated, IndexUnreadable
 from indexes.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
 from indexes.mentions import MentionIndex
@@ -72,27 +72,18 @@ class IndexReader:
         return IndexCorrupt(self.index_dir, reason, rebuild_hint(self.index_dir))
 
     def _verified_manifest(self, pointer_hash: str) -> Manifest:
-        path = self.generation / MANIFEST_NAME
         try:
-            raw = layout.read_small(path)
+            manifest = Manifest.read_verified(self.generation, pointer_hash)
         except PermissionError:
             raise IndexUnreadable(self.index_dir, f"permission denied on {MANIFEST_NAME}") from None
-        except OSError as error:
-            raise self._damaged(f"{self.generation.name}/{MANIFEST_NAME} cannot be read "
-                                f"({error.strerror})") from None
-        if digest(raw) != pointer_hash:
-            raise self._damaged(f"{self.generation.name}/{MANIFEST_NAME} does not match "
-                                f"its checksum in {layout.CURRENT}")
-        try:
-            manifest = Manifest.parse(raw)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise self._damaged(f"unreadable {MANIFEST_NAME} ({error})") from None
+        except ValueError as error:
+            raise self._damaged(str(error)) from None
         if manifest.format_version != FORMAT_VERSION:
             raise IndexOutdated(self.index_dir, manifest.format_version, FORMAT_VERSION,
                                 rebuild_hint(self.index_dir))
         key = (str(self.generation), pointer_hash)
         if key not in _VERIFIED:
-            for name in (layout.DB_NAME, layout.WINDOWS_NAME, layout.FAISS_NAME):
+            for name in layout.DATA_FILES:
                 if name not in manifest.files:
                     raise self._damaged(f"{MANIFEST_NAME} records no checksum for {name}")
                 expected = manifest.files[name]

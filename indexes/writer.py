@@ -163,7 +163,7 @@ class GenerationWriter:
         write_flat_index(self._spill, self.folder / layout.FAISS_NAME)
         (self.folder / _SPILL_NAME).unlink()
         files = {name: file_checksum(self.folder / name)
-                 for name in (layout.DB_NAME, layout.WINDOWS_NAME, layout.FAISS_NAME)}
+                 for name in layout.DATA_FILES}
         manifest = replace(self.manifest, counts=counts, files=files,
                            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         text = manifest.to_json().encode("utf-8")
