@@ -16,6 +16,16 @@ def _publish(docs: Path, index: Path, encoder, number: int) -> None:  # noqa: AN
     build_index([docs], index, encoder_loader=lambda name: encoder)
 
 
+def _indexed(tmp_path: Path, encoder) -> tuple[Path, Path]:  # noqa: ANN001
+    """A folder of one document, indexed: (the folder, the index)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pandas.txt").write_text("Pandas are envoys of friendship.\n", encoding="utf-8")
+    index = tmp_path / "index"
+    build_index([docs], index, encoder_loader=lambda name: encoder)
+    return docs, index
+
+
 def _answers(session: Session, encoder) -> list[str]:  # noqa: ANN001
     texts = []
     for mode in Mode:
@@ -29,11 +39,7 @@ def _answers(session: Session, encoder) -> list[str]:  # noqa: ANN001
 def test_a_reader_open_across_five_publishes_answers_every_time_then_refreshes(
     tmp_path: Path, fake_encoder  # noqa: ANN001
 ) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "pandas.txt").write_text("Pandas are envoys of friendship.\n", encoding="utf-8")
-    index = tmp_path / "index"
-    build_index([docs], index, encoder_loader=lambda name: fake_encoder)
+    docs, index = _indexed(tmp_path, fake_encoder)
 
     session = Session(index, encoder_loader=lambda name: fake_encoder)
     first = session.reader.generation_name
@@ -64,11 +70,7 @@ def test_a_damaged_newer_generation_is_not_switched_to(tmp_path: Path,
                                                        fake_encoder) -> None:  # noqa: ANN001
     import indexes.reader
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "pandas.txt").write_text("Pandas are envoys of friendship.\n", encoding="utf-8")
-    index = tmp_path / "index"
-    build_index([docs], index, encoder_loader=lambda name: fake_encoder)
+    docs, index = _indexed(tmp_path, fake_encoder)
     session = Session(index, encoder_loader=lambda name: fake_encoder)
     held = session.reader.generation_name
     _publish(docs, index, fake_encoder, 1)
