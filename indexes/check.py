@@ -12,15 +12,14 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from indexes import layout
 from indexes.checksums import mismatch
 from indexes.errors import IndexError_, IndexNotFound, IndexUnreadable
 from indexes.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
-from indexes.reader import read_only_uri
 from indexes.recovery import read_sources, rebuild_command
+from indexes.segments import DB_NAME, KINDS, UNITS_NAME, Segment, SegmentInfo, read_only_uri
 
 _VECTOR_BLOCK = 65536
 _NORM_TOLERANCE = 1e-3
@@ -77,10 +76,20 @@ def _check_generation(generation: Path, pointer_hash: str, report: CheckReport) 
         return
     report.counts = dict(manifest.counts)
     sound = _checksums(generation, manifest, report)
-    if layout.DB_NAME in sound:
-        _database(generation / layout.DB_NAME, manifest, report)
-    if {layout.WINDOWS_NAME, layout.FAISS_NAME, layout.DB_NAME} <= sound:
-        _vectors(generation, manifest, report)
+    try:
+        infos = [SegmentInfo.from_dict(entry) for entry in manifest.segments]
+    except ValueError as error:
+        report.problems.append(f"{MANIFEST_NAME}: {error}")
+        return
+    for info in infos:
+        db = f"{info.name}/{DB_NAME}"
+        if db in sound:
+            _database(generation / db, info, report)
+        if set(info.files) <= sound:
+            _vectors(generation, info, manifest.dimension, report)
+    live = {kind: sum(i.counts.get(kind, 0) for i in infos) for kind in KINDS}
+    if any(manifest.counts.get(k, 0) > live[k] for k in KINDS):
+        report.problems.append("the manifest counts more rows than its segments hold")
 
 
 def _manifest(generation: Path, pointer_hash: str, report: CheckReport) -> Manifest | None:
@@ -101,7 +110,12 @@ def _manifest(generation: Path, pointer_hash: str, report: CheckReport) -> Manif
 
 def _checksums(generation: Path, manifest: Manifest, report: CheckReport) -> set[str]:
     sound = set()
-    for name in layout.DATA_FILES:
+    try:
+        names = manifest.data_files()
+    except ValueError as error:
+        report.problems.append(f"{MANIFEST_NAME}: {error}")
+        return sound
+    for name in names:
         expected = manifest.files.get(name)
         problem = (f"{MANIFEST_NAME} records no checksum for {name}" if expected is None
                    else mismatch(generation, name, expected))
@@ -109,75 +123,82 @@ def _checksums(generation: Path, manifest: Manifest, report: CheckReport) -> set
             report.problems.append(f"{generation.name}/{problem}")
         else:
             sound.add(name)
-            report.checked.append(f"{name}: checksum")
+    report.checked.append(f"checksums of {len(sound)} of {len(names)} files")
     return sound
 
 
-def _database(path: Path, manifest: Manifest, report: CheckReport) -> None:
+def _database(path: Path, info: SegmentInfo, report: CheckReport) -> None:
+    where = f"{info.name}/{path.name}"
     try:
         db = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             result = [r[0] for r in db.execute("PRAGMA integrity_check")]
             if result != ["ok"]:
-                report.problems.append(f"{path.name}: SQLite integrity check: "
+                report.problems.append(f"{where}: SQLite integrity check: "
                                        + "; ".join(result[:3]))
                 return
             counts = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                      for table in ("documents", "passages", "windows")}
+                      for table in KINDS}
             orphans = db.execute("SELECT count(*) FROM passages p LEFT JOIN documents d"
                                  " ON d.rowid = p.doc_rowid WHERE d.rowid IS NULL").fetchone()[0]
         finally:
             db.close()
     except sqlite3.Error as error:
-        report.problems.append(f"{path.name}: {error}")
+        report.problems.append(f"{where}: {error}")
         return
     for table, count in counts.items():
-        if manifest.counts.get(table) not in (None, count):
-            report.problems.append(f"{path.name} holds {count} {table}, the manifest says "
-                                   f"{manifest.counts[table]}")
+        if info.counts.get(table) not in (None, count):
+            report.problems.append(f"{where} holds {count} {table}, the manifest says "
+                                   f"{info.counts[table]}")
     if orphans:
-        report.problems.append(f"{path.name}: {orphans} passages belong to no document")
-    report.checked.append(f"{path.name}: SQLite integrity check, counts")
+        report.problems.append(f"{where}: {orphans} passages belong to no document")
+    report.checked.append(f"{where}: SQLite integrity check, counts")
 
 
-def _vectors(generation: Path, manifest: Manifest, report: CheckReport) -> None:
+def _vectors(generation: Path, info: SegmentInfo, dimension: int, report: CheckReport) -> None:
+    folder = generation / info.name
     try:
-        window_passages = np.load(generation / layout.WINDOWS_NAME, mmap_mode="r")
-        index = faiss.read_index(str(generation / layout.FAISS_NAME), faiss.IO_FLAG_MMAP)
-    except (OSError, ValueError, RuntimeError) as error:
-        report.problems.append(f"vectors cannot be read ({' '.join(str(error).split())[:120]})")
+        units = np.load(folder / UNITS_NAME, mmap_mode="r")
+        store = Segment(generation, info, np.zeros(0, dtype=np.int64))
+        try:
+            dense = store.dense
+        finally:
+            store.db.close()
+    except (OSError, ValueError, RuntimeError, sqlite3.Error) as error:
+        report.problems.append(f"{info.name}: vectors cannot be read "
+                               f"({' '.join(str(error).split())[:120]})")
         return
-    if index.ntotal != len(window_passages):
-        report.problems.append(f"{layout.FAISS_NAME} holds {index.ntotal} vectors for "
-                               f"{len(window_passages)} windows")
+    if dense.count != len(units):
+        report.problems.append(f"{info.name}: {dense.count} vectors for {len(units)} units")
         return
-    if index.d != manifest.dimension:
-        report.problems.append(f"{layout.FAISS_NAME} holds {index.d}-dimensional vectors, "
-                               f"the manifest says {manifest.dimension}")
+    if getattr(dense, "dimension", dimension) != dimension:
+        report.problems.append(f"{info.name} holds {dense.dimension}-dimensional vectors, "  # type: ignore[attr-defined]
+                               f"the manifest says {dimension}")
         return
     bad = 0
-    for start in range(0, index.ntotal, _VECTOR_BLOCK):
-        block = index.reconstruct_n(start, min(_VECTOR_BLOCK, index.ntotal - start))
+    for start in range(0, dense.count, _VECTOR_BLOCK):
+        ids = np.arange(start, min(dense.count, start + _VECTOR_BLOCK), dtype=np.int64)
+        block = dense.vectors(ids)
         norms = np.linalg.norm(block, axis=1)
         bad += int((~np.isfinite(block).all(axis=1) | (np.abs(norms - 1) > _NORM_TOLERANCE)).sum())
     if bad:
-        report.problems.append(f"{layout.FAISS_NAME}: {bad} vectors are not finite unit vectors")
-    _window_map(generation / layout.DB_NAME, np.asarray(window_passages), report)
+        report.problems.append(f"{info.name}: {bad} vectors are not finite unit vectors")
+    _window_map(folder / DB_NAME, np.asarray(units), info, report)
     if not bad:
-        report.checked.append(f"{layout.FAISS_NAME}: {index.ntotal} finite unit vectors")
+        report.checked.append(f"{info.name}: {dense.count} finite unit vectors ({info.backend})")
 
 
-def _window_map(db_path: Path, window_passages: np.ndarray, report: CheckReport) -> None:
+def _window_map(db_path: Path, units: np.ndarray, info: SegmentInfo,
+                report: CheckReport) -> None:
     db = sqlite3.connect(read_only_uri(db_path), uri=True)
     try:
         expected = np.fromiter((r[0] for r in db.execute(
             "SELECT passage_rowid FROM windows ORDER BY id")), dtype=np.int64)
     finally:
         db.close()
-    if len(expected) != len(window_passages) or not np.array_equal(expected, window_passages):
-        differ = (int((expected != window_passages).sum())
-                  if len(expected) == len(window_passages) else "all")
-        report.problems.append(f"{layout.WINDOWS_NAME} disagrees with the database "
-                               f"({differ} of {len(expected)} windows)")
+    if len(expected) != len(units) or not np.array_equal(expected, units):
+        differ = (int((expected != units).sum()) if len(expected) == len(units) else "all")
+        report.problems.append(f"{info.name}/{UNITS_NAME} disagrees with the database "
+                               f"({differ} of {len(expected)} units)")
     else:
-        report.checked.append(f"{layout.WINDOWS_NAME}: consistent with the database")
+        report.checked.append(f"{info.name}/{UNITS_NAME}: consistent with the database")

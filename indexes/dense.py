@@ -1,65 +1,56 @@
-"""Dense search: FAISS inner product over windows, a passage scoring as its best window."""
+"""Dense search: nearest units across an index's segments, a passage scoring as its best unit."""
 
 from __future__ import annotations
 
-import faiss
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+if TYPE_CHECKING:
+    from indexes.reader import IndexReader
 
-def dense_search(
-    index: faiss.Index,
-    window_passages: np.ndarray,
-    query: np.ndarray,
-    n: int,
-    allowed_windows: np.ndarray | None = None,
-) -> list[tuple[int, float]]:
-    """Top `n` (passage rowid, score) where a passage's score is its best window's.
 
-    Asks FAISS for more windows until `n` distinct passages are found or the candidates run
-    out, so long passages with many windows do not crowd the result below `n`.
+def dense_search(reader: IndexReader, query: np.ndarray, n: int,
+                 doc_rowids: Sequence[int] | None = None,
+                 exact: bool = False) -> list[tuple[int, float]]:
+    """Top `n` (passage rowid, score) among the live passages of `doc_rowids` (all when
+    None), where a passage's score is its best unit's.
+
+    Asks for more units until `n` distinct passages are found or the candidates run out,
+    so long passages with many units do not crowd the result below `n`.
     """
-    total = index.ntotal if allowed_windows is None else len(allowed_windows)
-    if total == 0 or n <= 0:
+    if n <= 0:
         return []
-    params = None
-    if allowed_windows is not None:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed_windows))
-    query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-    fetch = min(total, n * 4)
+    fetch = n * 4
     while True:
-        scores, ids = index.search(query, fetch, params=params)
-        best = _best_per_passage(window_passages, ids[0], scores[0])
-        if len(best) >= n or fetch >= total:
+        ids, scores = reader.search_units(query, fetch, doc_rowids, exact=exact)
+        best = best_per_passage(reader.unit_passages(ids), scores)
+        if len(best) >= n or len(ids) < fetch:
             return best[:n]
-        fetch = min(total, fetch * 4)
+        fetch *= 4
 
 
-def _best_per_passage(window_passages: np.ndarray, ids: np.ndarray,
-                      scores: np.ndarray) -> list[tuple[int, float]]:
+def best_per_passage(passages: np.ndarray, scores: np.ndarray) -> list[tuple[int, float]]:
+    """(passage, best score) in order of first appearance; `scores` come best first."""
     best: dict[int, float] = {}
-    for window, score in zip(ids.tolist(), scores.tolist(), strict=True):
-        if window < 0:
-            continue  # FAISS pads with -1 when fewer results exist
-        passage = int(window_passages[window])
-        if passage not in best:  # results come best first
+    for passage, score in zip(passages.tolist(), scores.tolist(), strict=True):
+        if passage >= 0 and passage not in best:
             best[passage] = float(score)
     return list(best.items())
 
 
-def with_feedback(index: faiss.Index, query: np.ndarray, units: int, weight: float,
-                  allowed_windows: np.ndarray | None = None) -> np.ndarray:
+def with_feedback(reader: IndexReader, query: np.ndarray, units: int, weight: float,
+                  doc_rowids: Sequence[int] | None = None) -> np.ndarray:
     """Rocchio pseudo-relevance feedback: the query moved towards its `units` nearest
-    embedded units (among `allowed_windows`, when filtered), then re-normalised. Words the
-    question lacks but its best matches use (the corpus's own vocabulary for the topic) then
-    count in the second search."""
-    total = index.ntotal if allowed_windows is None else len(allowed_windows)
-    if weight <= 0 or units <= 0 or total == 0:
+    embedded units (among those of `doc_rowids`, when filtered), then re-normalised. Words
+    the question lacks but its best matches use (the corpus's own vocabulary for the topic)
+    then count in the second search."""
+    if weight <= 0 or units <= 0:
         return query
-    params = None
-    if allowed_windows is not None:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed_windows))
-    query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-    _, ids = index.search(query, min(units, total), params=params)
-    centroid = index.reconstruct_batch(ids[0][ids[0] >= 0]).mean(axis=0)
-    moved = query[0] + weight * centroid
+    ids, _ = reader.search_units(query, units, doc_rowids)
+    if not len(ids):
+        return query
+    centroid = reader.vectors(ids).mean(axis=0)
+    moved = query.reshape(-1) + weight * centroid
     return (moved / np.linalg.norm(moved)).astype(np.float32)

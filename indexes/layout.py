@@ -1,6 +1,7 @@
 """Where an index's files live, and the atomic switch between generations.
 
-An index folder holds complete generations (`parallax-gen-*/`: SQLite + FAISS + manifest),
+An index folder holds complete generations (`parallax-gen-*/`: segments, each SQLite +
+vectors, hard-linked between generations, tombstones and a manifest),
 a `CURRENT` file naming the one in use with the checksum of its manifest, a `SOURCES.json`
 recovery record (the folders and model the index was built from, kept outside the
 generations so that no damage to a database can take the way to rebuild it down with it),
@@ -41,11 +42,9 @@ from indexes.errors import (
 CURRENT = "CURRENT"
 LOCK = "LOCK"
 SOURCES = "SOURCES.json"
-DB_NAME = "index.sqlite"
-FAISS_NAME = "dense.faiss"
-WINDOWS_NAME = "window_passages.npy"
-# The files of a generation besides its manifest, which records a checksum of each.
-DATA_FILES = (DB_NAME, WINDOWS_NAME, FAISS_NAME)
+# Besides its manifest (which records a checksum of every file) and its segments' folders
+# (indexes/segments.py), a generation holds the rowids of its tombstoned documents.
+TOMBSTONES_NAME = "deleted.npy"
 _GEN_PREFIX = "parallax-gen-"
 _TMP_PREFIX = ".parallax-tmp-"
 # A generation name as `publish` writes it: no separator, no "..", nothing outside the folder.
@@ -231,9 +230,11 @@ def new_temporary_generation(index_dir: Path) -> Path:
 
 
 def publish(index_dir: Path, temporary: Path, manifest_hash: str,
-            also_keep: frozenset[str] = frozenset(), sources: str | None = None) -> Path:
+            also_keep: frozenset[str] = frozenset(), sources: str | None = None,
+            keep_previous: bool = True) -> Path:
     """Make a complete temporary generation the current one, atomically, and write the
-    recovery record `sources` beside it first. The generation it replaces and `also_keep`
+    recovery record `sources` beside it first. The generation it replaces (unless
+    `keep_previous` is False: one the same run published a moment ago) and `also_keep`
     (e.g. the generation current when a multi-part run began) stay; so does any generation
     a reader holds."""
     _fsync_tree(temporary)
@@ -244,7 +245,8 @@ def publish(index_dir: Path, temporary: Path, manifest_hash: str,
         _replace_file(index_dir, SOURCES, sources)
     os.rename(temporary, final)
     _replace_file(index_dir, CURRENT, f"{final.name}\n{manifest_hash}\n")
-    remove_stale(index_dir, keep={final.name, previous, *also_keep})
+    keep = {final.name, *also_keep} | ({previous} if keep_previous else set())
+    remove_stale(index_dir, keep=keep)
     return final
 
 
@@ -327,7 +329,10 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _fsync_tree(path: Path) -> None:
+    # Files linked from an earlier generation have no dirty pages: their fsync is cheap.
     for child in path.iterdir():
-        if child.is_file():
+        if child.is_dir() and not child.is_symlink():
+            _fsync_tree(child)
+        elif child.is_file():
             _fsync_file(child)
     _fsync_dir(path)

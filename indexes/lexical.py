@@ -188,12 +188,15 @@ def passages_with_term(db: sqlite3.Connection, term: str) -> set[int]:
 
 def lexical_search(
     db: sqlite3.Connection, question: str, n: int, doc_rowids: list[int] | None = None,
-    context_weight: float = 0.5,
+    context_weight: float = 0.5, skip: str | None = None, query: str | None = None,
+    only: list[int] | None = None,
 ) -> list[tuple[int, float]]:
-    """Top `n` (passage rowid, score) by BM25, higher is better; only passages of
-    `doc_rowids` when given. A match in a passage's context (title, author, date, heading)
-    counts `context_weight` times a match in its text."""
-    query = fts_query(question)
+    """Top `n` (passage rowid, score) by BM25 over one database, higher is better; only
+    passages of `doc_rowids` when given, none of the table `skip` names (tombstoned
+    passages), and only passages `only` when given. A match in a passage's context (title,
+    author, date, heading) counts `context_weight` times a match in its text. `query` is an
+    FTS5 query to run instead of the question's."""
+    query = query or fts_query(question)
     if query is None or n <= 0:
         return []
     rank = f"bm25(passages_fts, 1.0, {float(context_weight)!r})"
@@ -204,7 +207,16 @@ def lexical_search(
         sql += (" AND passages_fts.rowid IN (SELECT rowid FROM passages"
                 " WHERE doc_rowid IN (SELECT value FROM json_each(?)))")
         params.append(json.dumps(doc_rowids))
+    if only is not None:
+        sql += " AND passages_fts.rowid IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(only))
+    if skip is not None:
+        sql += f" AND passages_fts.rowid NOT IN {skip}"
     sql += f" ORDER BY {rank} LIMIT ?"
     params.append(n)
     return [(int(r[0]), float(r[1])) for r in db.execute(sql, params)]
+
+
+def phrase(term: str) -> str:
+    return _phrase(term)
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 # 2: checksums of every file, recorded in the manifest, whose own checksum is in CURRENT.
-FORMAT_VERSION = 2
+# 3: segments (hard-linked between generations) and tombstones; approximate vector stores.
+FORMAT_VERSION = 3
 MANIFEST_NAME = "manifest.json"
 
 
@@ -28,6 +29,20 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     created: str = ""
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> size, xxh3
+    segments: list[dict[str, Any]] = field(default_factory=list)  # see indexes.segments
+    next_ids: dict[str, int] = field(default_factory=dict)  # first unused id of each kind
+    deleted: int = 0  # tombstoned documents (listed in TOMBSTONES_NAME)
+    store: dict[str, Any] = field(default_factory=dict)  # store settings it was written with
+
+    def data_files(self) -> list[str]:
+        """Every file of the generation besides the manifest: tombstones and segments'."""
+        from indexes.layout import TOMBSTONES_NAME
+        from indexes.segments import SegmentInfo
+
+        names = [TOMBSTONES_NAME]
+        for entry in self.segments:
+            names += SegmentInfo.from_dict(entry).files
+        return names
 
     @property
     def fingerprint(self) -> str:

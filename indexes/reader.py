@@ -1,51 +1,73 @@
-"""Reading the current generation of an index: records, windows and vectors."""
+"""Reading the current generation of an index: records, units and vectors, across its
+segments. Everything above `indexes/` reaches passages and vectors through this class (and
+indexes.search), never SQL or FAISS directly."""
 
 from __future__ import annotations
 
 import sqlite3
-import urllib.parse
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from indexes import layout
 from indexes.checksums import mismatch, remember_verified, verified_before
 from indexes.errors import IndexCorrupt, IndexError_, IndexOutdated, IndexUnreadable
+from indexes.filters import Filters
 from indexes.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
 from indexes.mentions import MentionIndex
 from indexes.records import DocumentRecord, PassageRecord
 from indexes.recovery import read_sources, rebuild_hint
+from indexes.segments import DB_NAME, Segment, SegmentInfo, read_only_uri, segment_of
 
 # Generations this process has verified: a generation never changes once published, so
 # each is checked once per process, whatever the number of readers that open it.
 _VERIFIED: set[tuple[str, str]] = set()
 
 
+@dataclass(frozen=True)
+class DocumentState:
+    """What a refresh compares a file with: which version is indexed, and how it looked."""
+
+    rowid: int
+    size: int
+    mtime_ns: int
+    content_hash: str
+    metadata_key: str
+
+
 class IndexReader:
     """Read-only access to one generation, verified against its checksums when this process
     first opens it. Opening holds the generation (see layout.hold) until `close`, so a
-    writer never removes it from under a long-lived reader. FAISS loads on first use."""
+    writer never removes it from under a long-lived reader. Vectors load on first use."""
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self._hold: int | None = None
         self.generation, pointer_hash = self._open_generation()
+        self.segments: list[Segment] = []
         try:
             self.manifest = self._verified_manifest(pointer_hash)
-            self.db_path = self.generation / layout.DB_NAME
-            self.db = sqlite3.connect(read_only_uri(self.db_path), uri=True,
-                                      check_same_thread=False)
+            self.deleted = self._tombstones()
+            for entry in self.manifest.segments:
+                info = SegmentInfo.from_dict(entry)
+                mine = self.deleted[(self.deleted >= info.first.get("documents", 0))
+                                    & (self.deleted < info.end("documents"))]
+                self.segments.append(Segment(self.generation, info, mine))
+        except sqlite3.Error as error:
+            self.close()
+            raise self._damaged(f"a segment's database cannot be opened ({error})") from None
+        except ValueError as error:
+            self.close()
+            raise self._damaged(str(error)) from None
         except BaseException:
-            layout.release(self._hold)
+            self.close()
             raise
-        self.db.row_factory = sqlite3.Row
-        self._faiss: faiss.Index | None = None
         self._documents: list[DocumentRecord] | None = None
         self._mentions: MentionIndex | None = None
         self._word_counts: dict[str, int] = {}
-        self._window_passages: np.ndarray | None = None
+        self._allowed: dict[Filters, list[int]] = {}
 
     def _open_generation(self) -> tuple[Path, str]:
         # A writer may switch CURRENT between our reading it and holding the generation,
@@ -83,7 +105,7 @@ class IndexReader:
                                 rebuild_hint(self.index_dir))
         key = (str(self.generation), pointer_hash)
         if key not in _VERIFIED:
-            for name in layout.DATA_FILES:
+            for name in manifest.data_files():
                 if name not in manifest.files:
                     raise self._damaged(f"{MANIFEST_NAME} records no checksum for {name}")
                 expected = manifest.files[name]
@@ -96,15 +118,29 @@ class IndexReader:
             _VERIFIED.add(key)
         return manifest
 
+    def _tombstones(self) -> np.ndarray:
+        path = self.generation / layout.TOMBSTONES_NAME
+        try:
+            deleted = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as error:
+            raise self._damaged(f"unreadable {path.name}") from error
+        if deleted.ndim != 1 or deleted.dtype.kind != "i":
+            raise self._damaged(f"{path.name} is not a list of document ids")
+        return np.sort(deleted.astype(np.int64))
+
     @property
     def generation_name(self) -> str:
         return self.generation.name
 
+    def unhold(self) -> None:
+        """Stop protecting this generation from removal (open files stay readable)."""
+        layout.release(self._hold)
+        self._hold = None
+
     def close(self) -> None:
         # Dropping the maps lets the space of a removed generation be freed now.
-        self._faiss = None
-        self._window_passages = None
-        self.db.close()
+        for segment in self.segments:
+            segment.close()
         layout.release(self._hold)
         self._hold = None
 
@@ -114,17 +150,50 @@ class IndexReader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _segment(self, kind: str, rowid: int) -> Segment | None:
+        return segment_of(self.segments, kind, rowid)
+
+    def _by_segment(self, kind: str, rowids: Iterable[int]) -> list[tuple[Segment, list[int]]]:
+        groups: dict[int, list[int]] = {}
+        for rowid in rowids:
+            segment = self._segment(kind, int(rowid))
+            if segment is not None:
+                groups.setdefault(id(segment), []).append(int(rowid))
+        return [(s, groups[id(s)]) for s in self.segments if id(s) in groups]
+
+    def _damage_guard(self, segment: Segment, error: Exception) -> IndexCorrupt:
+        return self._damaged(f"{segment.info.name} cannot be read ({error})")
+
     # Documents -------------------------------------------------------------------------
 
     def documents(self) -> list[DocumentRecord]:
-        """All documents by path; read once, since a generation never changes."""
+        """All live documents by path; read once, since a generation never changes."""
         if self._documents is None:
-            rows = self.db.execute("SELECT * FROM documents ORDER BY path")
-            self._documents = [DocumentRecord.from_row(row) for row in rows]
+            docs: list[DocumentRecord] = []
+            for segment in self.segments:
+                docs += [DocumentRecord.from_row(row)
+                         for row in segment.db.execute("SELECT * FROM documents")
+                         if not segment.is_deleted(row["rowid"])]
+            self._documents = sorted(docs, key=lambda d: d.path)
         return list(self._documents)
 
+    def document_states(self) -> dict[str, DocumentState]:
+        """Path -> state of every live document, in one read per segment."""
+        states: dict[str, DocumentState] = {}
+        for segment in self.segments:
+            for rowid, path, size, mtime, content, meta in segment.db.execute(
+                    "SELECT rowid, path, size, mtime_ns, content_hash, metadata_key"
+                    " FROM documents"):
+                if not segment.is_deleted(rowid):
+                    states[path] = DocumentState(rowid, size, mtime, content, meta)
+        return states
+
     def document(self, rowid: int) -> DocumentRecord:
-        row = self.db.execute("SELECT * FROM documents WHERE rowid = ?", (rowid,)).fetchone()
+        segment = self._segment("documents", rowid)
+        row = segment.db.execute("SELECT * FROM documents WHERE rowid = ?",
+                                 (rowid,)).fetchone() if segment else None
+        if row is None:
+            raise KeyError(rowid)
         return DocumentRecord.from_row(row)
 
     def roots(self) -> list[str]:
@@ -132,8 +201,22 @@ class IndexReader:
         return sorted({doc.root for doc in self.documents() if doc.root})
 
     def document_by_path(self, path: str) -> DocumentRecord | None:
-        row = self.db.execute("SELECT * FROM documents WHERE path = ?", (path,)).fetchone()
-        return DocumentRecord.from_row(row) if row else None
+        for segment in reversed(self.segments):  # a replaced document's newest version
+            for row in segment.db.execute("SELECT * FROM documents WHERE path = ?", (path,)):
+                if not segment.is_deleted(row["rowid"]):
+                    return DocumentRecord.from_row(row)
+        return None
+
+    def allowed_documents(self, filters: Filters | None) -> list[int] | None:
+        """Rowids of the live documents that pass `filters`; None when nothing filters.
+        Remembered per filter, since a generation never changes."""
+        if filters is None or not filters.active:
+            return None
+        if filters not in self._allowed:
+            if len(self._allowed) > 64:
+                self._allowed.clear()
+            self._allowed[filters] = [d.rowid for d in self.documents() if filters.accepts(d)]
+        return self._allowed[filters]
 
     @property
     def mentions(self) -> MentionIndex:
@@ -145,104 +228,149 @@ class IndexReader:
     def is_common_word(self, word: str, share: float = 0.2) -> bool:
         """Whether more than `share` of the passages contain the word (FTS5, stemmed)."""
         if word not in self._word_counts:
-            row = self.db.execute("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
-                                  ('text : "' + word.replace('"', '""') + '"',)).fetchone()
-            self._word_counts[word] = int(row[0])
+            query = 'text : "' + word.replace('"', '""') + '"'
+            self._word_counts[word] = sum(
+                int(s.db.execute("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
+                                 (query,)).fetchone()[0]) for s in self.segments)
         total = self.manifest.counts.get("passages", 0) or 1
         return self._word_counts[word] > share * total
 
     # Passages --------------------------------------------------------------------------
 
     def passages(self, rowids: Sequence[int]) -> dict[int, PassageRecord]:
-        if not rowids:
-            return {}
-        marks = ",".join("?" * len(rowids))
-        rows = self.db.execute(f"SELECT * FROM passages WHERE rowid IN ({marks})", list(rowids))
-        return {row["rowid"]: PassageRecord.from_row(row) for row in rows}
+        found: dict[int, PassageRecord] = {}
+        for segment, ids in self._by_segment("passages", rowids):
+            marks = ",".join("?" * len(ids))
+            rows = segment.db.execute(f"SELECT * FROM passages WHERE rowid IN ({marks})", ids)
+            found.update({row["rowid"]: PassageRecord.from_row(row) for row in rows})
+        return found
 
     def passage_by_id(self, passage_id: str) -> PassageRecord | None:
-        row = self.db.execute("SELECT * FROM passages WHERE id = ?", (passage_id,)).fetchone()
-        return PassageRecord.from_row(row) if row else None
+        for segment in reversed(self.segments):
+            row = segment.db.execute("SELECT * FROM passages WHERE id = ?",
+                                     (passage_id,)).fetchone()
+            if row is not None and not segment.is_deleted(row["doc_rowid"]):
+                return PassageRecord.from_row(row)
+        return None
 
     def passages_of(self, doc_rowid: int, first: int = 0,
                     last: int | None = None) -> list[PassageRecord]:
         """Passages of a document in order, optionally only ordinals first..last."""
-        rows = self.db.execute(
+        segment = self._segment("documents", doc_rowid)
+        if segment is None:
+            return []
+        rows = segment.db.execute(
             "SELECT * FROM passages WHERE doc_rowid = ? AND ordinal >= ? AND ordinal <= ?"
             " ORDER BY ordinal", (doc_rowid, first, last if last is not None else 2**62))
         return [PassageRecord.from_row(row) for row in rows]
 
     def passage_positions(self, rowids: Sequence[int]) -> dict[int, tuple[int, int]]:
         """(doc rowid, ordinal) of each passage rowid."""
-        marks = ",".join("?" * len(rowids)) or "NULL"
-        rows = self.db.execute(
-            f"SELECT rowid, doc_rowid, ordinal FROM passages WHERE rowid IN ({marks})",
-            list(rowids))
-        return {r[0]: (r[1], r[2]) for r in rows}
+        found: dict[int, tuple[int, int]] = {}
+        for segment, ids in self._by_segment("passages", rowids):
+            marks = ",".join("?" * len(ids))
+            rows = segment.db.execute(
+                f"SELECT rowid, doc_rowid, ordinal FROM passages WHERE rowid IN ({marks})", ids)
+            found.update({r[0]: (r[1], r[2]) for r in rows})
+        return found
 
     def passage_rowids_of(self, doc_rowids: Iterable[int]) -> np.ndarray:
-        ids = list(doc_rowids)
-        marks = ",".join("?" * len(ids)) or "NULL"
-        rows = self.db.execute(f"SELECT rowid FROM passages WHERE doc_rowid IN ({marks})", ids)
-        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+        """Passage rowids of documents, from their id ranges."""
+        wanted = np.asarray(sorted(set(doc_rowids)), dtype=np.int64)
+        pieces = [np.zeros(0, dtype=np.int64)]
+        for segment in self.segments:
+            ranges = segment.ranges
+            chosen = ranges[np.isin(ranges[:, 0], wanted)]
+            pieces += [np.arange(a, a + n, dtype=np.int64) for a, n in chosen[:, 1:3]]
+        return np.concatenate(pieces)
 
-    # Windows and vectors -----------------------------------------------------------------
+    # Units and vectors -------------------------------------------------------------------
 
     def windows_of(self, passage_rowid: int) -> tuple[list[int], list[tuple[int, int]]]:
-        rows = self.db.execute("SELECT id, char_start, char_end FROM windows"
-                               " WHERE passage_rowid = ? ORDER BY id", (passage_rowid,)).fetchall()
+        """Global ids and char spans of a passage's embedded units, in order."""
+        segment = self._segment("passages", passage_rowid)
+        if segment is None:
+            return [], []
+        rows = segment.db.execute("SELECT id, char_start, char_end FROM windows"
+                                  " WHERE passage_rowid = ? ORDER BY id",
+                                  (passage_rowid,)).fetchall()
         return [r[0] for r in rows], [(r[1], r[2]) for r in rows]
 
-    @property
-    def window_passages(self) -> np.ndarray:
-        """passage rowid of each window, indexed by window id (= FAISS row); memory-mapped,
-        so that a one-question process does not read a million rows through Python."""
-        if self._window_passages is None:
-            path = self.generation / layout.WINDOWS_NAME
-            try:
-                self._window_passages = np.load(path, mmap_mode="r")
-            except (OSError, ValueError) as error:
-                raise self._damaged(f"unreadable {path.name}") from error
-        return self._window_passages
+    def vectors(self, unit_ids: Sequence[int]) -> np.ndarray:
+        """Exact float32 vectors of units by global id, in order."""
+        ids = np.asarray(unit_ids, dtype=np.int64)
+        out = np.zeros((len(ids), self.manifest.dimension), dtype=np.float32)
+        for segment in self.segments:
+            inside = (ids >= segment.first_unit) & (ids < segment.info.end("windows"))
+            if inside.any():
+                out[inside] = self._dense(segment).vectors(ids[inside] - segment.first_unit)
+        return out
 
-    @property
-    def faiss_index(self) -> faiss.Index:
-        if self._faiss is None:
-            path = self.generation / layout.FAISS_NAME
-            try:
-                # Memory-mapped: pages are read as searched, and the mapping outlives the
-                # file if a writer removes this generation meanwhile.
-                self._faiss = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
-            except RuntimeError as error:
-                raise self._damaged(f"unreadable {path.name}") from error
-            if self._faiss.ntotal != len(self.window_passages):
-                raise self._damaged(f"{path.name} holds {self._faiss.ntotal} vectors for "
-                                    f"{len(self.window_passages)} windows")
-        return self._faiss
+    def unit_passages(self, unit_ids: Sequence[int]) -> np.ndarray:
+        """The passage rowid of each unit (global ids)."""
+        ids = np.asarray(unit_ids, dtype=np.int64)
+        out = np.full(len(ids), -1, dtype=np.int64)
+        for segment in self.segments:
+            inside = (ids >= segment.first_unit) & (ids < segment.info.end("windows"))
+            if inside.any():
+                out[inside] = segment.unit_passages[ids[inside] - segment.first_unit]
+        return out
 
-    def vectors(self, window_ids: Sequence[int]) -> np.ndarray:
-        if not window_ids:
+    def search_units(self, query: np.ndarray, n: int, doc_rowids: Sequence[int] | None = None,
+                     exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The `n` units nearest `query` (global ids, cosines, best first) among the live
+        units of `doc_rowids` (all live units when None). `exact` scans every vector
+        (approximate segments otherwise search their IVF lists, then re-score exactly)."""
+        allowed = None if doc_rowids is None else np.asarray(doc_rowids, dtype=np.int64)
+        all_ids, all_scores = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float32)]
+        for segment in self.segments:
+            mask = segment.unit_mask(allowed)
+            if mask is not None and not mask.any():
+                continue
+            ids, scores = self._dense(segment).search(query, n, mask, exact=exact)
+            all_ids.append(ids + segment.first_unit)
+            all_scores.append(np.asarray(scores, dtype=np.float32))
+        ids, scores = np.concatenate(all_ids), np.concatenate(all_scores)
+        order = np.argsort(-scores, kind="stable")[:n]
+        return ids[order], scores[order]
+
+    def sample_vectors(self, limit: int) -> np.ndarray:
+        """Up to `limit` stored vectors, evenly spread over all units (live or not: for
+        statistics such as the corpus mean)."""
+        total = sum(s.info.counts.get("windows", 0) for s in self.segments)
+        if total == 0:
             return np.zeros((0, self.manifest.dimension), dtype=np.float32)
-        ids = np.asarray(window_ids, dtype=np.int64)
-        return self.faiss_index.reconstruct_batch(ids)
+        ids = np.unique(np.linspace(0, total - 1, min(total, limit)).astype(np.int64))
+        out, offset = [], 0
+        for segment in self.segments:
+            count = segment.info.counts.get("windows", 0)
+            mine = ids[(ids >= offset) & (ids < offset + count)] - offset
+            if len(mine):
+                out.append(self._dense(segment).vectors(mine))
+            offset += count
+        return np.concatenate(out)
 
-
-def read_only_uri(path: Path) -> str:
-    # Quoted: "#", "?" and "%" in a folder name would otherwise end the path.
-    return "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
-
+    def _dense(self, segment: Segment):  # noqa: ANN202
+        try:
+            return segment.dense
+        except (OSError, ValueError, RuntimeError) as error:
+            raise self._damaged(f"unreadable vectors in {segment.info.name} "
+                                f"({' '.join(str(error).split())[:80]})") from error
 
 def _query_current(index_dir: Path, sql: str) -> list[tuple] | None:
     """Rows of the current generation's database, read without checking the index's format
     (an index written by another version can still be rebuilt from them); None when the
     index is missing or too damaged to read."""
     try:
-        path = layout.current_generation(index_dir) / layout.DB_NAME
-        db = sqlite3.connect(read_only_uri(path), uri=True)
-        try:
-            return db.execute(sql).fetchall()
-        finally:
-            db.close()
+        generation = layout.current_generation(index_dir)
+        rows: list[tuple] = []
+        for path in sorted(generation.glob(f"*/{DB_NAME}")):
+            db = sqlite3.connect(read_only_uri(path), uri=True)
+            try:
+                rows += db.execute(sql).fetchall()
+            finally:
+                db.close()
+        return rows
     except (IndexError_, sqlite3.Error, OSError):
         return None
 

@@ -24,6 +24,11 @@ class DocumentRecord:
     content_hash: str = ""
     n_passages: int = 0
     metadata_key: str = ""
+    size: int = -1
+    mtime_ns: int = -1
+    first_passage: int = 0
+    first_unit: int = 0
+    n_units: int = 0
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> DocumentRecord:

@@ -33,7 +33,14 @@ CREATE TABLE documents (
     encoding TEXT,
     content_hash TEXT NOT NULL,
     n_passages INTEGER NOT NULL,
-    metadata_key TEXT NOT NULL DEFAULT ''  -- what metadata.csv said when it was indexed
+    metadata_key TEXT NOT NULL DEFAULT '',  -- what metadata.csv said when it was indexed
+    size INTEGER NOT NULL DEFAULT -1,  -- of the file when read: unchanged files are known
+    mtime_ns INTEGER NOT NULL DEFAULT -1,  -- by size and modification time, before hashing
+    -- A document's passages and units are consecutive ids: filters and tombstones become
+    -- id ranges instead of scans.
+    first_passage INTEGER NOT NULL DEFAULT 0,
+    first_unit INTEGER NOT NULL DEFAULT 0,
+    n_units INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE passages (
     rowid INTEGER PRIMARY KEY,
@@ -47,7 +54,8 @@ CREATE TABLE passages (
     line_start INTEGER NOT NULL, line_end INTEGER NOT NULL
 );
 CREATE INDEX passages_by_document ON passages(doc_rowid, ordinal);
--- A window's id is its row in the FAISS index.
+-- A window's (unit's) id is global; minus its segment's first unit, its row in the segment's
+-- vector store.
 CREATE TABLE windows (
     id INTEGER PRIMARY KEY,
     passage_rowid INTEGER NOT NULL REFERENCES passages(rowid),

@@ -8,12 +8,11 @@ from enum import Enum
 
 import numpy as np
 
-from indexes import layout
 from indexes.dense import dense_search, with_feedback
 from indexes.errors import IndexCorrupt
 from indexes.filters import Filters
 from indexes.fusion import reciprocal_rank_fusion, relative_score_fusion
-from indexes.lexical import lexical_search
+from indexes.lexical_global import search_lexical
 from indexes.mentions import Mentions
 from indexes.reader import IndexReader
 from indexes.recovery import rebuild_hint
@@ -77,7 +76,7 @@ def search(
     """The `k` best passages for a question. Filters restrict candidates first, so `k`
     results come back whenever `k` passages pass them. In hybrid mode, passages of documents
     the question names (`mentions`, see indexes.mentions) are boosted."""
-    doc_rowids = _allowed_documents(reader, filters)
+    doc_rowids = reader.allowed_documents(filters)
     if doc_rowids is not None and not doc_rowids:
         return []
     pool = max(k, settings.candidates) if mode is Mode.hybrid else k
@@ -86,16 +85,13 @@ def search(
     if mode.needs_vectors:
         if query_vector is None:
             raise ValueError("dense and hybrid search need a query vector")
-        allowed = _allowed_windows(reader, doc_rowids)
         if mode is Mode.hybrid:
-            query_vector = with_feedback(reader.faiss_index, query_vector,
-                                         settings.feedback_units, settings.feedback_weight,
-                                         allowed)
-        dense = dense_search(reader.faiss_index, reader.window_passages, query_vector, pool,
-                             allowed)
+            query_vector = with_feedback(reader, query_vector, settings.feedback_units,
+                                         settings.feedback_weight, doc_rowids)
+        dense = dense_search(reader, query_vector, pool, doc_rowids)
         _check_scores(reader, dense)
     if mode is not Mode.dense:
-        lexical = lexical_search(reader.db, question, pool, doc_rowids, settings.context_weight)
+        lexical = search_lexical(reader, question, pool, doc_rowids, settings.context_weight)
     if mode is Mode.dense:
         return [Hit(p, s, dense=s) for p, s in dense[:k]]
     if mode is Mode.lexical:
@@ -115,7 +111,7 @@ def _check_scores(reader: IndexReader, dense: list[tuple[int, float]]) -> None:
     must be reported, never ranked (checksums catch damage on disk; this catches the rest)."""
     for _, score in dense:
         if not math.isfinite(score) or abs(score) > 1.0 + 1e-3:
-            raise IndexCorrupt(reader.index_dir, f"{layout.FAISS_NAME} gives impossible scores "
+            raise IndexCorrupt(reader.index_dir, f"the stored vectors give impossible scores "
                                f"({score:.3g})", rebuild_hint(reader.index_dir))
 
 
@@ -150,16 +146,3 @@ def _smooth(fused: list[tuple[int, float]], positions: Positions, previous: floa
 
     smoothed = [(p, s + previous * near(p, -1) + following * near(p, 1)) for p, s in fused]
     return sorted(smoothed, key=lambda pair: -pair[1])
-
-
-def _allowed_documents(reader: IndexReader, filters: Filters | None) -> list[int] | None:
-    if filters is None or not filters.active:
-        return None
-    return [doc.rowid for doc in reader.documents() if filters.accepts(doc)]
-
-
-def _allowed_windows(reader: IndexReader, doc_rowids: list[int] | None) -> np.ndarray | None:
-    if doc_rowids is None:
-        return None
-    passages = reader.passage_rowids_of(doc_rowids)
-    return np.flatnonzero(np.isin(reader.window_passages, passages)).astype(np.int64)

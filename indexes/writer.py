@@ -1,18 +1,23 @@
-"""Writing a new index generation: documents, passages, windows, vectors, manifest.
+"""Writing a new index generation: new segments, tombstones, compaction, manifest.
 
-Nothing is visible to readers until `commit()`; `abort()` (or a crash) leaves the current
-generation untouched.
+A generation keeps the segments of the one before it (hard-linked, never copied), adds the
+segments this run writes, and tombstones the documents they replace or that were removed,
+so that work is proportional to what changed. Compaction merges segments' live documents
+into one new segment. Nothing is visible to readers until `commit()`; `abort()` (or a
+crash) leaves the current generation untouched.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import time
+import uuid
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,10 +26,22 @@ import numpy as np
 from corpus.types import Metadata, ParsedDocument
 from indexes import layout
 from indexes.checksums import digest, file_checksum, remember_verified
+from indexes.dense_store import APPROXIMATE, FLAT, approximate_params, build_approximate
 from indexes.flatfile import VectorSpill, write_flat_index
 from indexes.manifest import MANIFEST_NAME, Manifest
 from indexes.recovery import Sources
 from indexes.schema import SCHEMA
+from indexes.segments import (
+    APPROXIMATE_NAME,
+    DB_NAME,
+    EXACT_NAME,
+    FLAT_NAME,
+    KINDS,
+    SEGMENT_PREFIX,
+    UNITS_NAME,
+    Segment,
+    SegmentInfo,
+)
 
 if TYPE_CHECKING:
     from indexes.reader import IndexReader
@@ -40,165 +57,352 @@ def passage_id(doc_id: str, ordinal: int) -> str:
     return f"{doc_id}.{ordinal}"
 
 
+@dataclass(frozen=True)
+class StoreSettings:
+    """How the store lays itself out; none of it changes rankings beyond the approximate
+    search's recall, so it is recorded in the manifest but not fingerprinted."""
+
+    # A segment with more units than this gets an approximate vector store (IVF-PQ with
+    # exact re-scoring); below it, a flat one. 250,000 units: 380 MB flat, ~40 ms a scan.
+    approximate_above: int = 250_000
+    # An index of at most this many live passages is always kept as one segment (merging
+    # it costs about a second), so small collections rank exactly as a fresh build.
+    compact_below: int = 50_000
+    # Past this many segments, all but the largest are merged.
+    max_segments: int = 8
+    # Past this share of tombstoned passages, everything is merged.
+    max_deleted_share: float = 0.25
+
+    def as_dict(self) -> dict[str, float]:
+        return {"approximate_above": self.approximate_above, "compact_below": self.compact_below,
+                "max_segments": self.max_segments, "max_deleted_share": self.max_deleted_share}
+
+    @classmethod
+    def from_env(cls) -> StoreSettings:
+        """Defaults, with PARALLAX_APPROXIMATE_ABOVE overriding the threshold (to force the
+        approximate backend on a small index, in tests and evaluations)."""
+        value = os.environ.get("PARALLAX_APPROXIMATE_ABOVE")
+        return cls(approximate_above=int(value)) if value and value.isdigit() else cls()
+
+
+DEFAULT_STORE = StoreSettings()
+
 _DOCUMENT_COLUMNS = ("id, path, root, title, date, author, publisher, extra, title_inferred,"
-                     " date_inferred, encoding, content_hash, n_passages, metadata_key")
+                     " date_inferred, encoding, content_hash, n_passages, metadata_key, size,"
+                     " mtime_ns")
 _PASSAGE_COLUMNS = ("id, ordinal, heading, text, context, char_start, char_end, line_start,"
                     " line_end")
+_SPILL_NAME = "vectors.spill"  # removed once the vector store is written
+_COPY_BLOCK = 65536  # vectors carried over at a time
 
 
-_SPILL_NAME = "vectors.spill"  # removed once dense.faiss is written
-_COPY_BLOCK = 65536  # vectors carried over from the previous generation at a time
+class SegmentWriter:
+    """Writes one segment into a generation being built, with ids from `first` on."""
 
-
-class GenerationWriter:
-    """Builds one generation in a temporary folder, then publishes it atomically. The
-    caller holds `layout.write_lock` around reading the old generation and writing this."""
-
-    def __init__(self, index_dir: Path, manifest: Manifest,
-                 model_option: str | None = None) -> None:
-        self.index_dir = index_dir
-        self.manifest = manifest
-        self.model_option = model_option  # the --model a rebuild must give again
-        layout.check_writable(index_dir)
-        self.folder = layout.new_temporary_generation(index_dir)
-        self.db = sqlite3.connect(self.folder / layout.DB_NAME)
+    def __init__(self, generation: Path, dimension: int, first: dict[str, int]) -> None:
+        self.info = SegmentInfo(name=f"{SEGMENT_PREFIX}{uuid.uuid4().hex[:12]}",
+                                first=dict(first))
+        self.folder = generation / self.info.name
+        self.folder.mkdir()
+        self.dimension = dimension
+        self.db = sqlite3.connect(self.folder / DB_NAME)
         self.db.executescript(SCHEMA)
         # Vectors go to disk as they come (see indexes.flatfile), not to a list in memory.
-        self._spill = VectorSpill(self.folder / _SPILL_NAME, manifest.dimension)
-        self._next_window = 0
+        self._spill = VectorSpill(self.folder / _SPILL_NAME, dimension)
+        self._next = dict(first)
 
-    def add_document(
-        self,
-        doc: ParsedDocument,
-        root: Path | None,
-        contexts: Sequence[str],
-        windows: Sequence[Sequence[tuple[int, int]]],
-        vectors: np.ndarray,
-        metadata_key: str = "",
-    ) -> None:
-        """Add a parsed document; `contexts[i]` is passage i's searchable context,
-        `windows[i]` the char spans (within the passage text) of its windows, and `vectors`
-        holds one row per window, in that order. `metadata_key` identifies the metadata the
-        document was indexed with, to notice when it changes."""
-        doc_rowid = self.start_document(doc, root, metadata_key)
-        self.add_passages(doc_rowid, doc, range(len(doc.passages)), contexts, windows, vectors)
+    @property
+    def documents(self) -> int:
+        return self._next["documents"] - self.info.first["documents"]
 
-    def start_document(self, doc: ParsedDocument, root: Path | None,
-                       metadata_key: str = "") -> int:
-        """Record a document; its passages follow in `add_passages` calls, so that a very
-        long document is written in parts instead of held whole. Returns its rowid."""
+    def start_document(self, doc: ParsedDocument, root: Path | None, metadata_key: str = "",
+                       stat: tuple[int, int] = (-1, -1)) -> int:
+        """Record a document (file `stat`: size and mtime in ns); its passages follow in
+        `add_passages` calls, in order. Returns its rowid."""
         return self._insert_document(str(doc.path), root, doc.metadata, doc.encoding,
-                                     doc.content_hash, len(doc.passages), metadata_key)
+                                     doc.content_hash, len(doc.passages), metadata_key, stat)
 
     def add_passages(self, doc_rowid: int, doc: ParsedDocument, indices: Sequence[int],
                      contexts: Sequence[str], windows: Sequence[Sequence[tuple[int, int]]],
                      vectors: np.ndarray) -> None:
-        """Passages `indices` of a started document, with their contexts, window spans and
-        one vector per window, in order."""
+        """Passages `indices` of the document started last, with their contexts, window
+        spans and one vector per window, in order."""
         if sum(len(w) for w in windows) != len(vectors):
             raise ValueError("one vector per window expected")
         doc_id = document_id(str(doc.path))
         for index, context, spans in zip(indices, contexts, windows, strict=True):
             passage = doc.passages[index]
-            cursor = self.db.execute(
-                "INSERT INTO passages (id, doc_rowid, ordinal, heading, text, context,"
-                " char_start, char_end, line_start, line_end) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (passage_id(doc_id, passage.ordinal), doc_rowid, passage.ordinal,
+            rowid = self._take("passages")
+            self.db.execute(
+                "INSERT INTO passages (rowid, id, doc_rowid, ordinal, heading, text, context,"
+                " char_start, char_end, line_start, line_end) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (rowid, passage_id(doc_id, passage.ordinal), doc_rowid, passage.ordinal,
                  passage.heading, passage.text, context, passage.char_start, passage.char_end,
-                 passage.line_start, passage.line_end),
-            )
-            self._insert_windows(cursor.lastrowid, spans)
+                 passage.line_start, passage.line_end))
+            for start, end in spans:
+                self.db.execute("INSERT INTO windows (id, passage_rowid, char_start, char_end)"
+                                " VALUES (?,?,?,?)", (self._take("windows"), rowid, start, end))
         self._spill.append(vectors)
 
-    def copy_documents(self, reader: IndexReader, paths: Sequence[str]) -> None:
-        """Carry documents over from the previous generation, vectors included, in bulk:
-        re-indexing a large collection after one edit must not cost a query per passage."""
-        if not paths:
-            return
+    def copy_from(self, segment: Segment, deleted: Sequence[int]) -> None:
+        """Carry a segment's documents but `deleted` over, renumbered from this segment's
+        next ids, vectors included, in bulk (compaction)."""
         self.db.commit()  # ATTACH is refused inside a transaction
-        self.db.execute("ATTACH DATABASE ? AS old", (str(reader.db_path),))
+        self.db.execute("ATTACH DATABASE ? AS old", (str(segment.folder / DB_NAME),))
         try:
-            self.db.execute("CREATE TEMP TABLE keep (path TEXT PRIMARY KEY)")
-            self.db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", [(p,) for p in paths])
-            self.db.execute(f"INSERT INTO documents ({_DOCUMENT_COLUMNS}) SELECT"
-                            f" {_DOCUMENT_COLUMNS} FROM old.documents WHERE path IN keep"
-                            " ORDER BY path")
-            self.db.execute(
-                f"INSERT INTO passages ({_PASSAGE_COLUMNS}, doc_rowid) SELECT"
-                f" {', '.join('p.' + c for c in _PASSAGE_COLUMNS.split(', '))}, d.rowid"
-                " FROM old.passages p JOIN old.documents o ON o.rowid = p.doc_rowid"
-                " JOIN documents d ON d.path = o.path WHERE o.path IN keep"
-                " ORDER BY d.rowid, p.ordinal")
-            old_windows = self.db.execute(
-                "SELECT w.id, n.rowid, w.char_start, w.char_end FROM old.windows w"
-                " JOIN old.passages p ON p.rowid = w.passage_rowid"
-                " JOIN old.documents o ON o.rowid = p.doc_rowid"
-                " JOIN passages n ON n.id = p.id WHERE o.path IN keep ORDER BY w.id").fetchall()
-            first = self._next_window
-            self.db.executemany(
-                "INSERT INTO windows (id, passage_rowid, char_start, char_end) VALUES (?,?,?,?)",
-                [(first + i, row[1], row[2], row[3]) for i, row in enumerate(old_windows)])
-            self._next_window += len(old_windows)
-            ids = [row[0] for row in old_windows]
-            for start in range(0, len(ids), _COPY_BLOCK):  # bounded memory at any size
-                self._spill.append(reader.vectors(ids[start:start + _COPY_BLOCK]))
-            self.db.execute("DROP TABLE keep")
+            self.db.execute("CREATE TEMP TABLE gone (rowid INTEGER PRIMARY KEY)")
+            self.db.executemany("INSERT INTO gone VALUES (?)",
+                                [(int(r),) for r in deleted])
+            base = {kind: self._next[kind] for kind in KINDS}
+            # Old -> new ids, in the old order, so that each document's passages and units
+            # stay consecutive.
+            self.db.execute("CREATE TEMP TABLE dmap AS SELECT rowid AS old, ? + row_number()"
+                            " OVER (ORDER BY rowid) - 1 AS new FROM old.documents"
+                            " WHERE rowid NOT IN gone", (base["documents"],))
+            self.db.execute("CREATE TEMP TABLE pmap AS SELECT p.rowid AS old, ? + row_number()"
+                            " OVER (ORDER BY p.rowid) - 1 AS new FROM old.passages p"
+                            " JOIN dmap d ON d.old = p.doc_rowid", (base["passages"],))
+            self.db.execute("CREATE TEMP TABLE umap AS SELECT w.id AS old, ? + row_number()"
+                            " OVER (ORDER BY w.id) - 1 AS new FROM old.windows w"
+                            " JOIN pmap p ON p.old = w.passage_rowid", (base["windows"],))
+            self.db.execute(f"INSERT INTO documents (rowid, {_DOCUMENT_COLUMNS}) SELECT d.new,"
+                            f" {', '.join('o.' + c.strip() for c in _DOCUMENT_COLUMNS.split(','))}"
+                            " FROM old.documents o JOIN dmap d ON d.old = o.rowid ORDER BY d.new")
+            self.db.execute(f"INSERT INTO passages (rowid, doc_rowid, {_PASSAGE_COLUMNS})"
+                            f" SELECT p.new, d.new,"
+                            f" {', '.join('o.' + c.strip() for c in _PASSAGE_COLUMNS.split(','))}"
+                            " FROM old.passages o JOIN pmap p ON p.old = o.rowid"
+                            " JOIN dmap d ON d.old = o.doc_rowid ORDER BY p.new")
+            self.db.execute("INSERT INTO windows (id, passage_rowid, char_start, char_end)"
+                            " SELECT u.new, p.new, w.char_start, w.char_end FROM old.windows w"
+                            " JOIN umap u ON u.old = w.id JOIN pmap p ON p.old = w.passage_rowid"
+                            " ORDER BY u.new")
+            old_units = np.fromiter((r[0] for r in self.db.execute(
+                "SELECT old FROM umap ORDER BY new")), dtype=np.int64)
+            for kind, table in (("documents", "dmap"), ("passages", "pmap"),
+                                ("windows", "umap")):
+                self._next[kind] += self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("gone", "dmap", "pmap", "umap"):
+                self.db.execute(f"DROP TABLE temp.{table}")
             self.db.commit()
         finally:
             self.db.execute("DETACH DATABASE old")
+        local = old_units - segment.first_unit
+        for start in range(0, len(local), _COPY_BLOCK):  # bounded memory at any size
+            self._spill.append(segment.dense.vectors(local[start:start + _COPY_BLOCK]))
 
-    def commit(self, also_keep: frozenset[str] = frozenset()) -> Path:
-        """Write the FAISS index, the window map and the manifest with the checksum of every
-        file, then switch readers to this generation (see layout.publish for `also_keep`)."""
+    def finish(self, store: StoreSettings) -> tuple[SegmentInfo, dict[str, dict]]:
+        """Write the lexical index, the document ranges, the unit map and the vector store;
+        the segment's info and the checksum of each of its files."""
         self.db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
-        counts = self._counts()
-        window_passages = np.fromiter(
+        self.db.execute(
+            "UPDATE documents SET first_passage = coalesce((SELECT min(rowid) FROM passages"
+            " WHERE doc_rowid = documents.rowid), 0), first_unit = coalesce((SELECT min(w.id)"
+            " FROM windows w JOIN passages p ON p.rowid = w.passage_rowid"
+            " WHERE p.doc_rowid = documents.rowid), 0), n_units = (SELECT count(*) FROM"
+            " windows w JOIN passages p ON p.rowid = w.passage_rowid"
+            " WHERE p.doc_rowid = documents.rowid)")
+        unit_passages = np.fromiter(
             (r[0] for r in self.db.execute("SELECT passage_rowid FROM windows ORDER BY id")),
             dtype=np.int64)
-        roots = sorted(r[0] for r in self.db.execute(
-            "SELECT DISTINCT root FROM documents WHERE root IS NOT NULL"))
         self.db.commit()
         self.db.close()
-        np.save(self.folder / layout.WINDOWS_NAME, window_passages)
-        write_flat_index(self._spill, self.folder / layout.FAISS_NAME)
+        np.save(self.folder / UNITS_NAME, unit_passages)
+        counts = {kind: self._next[kind] - self.info.first[kind] for kind in KINDS}
+        if counts["windows"] != self._spill.rows:
+            raise ValueError(f"{self._spill.rows} vectors for {counts['windows']} units")
+        backend, params = FLAT, {}
+        if self._spill.rows > store.approximate_above:
+            backend, params = APPROXIMATE, self._write_approximate()
+        else:
+            write_flat_index(self._spill, self.folder / FLAT_NAME)
         (self.folder / _SPILL_NAME).unlink()
-        files = {name: file_checksum(self.folder / name)
-                 for name in layout.DATA_FILES}
-        manifest = replace(self.manifest, counts=counts, files=files,
+        info = replace(self.info, backend=backend, counts=counts, params=params)
+        files = {name: file_checksum(self.folder.parent / name) for name in info.files}
+        return info, files
+
+    def _write_approximate(self) -> dict[str, int]:
+        self._spill.close()
+        rows, dimension = self._spill.rows, self.dimension
+        spilled = np.memmap(self._spill.path, dtype=np.float32, mode="r",
+                            shape=(rows, dimension))
+        exact = np.lib.format.open_memmap(self.folder / EXACT_NAME, mode="w+",
+                                          dtype=np.float16, shape=(rows, dimension))
+        for start in range(0, rows, _COPY_BLOCK):
+            exact[start:start + _COPY_BLOCK] = spilled[start:start + _COPY_BLOCK]
+        exact.flush()
+        del spilled
+        params = approximate_params(rows, dimension)
+        build_approximate(exact, self.folder / APPROXIMATE_NAME, params)
+        del exact
+        return params.as_dict()
+
+    def abort(self) -> None:
+        try:
+            self._spill.close()
+            self.db.close()
+        except (OSError, sqlite3.Error):
+            pass
+
+    def _take(self, kind: str) -> int:
+        value = self._next[kind]
+        self._next[kind] = value + 1
+        return value
+
+    def _insert_document(self, path: str, root: Path | None, meta: Metadata,
+                         encoding: str | None, content_hash: str, n_passages: int,
+                         metadata_key: str, stat: tuple[int, int]) -> int:
+        rowid = self._take("documents")
+        self.db.execute(
+            f"INSERT INTO documents (rowid, {_DOCUMENT_COLUMNS}) VALUES ({','.join('?' * 17)})",
+            (rowid, document_id(path), path, str(root) if root else None, meta.title,
+             meta.date, meta.author, meta.publisher, json.dumps(meta.extra),
+             int(meta.title_inferred), int(meta.date_inferred), encoding, content_hash,
+             n_passages, metadata_key, stat[0], stat[1]))
+        return rowid
+
+
+class GenerationWriter:
+    """Builds one generation in a temporary folder from the generation `base` (kept whole
+    unless documents are removed or segments merged), then publishes it atomically. The
+    caller holds `layout.write_lock` around reading the old generation and writing this."""
+
+    def __init__(self, index_dir: Path, manifest: Manifest, model_option: str | None = None,
+                 base: IndexReader | None = None, store: StoreSettings = DEFAULT_STORE) -> None:
+        self.index_dir = index_dir
+        self.manifest = manifest
+        self.model_option = model_option  # the --model a rebuild must give again
+        self.store = store
+        self.base = base
+        layout.check_writable(index_dir)
+        self.folder = layout.new_temporary_generation(index_dir)
+        self._kept: list[Segment] = list(base.segments) if base is not None else []
+        self._deleted: set[int] = set(base.deleted.tolist()) if base is not None else set()
+        self._counts = dict(base.manifest.counts) if base is not None else dict.fromkeys(KINDS, 0)
+        self._next = ({kind: int(base.manifest.next_ids.get(kind, 0)) for kind in KINDS}
+                      if base is not None else dict.fromkeys(KINDS, 0))
+        self._written: list[tuple[SegmentInfo, dict[str, dict]]] = []
+        self._open: SegmentWriter | None = None
+
+    def remove_documents(self, rowids: Sequence[int]) -> None:
+        """Tombstone documents of the base generation (replaced or gone)."""
+        if not rowids:
+            return
+        assert self.base is not None
+        fresh = [r for r in rowids if r not in self._deleted]
+        for rowid in fresh:
+            doc = self.base.document(rowid)
+            self._counts["documents"] -= 1
+            self._counts["passages"] -= doc.n_passages
+            self._counts["windows"] -= doc.n_units
+        self._deleted.update(fresh)
+
+    def new_segment(self) -> SegmentWriter:
+        """A segment for new documents; it is finished at `commit` (one open at a time)."""
+        self._finish_open()
+        self._open = SegmentWriter(self.folder, self.manifest.dimension, self._next)
+        return self._open
+
+    def merge(self, segments: Sequence[Segment]) -> None:
+        """Replace `segments` (of the base) by one segment holding their live documents."""
+        self._finish_open()
+        writer = SegmentWriter(self.folder, self.manifest.dimension, self._next)
+        try:
+            for segment in segments:
+                gone = sorted(r for r in self._deleted if segment.holds("documents", r))
+                writer.copy_from(segment, gone)
+                self._kept.remove(segment)
+                self._deleted -= set(gone)
+            self._finish(writer, count=False)
+        except BaseException:
+            writer.abort()
+            raise
+
+    def commit(self, also_keep: frozenset[str] = frozenset(), keep_previous: bool = True) -> Path:
+        """Link the kept segments, write the tombstones and the manifest with the checksum
+        of every file, then switch readers to this generation (see layout.publish for
+        `also_keep`)."""
+        self._finish_open()
+        files: dict[str, dict] = {}
+        linked: list[tuple[str, dict]] = []
+        for segment in self._kept:
+            (self.folder / segment.info.name).mkdir()
+            for name in segment.info.files:
+                _link(segment.folder.parent / name, self.folder / name)
+                files[name] = self.base.manifest.files[name]  # type: ignore[union-attr]
+                linked.append((name, files[name]))
+        infos = [s.info for s in self._kept] + [info for info, _ in self._written]
+        for _, checksums in self._written:
+            files.update(checksums)
+        deleted = np.array(sorted(r for r in self._deleted
+                                  if any(i.first["documents"] <= r < i.end("documents")
+                                         for i in infos)), dtype=np.int64)
+        np.save(self.folder / layout.TOMBSTONES_NAME, deleted)
+        files[layout.TOMBSTONES_NAME] = file_checksum(self.folder / layout.TOMBSTONES_NAME)
+        infos.sort(key=lambda i: i.first.get("windows", 0))
+        manifest = replace(self.manifest, counts=dict(self._counts), files=files,
+                           segments=[i.to_dict() for i in infos], next_ids=dict(self._next),
+                           deleted=len(deleted), store=self.store.as_dict(),
                            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         text = manifest.to_json().encode("utf-8")
         (self.folder / MANIFEST_NAME).write_bytes(text)
+        roots = sorted(self._roots())
         sources = Sources(roots, self.model_option).to_json()
-        final = layout.publish(self.index_dir, self.folder, digest(text), also_keep, sources)
-        for name, checksum in files.items():  # hashed just now: readers need not again
+        if not keep_previous and self.base is not None:
+            self.base.unhold()  # its files are linked: our own hold must not keep it
+        final = layout.publish(self.index_dir, self.folder, digest(text), also_keep, sources,
+                               keep_previous)
+        for name, checksum in files.items():  # hashed or verified just now
             remember_verified(final / name, checksum)
+        for name, checksum in linked:  # linking changed the shared inode's ctime
+            remember_verified(self.base.generation / name, checksum)  # type: ignore[union-attr]
         return final
 
     def abort(self) -> None:
         """Drop the temporary generation; the current one stays as it was."""
         try:
-            self._spill.close()
-            self.db.close()
+            if self._open is not None:
+                self._open.abort()
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
-    def _insert_document(self, path: str, root: Path | None, meta: Metadata,
-                         encoding: str | None, content_hash: str, n_passages: int,
-                         metadata_key: str) -> int:
-        cursor = self.db.execute(
-            f"INSERT INTO documents ({_DOCUMENT_COLUMNS}) VALUES ({','.join('?' * 14)})",
-            (document_id(path), path, str(root) if root else None, meta.title, meta.date,
-             meta.author, meta.publisher, json.dumps(meta.extra), int(meta.title_inferred),
-             int(meta.date_inferred), encoding, content_hash, n_passages, metadata_key),
-        )
-        return int(cursor.lastrowid or 0)
+    def _finish_open(self) -> None:
+        if self._open is not None:
+            writer, self._open = self._open, None
+            self._finish(writer, count=True)
 
-    def _insert_windows(self, passage_rowid: int | None, spans: Sequence[tuple[int, int]]) -> None:
-        for start, end in spans:
-            self.db.execute("INSERT INTO windows (id, passage_rowid, char_start, char_end)"
-                            " VALUES (?,?,?,?)", (self._next_window, passage_rowid, start, end))
-            self._next_window += 1
+    def _finish(self, writer: SegmentWriter, count: bool) -> None:
+        info, checksums = writer.finish(self.store)
+        if info.counts["documents"] == 0:  # nothing was written: no empty segment
+            shutil.rmtree(writer.folder)
+            return
+        self._written.append((info, checksums))
+        self._next = {kind: info.end(kind) for kind in KINDS}
+        if count:
+            for kind in KINDS:
+                self._counts[kind] += info.counts[kind]
 
-    def _counts(self) -> dict[str, int]:
-        return {table: int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-                for table in ("documents", "passages", "windows")}
+    def _roots(self) -> set[str]:
+        roots: set[str] = set()
+        for segment in self._kept:
+            gone = json.dumps(sorted(r for r in self._deleted if segment.holds("documents", r)))
+            roots |= {r[0] for r in segment.db.execute(
+                "SELECT DISTINCT root FROM documents WHERE root IS NOT NULL AND rowid NOT IN"
+                " (SELECT value FROM json_each(?))", (gone,))}
+        for info, _ in self._written:
+            db = sqlite3.connect(self.folder / info.name / DB_NAME)
+            try:
+                roots |= {r[0] for r in db.execute(
+                    "SELECT DISTINCT root FROM documents WHERE root IS NOT NULL")}
+            finally:
+                db.close()
+        return roots
+
+
+def _link(source: Path, destination: Path) -> None:
+    """A hard link (segments are immutable, so generations share their files); a copy
+    where the file system has no hard links."""
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)

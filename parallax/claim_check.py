@@ -87,15 +87,10 @@ def match_claims(session: Session, topic: str, claims: Sequence[str],
     reader = session.reader
     vectors = session.encode([topic, *claims]).astype(np.float64)
     topic_vector, claim_vectors = vectors[0], vectors[1:]
-    allowed = None
-    if filters is not None and filters.active:
-        docs = [d.rowid for d in reader.documents() if filters.accepts(d)]
-        passages = reader.passage_rowids_of(docs)
-        allowed = np.flatnonzero(np.isin(reader.window_passages, passages)).astype(np.int64)
+    allowed = reader.allowed_documents(filters)
     candidates: set[int] = set()
     for vector in vectors:
-        candidates |= {p for p, _ in dense_search(reader.faiss_index, reader.window_passages,
-                                                  vector.astype(np.float32),
+        candidates |= {p for p, _ in dense_search(reader, vector.astype(np.float32),
                                                   CANDIDATES_PER_CLAIM, allowed)}
     for passages in relevant:
         candidates |= passages

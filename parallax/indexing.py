@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +18,11 @@ from corpus.reading import read_bytes
 from corpus.types import Metadata, ParsedDocument, SkippedFile
 from embed import Encoder, load_encoder, make_windows, model_identity
 from embed.encoder import PoolingEncoder, Ranges
-from indexes import DocumentRecord, GenerationWriter, IndexReader, Manifest, exists, layout
-from indexes.reader import indexed_paths, indexed_roots
+from indexes import GenerationWriter, IndexReader, Manifest, exists, layout
+from indexes.compaction import merge_plan
+from indexes.reader import DocumentState, indexed_paths, indexed_roots
 from indexes.recovery import Sources, index_command, read_sources, rebuild_command, rebuild_hint
+from indexes.writer import SegmentWriter, StoreSettings
 from parallax.context import passage_context
 from parallax.errors import NothingToIndex, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
@@ -53,6 +55,11 @@ class IndexReport:
     skipped: list[SkippedFile] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     embedded_windows: int = 0
+    precision: str | None = None  # the embedding path that ran (None: nothing embedded)
+    segments: int = 0
+    backends: list[str] = field(default_factory=list)
+    deleted: int = 0  # tombstoned documents awaiting compaction
+    compacted: int = 0  # segments merged by this run
 
     @property
     def changed(self) -> bool:
@@ -87,6 +94,9 @@ def build_index(
     encoder_loader: EncoderLoader | None = None,
     progress: IndexProgress | None = None,
     checkpoint: int = CHECKPOINT_PASSAGES,
+    compact: bool = False,
+    store: StoreSettings | None = None,
+    precision: str = "auto",
 ) -> IndexReport:
     """Index the documents under `paths` into `index_dir`, re-embedding only files whose
     content or metadata changed and dropping indexed files that are gone. Other folders
@@ -94,6 +104,7 @@ def build_index(
     is published every `checkpoint` passages, except for a --rebuild of an existing index,
     which replaces it all at once."""
     progress = progress or IndexProgress()
+    store = store or StoreSettings.from_env()
     index_dir = index_dir.resolve()
     if rebuild:
         _refuse_missing_folders(paths, index_dir)
@@ -114,23 +125,32 @@ def build_index(
             report = IndexReport(index_dir=index_dir, model=identity, skipped=skipped)
             _describe(plan, old, report)
             if replacing:  # a rebuild drops what it is not given again: say so
-                report.removed = sorted(replaced - {str(d.path) for d, _, _ in plan.to_embed})
+                report.removed = sorted(replaced - {str(e.doc.path) for e in plan.to_embed})
             if not plan.to_embed and not report.removed and not (plan.in_scope & {*plan.to_copy}):
                 raise _nothing_to_index(paths, skipped, index_dir, old)
-            if old is not None and not report.changed:
+            if old is not None and not report.changed and not compact:
                 report.counts = dict(old.manifest.counts)
                 if read_sources(index_dir) is None:  # lost or damaged: write it again
                     layout.write_sources(index_dir, Sources(old.roots(),
                                                             model_option(identity)).to_json())
+                _describe_store(old, report)
                 return report
-            _write(plan, old, identity, index_dir, settings, encoder_loader, progress, report,
-                   None if replacing else checkpoint)
+            job = _Job(identity, index_dir, settings, store, precision, encoder_loader,
+                       progress, report)
+            _write(job, plan, old, None if replacing else checkpoint, compact)
         finally:
             if old is not None:
                 old.close()
     with IndexReader(index_dir) as fresh:
         report.counts = dict(fresh.manifest.counts)
+        _describe_store(fresh, report)
     return report
+
+
+def _describe_store(reader: IndexReader, report: IndexReport) -> None:
+    report.segments = len(reader.segments)
+    report.backends = sorted({s.info.backend for s in reader.segments})
+    report.deleted = reader.manifest.deleted
 
 
 def index_documents(
@@ -142,6 +162,8 @@ def index_documents(
     settings: IndexSettings = DEFAULT_SETTINGS,
     encoder_loader: EncoderLoader | None = None,
     progress: IndexProgress | None = None,
+    store: StoreSettings | None = None,
+    precision: str = "auto",
 ) -> IndexReport:
     """Index documents that are not files (records of a dataset, already parsed) under the
     pseudo folder `root`, replacing whatever `index_dir` held: the same embedding and store
@@ -156,60 +178,111 @@ def index_documents(
     report = IndexReport(index_dir=index_dir, model=identity,
                          added=[str(doc.path) for doc in docs])
     with layout.write_lock(index_dir):
-        plan = _Plan(to_embed=[(doc, root, metadata_key(doc.metadata)) for doc in docs])
-        _write(plan, None, identity, index_dir, settings, encoder_loader, progress, report, None)
+        plan = _Plan(to_embed=[_Embed(doc, root, metadata_key(doc.metadata)) for doc in docs])
+        job = _Job(identity, index_dir, settings, store or StoreSettings.from_env(), precision,
+                   encoder_loader, progress, report)
+        _write(job, plan, None, None, False)
     with IndexReader(index_dir) as fresh:
         report.counts = dict(fresh.manifest.counts)
+        _describe_store(fresh, report)
     return report
 
 
-def _write(plan: _Plan, old: IndexReader | None, identity: str, index_dir: Path,
-           settings: IndexSettings, encoder_loader: EncoderLoader | None,
-           progress: IndexProgress, report: IndexReport, checkpoint: int | None) -> None:
-    """Embed what the plan says and publish it, one generation per `checkpoint` passages:
-    a long run that is killed keeps what it finished, and the next run embeds only the rest.
-    Every generation is complete: documents not embedded yet keep their previous version."""
-    encoder = None
-    if plan.to_embed:
-        progress.loading_model(identity)
-        encoder = (encoder_loader or load_encoder)(identity)
-        note = getattr(encoder, "pooling_note", None)
-        if note:  # e.g. a CLS-pooling model: sentences cost a forward pass each
-            progress.warning(f"{identity}: {note}")
+@dataclass
+class _Job:
+    """What a run writes with."""
+
+    identity: str
+    index_dir: Path
+    settings: IndexSettings
+    store: StoreSettings
+    precision: str
+    encoder_loader: EncoderLoader | None
+    progress: IndexProgress
+    report: IndexReport
+
+
+def _write(job: _Job, plan: _Plan, old: IndexReader | None, checkpoint: int | None,
+           compact: bool) -> None:
+    """Embed what the plan says and publish it as new segments, one generation per
+    `checkpoint` passages: a long run that is killed keeps what it finished, and the next
+    run embeds only the rest. Every generation is complete: a document not embedded yet
+    keeps its previous version, which is tombstoned only once its new version is written.
+    Then merge segments if the store's policy (or `compact`) asks for it."""
+    encoder = _load(job) if plan.to_embed else None
     dimension = encoder.dimension if encoder else old.manifest.dimension  # type: ignore[union-attr]
-    manifest = Manifest(model=identity, dimension=dimension, settings=settings.as_dict())
+    manifest = Manifest(model=job.identity, dimension=dimension, settings=job.settings.as_dict())
     already = old.manifest.counts.get("passages", 0) if old is not None else 0
     chunks = _chunks(plan.to_embed, checkpoint, already)
-    pending = {str(doc.path) for doc, _, _ in plan.to_embed}
-    source, done = old, set()
     # Readers that opened the generation current when this run began keep it till the end.
-    keep_start = frozenset({layout.current_name(index_dir)} - {""})
+    keep_start = frozenset({layout.current_name(job.index_dir)} - {""})
+    source = old
     try:
         for number, chunk in enumerate(chunks, start=1):
-            now = {str(doc.path) for doc, _, _ in chunk}
-            keep = set()
-            if source is not None:
-                wanted = set(plan.to_copy) | done | (pending - done)
-                keep = (wanted & {d.path for d in source.documents()}) - now
-            writer = GenerationWriter(index_dir, manifest, model_option(identity))
+            writer = GenerationWriter(job.index_dir, manifest, model_option(job.identity),
+                                      base=source, store=job.store)
             try:
-                if source is not None:
-                    writer.copy_documents(source, sorted(keep))
+                if number == 1 and plan.removed:
+                    writer.remove_documents(plan.removed)
                 if encoder is not None and chunk:
                     label = "Embedding" if len(chunks) == 1 else f"Part {number}/{len(chunks)}"
-                    report.embedded_windows += _embed_into(writer, chunk, encoder, settings,
-                                                           progress, label)
+                    job.report.embedded_windows += _embed_into(
+                        writer.new_segment(), chunk, encoder, job.settings, job.progress, label)
+                    writer.remove_documents([e.previous for e in chunk
+                                             if e.previous is not None])
                 writer.commit(also_keep=keep_start)
             except BaseException:
                 writer.abort()
                 raise
-            done |= now
-            if source is not None and source is not old:
-                source.close()
-            source = IndexReader(index_dir)
+            source = _reopen(job.index_dir, source, old)
+        if source is not None:
+            _compact(job, manifest, source, keep_start, force=compact,
+                     published=source is not old)
     finally:
         if source is not None and source is not old:
             source.close()
+
+
+def _load(job: _Job) -> Encoder:
+    job.progress.loading_model(job.identity)
+    if job.encoder_loader is not None:
+        encoder = job.encoder_loader(job.identity)
+    else:
+        encoder = (load_encoder(job.identity) if job.precision == "auto"
+                   else load_encoder(job.identity, precision=job.precision))  # type: ignore[call-arg]
+    job.report.precision = getattr(encoder, "precision", None)
+    note = getattr(encoder, "pooling_note", None)
+    if note:  # e.g. a CLS-pooling model: sentences cost a forward pass each
+        job.progress.warning(f"{job.identity}: {note}")
+    return encoder
+
+
+def _reopen(index_dir: Path, source: IndexReader | None, old: IndexReader | None) -> IndexReader:
+    if source is not None and source is not old:
+        source.close()
+    return IndexReader(index_dir)
+
+
+def _compact(job: _Job, manifest: Manifest, reader: IndexReader, keep: frozenset[str],
+             force: bool, published: bool) -> None:
+    """Merge segments when the store's policy says so (or always, with `force`). When this
+    run `published` the generation merged, it need not outlive the merge (readers that
+    opened it hold it anyway)."""
+    chosen = merge_plan(reader, job.store, force)
+    if not chosen:
+        return
+    job.progress.started("Compacting", len(chosen), "segments")
+    writer = GenerationWriter(job.index_dir, replace(manifest, dimension=reader.manifest.dimension),
+                              model_option(job.identity), base=reader, store=job.store)
+    try:
+        writer.merge(chosen)
+        writer.commit(also_keep=keep, keep_previous=not published)
+    except BaseException:
+        writer.abort()
+        raise
+    job.progress.advanced(len(chosen))
+    job.progress.finished()
+    job.report.compacted = len(chosen)
 
 
 def _chunks(docs: list[_Embed], checkpoint: int | None, already: int = 0) -> list[list[_Embed]]:
@@ -226,20 +299,30 @@ def _chunks(docs: list[_Embed], checkpoint: int | None, already: int = 0) -> lis
             chunks.append([])
             size = 0
         chunks[-1].append(entry)
-        size += len(entry[0].passages)
-        total += len(entry[0].passages)
+        size += len(entry.doc.passages)
+        total += len(entry.doc.passages)
     return chunks
 
 
-_Embed = tuple[ParsedDocument, Path, str]  # a parsed document, its root, its metadata key
+@dataclass(frozen=True)
+class _Embed:
+    """A document to embed: parsed, with its root, metadata key, file size and mtime, and
+    the rowid of the version it replaces."""
+
+    doc: ParsedDocument
+    root: Path
+    key: str
+    stat: tuple[int, int] = (-1, -1)
+    previous: int | None = None
 
 
 @dataclass
 class _Plan:
     to_embed: list[_Embed] = field(default_factory=list)
-    to_copy: list[str] = field(default_factory=list)
+    to_copy: list[str] = field(default_factory=list)  # kept as they are
     in_scope: set[str] = field(default_factory=set)
     metadata_changed: set[str] = field(default_factory=set)
+    removed: list[int] = field(default_factory=list)  # rowids of documents to drop
 
 
 def _discover(paths: Sequence[Path]) -> tuple[list[_Source], list[SkippedFile]]:
@@ -301,13 +384,27 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
     # subfolder is being indexed.
     metadata = corpus.MetadataCatalog([Path(index_root(p).anchor) for p in paths])
     progress.started("Reading", len(sources), "files")
+    # What the index holds, read once: a million lookups would cost more than the plan.
+    before = old.document_states() if old else {}
     for source in sources:
         progress.advanced(1)
         key = str(source.path)
         plan.in_scope.add(key)
         meta = metadata.get(source.path)
-        previous = old.document_by_path(key) if old else None
+        previous = before.get(key)
         key_of_meta = metadata_key(meta)
+        try:
+            info = source.path.stat()
+        except OSError as error:
+            _skip_or_keep(plan, skipped, source.path, previous, error.strerror or str(error))
+            continue
+        stat = (info.st_size, info.st_mtime_ns)
+        # Unchanged by size and modification time: not even read (a refresh of a large
+        # collection reads only what changed).
+        if previous and (previous.size, previous.mtime_ns) == stat \
+                and previous.metadata_key == key_of_meta:
+            plan.to_copy.append(key)
+            continue
         try:
             raw = read_bytes(source.path)
             same_text = previous and previous.content_hash == hashlib.sha256(raw).hexdigest()
@@ -322,19 +419,23 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
             continue
         if same_text:
             plan.metadata_changed.add(key)  # re-embedded: windows carry the metadata
-        plan.to_embed.append((doc, source.root, key_of_meta))
+        plan.to_embed.append(_Embed(doc, source.root, key_of_meta, stat,
+                                    previous.rowid if previous else None))
     progress.finished()
     for problem in metadata.problems:
         progress.warning(str(problem))
     if old is not None:
         # A missing folder may be an unmounted drive: its documents are kept, not removed.
         scope = [index_root(p) for p in paths if p.exists()]
-        for doc in old.documents():
-            if doc.path not in plan.in_scope and not _under_any(Path(doc.path), scope):
-                plan.to_copy.append(doc.path)  # another folder, or one that is missing
+        for path, state in before.items():
+            if path in plan.in_scope:
+                continue
+            if _under_any(Path(path), scope):
+                plan.removed.append(state.rowid)
+            else:
+                plan.to_copy.append(path)  # another folder, or one that is missing
         for missing in (p for p in paths if not p.exists()):
-            kept = [d for d in old.documents()
-                    if _under_any(Path(d.path), [index_root(missing)])]
+            kept = [d for d in before if _under_any(Path(d), [index_root(missing)])]
             if kept:
                 progress.warning(f"{missing} is missing: its {len(kept)} indexed documents are "
                                  "kept (rebuild without it to drop them)")
@@ -342,7 +443,7 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
 
 
 def _skip_or_keep(plan: _Plan, skipped: list[SkippedFile], path: Path,
-                  previous: DocumentRecord | None, reason: str) -> None:
+                  previous: DocumentState | None, reason: str) -> None:
     # A file that was indexed before and cannot be read now keeps its previous version:
     # a transient problem must not lose data.
     if previous is not None:
@@ -357,15 +458,17 @@ def _under_any(path: Path, folders: list[Path]) -> bool:
 
 def _describe(plan: _Plan, old: IndexReader | None, report: IndexReport) -> None:
     kept = set(plan.to_copy)
-    embedded = {str(doc.path) for doc, _, _ in plan.to_embed}
+    embedded = {str(e.doc.path): e for e in plan.to_embed}
     if old is None:
         report.added = sorted(embedded)
         return
-    before = {doc.path: doc for doc in old.documents()}
-    report.added = sorted(p for p in embedded if p not in before)
-    report.updated = sorted(p for p in embedded if p in before and p not in plan.metadata_changed)
+    report.added = sorted(p for p, e in embedded.items() if e.previous is None)
+    report.updated = sorted(p for p, e in embedded.items()
+                            if e.previous is not None and p not in plan.metadata_changed)
     report.metadata_updated = sorted(plan.metadata_changed)
-    report.removed = sorted(p for p in before if p not in kept and p not in embedded)
+    removed = set(plan.removed)
+    report.removed = sorted(p for p, state in old.document_states().items()
+                            if state.rowid in removed)
     report.unchanged = len(kept)
 
 
@@ -401,8 +504,8 @@ def _batches(docs: list[_Embed], size: int) -> Iterator[list[tuple[int, range]]]
     """(document number, passage indices) pieces, about `size` passages per batch."""
     batch: list[tuple[int, range]] = []
     room = size
-    for number, (doc, _, _) in enumerate(docs):
-        start = 0
+    for number, entry in enumerate(docs):
+        doc, start = entry.doc, 0
         while start < len(doc.passages):
             take = min(room, len(doc.passages) - start)
             batch.append((number, range(start, start + take)))
@@ -415,14 +518,24 @@ def _batches(docs: list[_Embed], size: int) -> Iterator[list[tuple[int, range]]]
         yield batch
 
 
-def _embed_into(writer: GenerationWriter, docs: list[_Embed], encoder: Encoder,
+def _embed_into(writer: SegmentWriter, docs: list[_Embed], encoder: Encoder,
                 settings: IndexSettings, progress: IndexProgress, label: str) -> int:
     pooled = settings.sentence_vectors == "pooled" and isinstance(encoder, PoolingEncoder)
-    progress.started(label, sum(len(doc.passages) for doc, _, _ in docs), "passages")
+    progress.started(label, sum(len(e.doc.passages) for e in docs), "passages")
     started: dict[int, int] = {}  # document number -> its rowid in the writer
     embedded = 0
+
+    def start(number: int) -> int:
+        # Documents are started in order, so that each one's passages and units are
+        # consecutive ids (even one without passages).
+        for earlier in range(len(started), number + 1):
+            entry = docs[earlier]
+            started[earlier] = writer.start_document(entry.doc, entry.root, entry.key,
+                                                     entry.stat)
+        return started[number]
+
     for batch in _batches(docs, BATCH_PASSAGES):  # read at call time: tests lower it
-        pieces = [(number, indices, [_passage_units(docs[number][0], i, encoder, settings)
+        pieces = [(number, indices, [_passage_units(docs[number].doc, i, encoder, settings)
                                      for i in indices]) for number, indices in batch]
         flat = [unit for _, _, units in pieces for unit in units]
         advance = _Share(progress, len(flat))
@@ -430,18 +543,15 @@ def _embed_into(writer: GenerationWriter, docs: list[_Embed], encoder: Encoder,
                    else _encode_separately(flat, encoder, advance))
         offset = 0
         for number, indices, units in pieces:
-            doc, root, key = docs[number]
-            if number not in started:
-                started[number] = writer.start_document(doc, root, key)
             count = sum(len(unit.spans) for unit in units)
-            writer.add_passages(started[number], doc, indices, [u.context for u in units],
-                                [u.spans for u in units], vectors[offset:offset + count])
+            writer.add_passages(start(number), docs[number].doc, indices,
+                                [u.context for u in units], [u.spans for u in units],
+                                vectors[offset:offset + count])
             offset += count
         embedded += len(vectors)
         advance.complete()
-    for number, (doc, root, key) in enumerate(docs):
-        if number not in started:  # a document without passages
-            writer.start_document(doc, root, key)
+    if docs:
+        start(len(docs) - 1)  # documents without passages, at the end
     progress.finished()
     return embedded
 

@@ -30,7 +30,8 @@ import numpy as np
 
 from indexes import Filters, IndexReader, Mode
 from indexes.dense import dense_search
-from indexes.lexical import passages_with_term, query_terms
+from indexes.lexical import query_terms
+from indexes.lexical_global import holders as passages_with_term
 from parallax.session import Session
 
 # How many passages the dense search proposes before scoring; a passage outside them and
@@ -88,11 +89,11 @@ def gather(session: Session, topic: str, mode: Mode = Mode.hybrid,
     the penalty could turn down (all of them with `all_contexts`, for calibration)."""
     reader = session.reader
     criterion = criterion or CRITERIA[mode]
-    doc_rowids = _allowed_documents(reader, filters)
+    doc_rowids = reader.allowed_documents(filters)
     terms = query_terms(topic)
     vector = None
     # Each term's passages are looked up once: they give both its IDF and the coverage.
-    holders = {term: passages_with_term(reader.db, term) for term in terms}
+    holders = {term: passages_with_term(reader, term) for term in terms}
     term_weights = _idf(reader, holders)
     if mode.needs_vectors:
         vectors = session.encode([topic, *terms])
@@ -125,12 +126,7 @@ _context_vectors: weakref.WeakKeyDictionary[IndexReader, dict[str, np.ndarray]] 
 def corpus_centre(reader: IndexReader) -> np.ndarray:
     """The mean of the index's stored vectors (a generation never changes, so once)."""
     if reader not in _centres:
-        total = reader.faiss_index.ntotal
-        if total <= CENTRE_SAMPLE:
-            vectors = reader.faiss_index.reconstruct_n(0, total)
-        else:
-            ids = np.linspace(0, total - 1, CENTRE_SAMPLE).astype(np.int64)
-            vectors = reader.faiss_index.reconstruct_batch(ids)
+        vectors = reader.sample_vectors(CENTRE_SAMPLE)
         _centres[reader] = vectors.mean(axis=0).astype(np.float32)
     return _centres[reader]
 
@@ -146,12 +142,7 @@ def _dense_scores(reader: IndexReader, vector: np.ndarray, doc_rowids: list[int]
                   also: set[int]) -> dict[int, tuple[float, int]]:
     """Best centred cosine and its unit for each passage the dense search proposes and
     each passage of `also` (those holding the topic's words)."""
-    allowed = None
-    if doc_rowids is not None:
-        passages = reader.passage_rowids_of(doc_rowids)
-        allowed = np.flatnonzero(np.isin(reader.window_passages, passages)).astype(np.int64)
-    found = dense_search(reader.faiss_index, reader.window_passages, vector, CANDIDATES,
-                         allowed)
+    found = dense_search(reader, vector, CANDIDATES, doc_rowids)
     units: list[int] = []
     owners: list[int] = []
     for passage in {p for p, _ in found} | also:
@@ -213,9 +204,3 @@ def _with_context(session: Session, vector: np.ndarray, evidence: list[Evidence]
     measured = {e.passage_rowid: similarity.get(passages[e.passage_rowid].context, 0.0)
                 for e in open_}
     return [replace(e, context=measured.get(e.passage_rowid, 0.0)) for e in evidence]
-
-
-def _allowed_documents(reader: IndexReader, filters: Filters | None) -> list[int] | None:
-    if filters is None or not filters.active:
-        return None
-    return [doc.rowid for doc in reader.documents() if filters.accepts(doc)]

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from indexes import IndexCorrupt, IndexReader, Mode, search
+from indexes.dense_store import FlatStore
 from parallax.indexing import build_index
 
 
@@ -24,10 +25,12 @@ def test_vectors_out_of_the_unit_sphere_are_reported_not_ranked(tmp_path: Path,
         assert search(reader, Mode.dense, 1, "pandas envoys", query)[0].score <= 1.0
         # Damage that checksums cannot see (it happened in memory, or before the checksum
         # was taken): vectors scaled far beyond unit length.
-        vectors = reader.faiss_index.reconstruct_n(0, reader.faiss_index.ntotal) * 1e30
+        segment = reader.segments[0]
+        vectors = segment.dense.vectors(np.arange(segment.dense.count)) * 1e30
         damaged = faiss.IndexFlatIP(vectors.shape[1])
         damaged.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        reader._faiss = damaged
+        faiss.write_index(damaged, str(tmp_path / "damaged.faiss"))
+        segment._dense = FlatStore(tmp_path / "damaged.faiss")
         with pytest.raises(IndexCorrupt, match="impossible scores") as raised:
             search(reader, Mode.dense, 1, "pandas envoys", query)
         assert f"--index {index}" in (raised.value.hint or "")

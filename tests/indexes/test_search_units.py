@@ -17,6 +17,31 @@ def _random_unit(rows: int, dim: int, seed: int) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
+class _Units:
+    """The reader's vector seam (search_units, unit_passages, vectors) over one flat FAISS
+    index in memory: dense_search's logic, specified without a store on disk."""
+
+    def __init__(self, vectors: np.ndarray, window_passages: np.ndarray) -> None:
+        self.index = faiss.IndexFlatIP(vectors.shape[1])
+        self.index.add(vectors)
+        self.window_passages = np.asarray(window_passages, dtype=np.int64)
+
+    def search_units(self, query, n, doc_rowids=None, exact=False):  # noqa: ANN001, ANN201
+        params = None
+        if doc_rowids is not None:  # here: allowed unit ids
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(doc_rowids)))
+        n = min(n, self.index.ntotal if doc_rowids is None else len(doc_rowids))
+        scores, ids = self.index.search(query.reshape(1, -1), n, params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    def unit_passages(self, ids):  # noqa: ANN001, ANN201
+        return self.window_passages[np.asarray(ids, dtype=np.int64)]
+
+    def vectors(self, ids):  # noqa: ANN001, ANN201
+        return self.index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+
+
 def _brute_force(vectors, window_passages, query, allowed=None):  # noqa: ANN001, ANN202
     scores = vectors @ query
     best: dict[int, float] = {}
@@ -33,10 +58,8 @@ def test_a_passage_scores_as_its_best_window_like_brute_force(seed: int) -> None
     vectors = _random_unit(300, 16, seed)
     # Uneven passages: some have one window, some many, so windows crowd the top.
     window_passages = np.sort(np.random.default_rng(seed).integers(0, 60, size=300))
-    index = faiss.IndexFlatIP(16)
-    index.add(vectors)
     query = _random_unit(1, 16, seed + 100)[0]
-    got = dense_search(index, window_passages, query, 10)
+    got = dense_search(_Units(vectors, window_passages), query, 10)  # type: ignore[arg-type]
     expected = _brute_force(vectors, window_passages, query)[:10]
     assert [p for p, _ in got] == [p for p, _ in expected]
     assert np.allclose([s for _, s in got], [s for _, s in expected], atol=1e-5)
@@ -45,10 +68,9 @@ def test_a_passage_scores_as_its_best_window_like_brute_force(seed: int) -> None
 def test_dense_search_with_allowed_windows_still_returns_n_passages() -> None:
     vectors = _random_unit(200, 8, 5)
     window_passages = np.arange(200) // 2
-    index = faiss.IndexFlatIP(8)
-    index.add(vectors)
     allowed = np.arange(150, 200, dtype=np.int64)  # passages 75..99 only
-    got = dense_search(index, window_passages, _random_unit(1, 8, 9)[0], 10, allowed)
+    got = dense_search(_Units(vectors, window_passages), _random_unit(1, 8, 9)[0],  # type: ignore[arg-type]
+                       10, allowed)
     assert len(got) == 10
     assert all(75 <= p <= 99 for p, _ in got)
     expected = _brute_force(vectors, window_passages, _random_unit(1, 8, 9)[0], allowed)[:10]
@@ -117,14 +139,13 @@ def test_feedback_moves_the_query_towards_its_nearest_units_and_keeps_unit_lengt
     from indexes.dense import with_feedback
 
     vectors = _random_unit(50, 8, 3)
-    index = faiss.IndexFlatIP(8)
-    index.add(vectors)
+    index = _Units(vectors, np.arange(50))
     query = _random_unit(1, 8, 4)[0]
-    moved = with_feedback(index, query, units=3, weight=0.5)
+    moved = with_feedback(index, query, units=3, weight=0.5)  # type: ignore[arg-type]
     nearest = vectors[np.argsort(-(vectors @ query))[:3]].mean(axis=0)
     assert np.linalg.norm(moved) == pytest.approx(1.0, abs=1e-5)
     assert moved @ nearest > query @ nearest
-    assert np.array_equal(with_feedback(index, query, units=3, weight=0.0), query)
+    assert np.array_equal(with_feedback(index, query, units=3, weight=0.0), query)  # type: ignore[arg-type]
 
 
 def test_relative_fusion_keeps_a_confident_retrievers_lead() -> None:

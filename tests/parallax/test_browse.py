@@ -68,7 +68,7 @@ def test_sources_metadata_comes_from_metadata_csv(sample_index: Path) -> None:
 def test_sources_passage_counts_add_up_to_the_passages_in_the_index(sample_index: Path) -> None:
     documents = run_json("sources", "--index", str(sample_index))["documents"]
     with IndexReader(sample_index) as reader:
-        total = reader.db.execute("SELECT count(*) FROM passages").fetchone()[0]
+        total = reader.manifest.counts["passages"]
         per_path = {doc.path: len(reader.passages_of(doc.rowid)) for doc in reader.documents()}
     assert all(doc["passages"] > 0 for doc in documents)
     assert sum(doc["passages"] for doc in documents) == total
@@ -264,7 +264,7 @@ def test_index_json_reports_what_changed(docs: Path, tmp_path: Path, fake_model)
     assert first["changed"] is True and first["unchanged"] == 0
     assert first["embedded_windows"] > 0
     with IndexReader(index) as reader:
-        passages = reader.db.execute("SELECT count(*) FROM passages").fetchone()[0]
+        passages = sum(len(reader.passages_of(d.rowid)) for d in reader.documents())
     assert first["counts"]["documents"] == len(files)
     assert first["counts"]["passages"] == passages
 

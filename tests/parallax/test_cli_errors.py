@@ -115,7 +115,7 @@ def test_a_corrupt_vector_file_is_reported_by_name(sample_index: Path, tmp_path:
     index = tmp_path / "index"
     shutil.copytree(sample_index, index)
     generation = index / (index / "CURRENT").read_text().split()[0]
-    faiss_file = generation / "dense.faiss"
+    faiss_file = next(generation.glob("seg-*/dense.faiss"))
     faiss_file.write_bytes(faiss_file.read_bytes()[:100])
     result = runner.invoke(app, ["ask", "Taiwan", "--mode", "dense", "--index", str(index)])
     assert result.exit_code == 4  # damaged

@@ -70,6 +70,16 @@ def _generation(index: Path) -> Path:
     return index / (index / "CURRENT").read_text().split()[0]
 
 
+def _file(index: Path, name: str) -> Path:
+    """A file of the current generation: its own, or one of its (single) segment's."""
+    generation = _generation(index)
+    if (generation / name).exists():
+        return generation / name
+    segments = [p for p in generation.iterdir() if p.is_dir()]
+    assert len(segments) == 1, segments
+    return segments[0] / name
+
+
 def _cut(path: Path) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
@@ -87,12 +97,13 @@ def _delete(path: Path) -> None:
 
 FILE_DAMAGE: dict[str, Callable[[Path], None]] = {"cut": _cut, "garbled": _garble,
                                                   "deleted": _delete}
-GENERATION_FILES = ["manifest.json", "index.sqlite", "dense.faiss", "window_passages.npy"]
+GENERATION_FILES = ["manifest.json", "deleted.npy"]
+SEGMENT_FILES = ["index.sqlite", "dense.faiss", "window_passages.npy"]
 
 
 def _file_case(name: str, damage: str) -> Callable[[Path], str]:
     def apply(index: Path) -> str:
-        FILE_DAMAGE[damage](_generation(index) / name)
+        FILE_DAMAGE[damage](_file(index, name))
         return name
     return apply
 
@@ -101,7 +112,7 @@ def _window_map_emptied(index: Path) -> str:
     # A valid .npy with no rows: well-formed, and wrong.
     import numpy as np
 
-    np.save(_generation(index) / "window_passages.npy", np.zeros(0, dtype=np.int64))
+    np.save(_file(index, "window_passages.npy"), np.zeros(0, dtype=np.int64))
     return "window_passages.npy"
 
 
@@ -141,7 +152,7 @@ def _lock_directory(index: Path) -> str:
 
 CASES: dict[str, Callable[[Path], str]] = {
     **{f"{name} {damage}": _file_case(name, damage)
-       for name in GENERATION_FILES for damage in FILE_DAMAGE},
+       for name in GENERATION_FILES + SEGMENT_FILES for damage in FILE_DAMAGE},
     "window_passages.npy emptied": _window_map_emptied,
     "CURRENT garbage": _pointer_garbage,
     "CURRENT missing": _pointer_missing,
@@ -154,8 +165,11 @@ CASES: dict[str, Callable[[Path], str]] = {
 
 def test_every_generation_file_is_covered(pristine: dict) -> None:
     # If the layout gains a file, it must be added to the damage cases above.
-    files = sorted(p.name for p in _generation(pristine["index"]).iterdir())
+    generation = _generation(pristine["index"])
+    files = sorted(p.name for p in generation.iterdir() if p.is_file())
     assert files == sorted(GENERATION_FILES)
+    segments = [p for p in generation.iterdir() if p.is_dir()]
+    assert [sorted(p.name for p in s.iterdir()) for s in segments] == [sorted(SEGMENT_FILES)]
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -196,7 +210,7 @@ def test_the_hinted_command_is_quoted_and_names_the_same_index(pristine: dict,
                                                                tmp_path: Path) -> None:
     index = tmp_path / "idx-b"
     shutil.copytree(pristine["index"], index)
-    _garble(_generation(index) / "dense.faiss")
+    _garble(_file(index, "dense.faiss"))
     result = _run(["ask", QUESTION], index)
     hint = result.stderr.splitlines()[-1]
     assert hint.startswith("Rebuild it with: parallax index --rebuild ")
@@ -211,7 +225,7 @@ def test_the_hinted_command_is_quoted_and_names_the_same_index(pristine: dict,
 def test_rebuild_without_folders_uses_the_recovery_record(pristine: dict, tmp_path: Path) -> None:
     index = tmp_path / "index"
     shutil.copytree(pristine["index"], index)
-    _delete(_generation(index) / "index.sqlite")
+    _delete(_file(index, "index.sqlite"))
     rebuilt = _run(["index", "--rebuild"], index)
     assert rebuilt.exit_code == 0, rebuilt.output
     assert _run(["check"], index).exit_code == 0
@@ -227,7 +241,7 @@ def test_index_refuses_a_folder_whose_pointer_is_lost_and_deletes_nothing(
     result = _run(["index", str(pristine["corpus"])], index)
     assert result.exit_code == 4
     assert "CURRENT is missing" in result.stderr and "--rebuild" in result.stderr
-    assert generation.is_dir() and (generation / "dense.faiss").is_file()
+    assert generation.is_dir() and list(generation.glob("seg-*/dense.faiss"))
 
 
 def test_a_pointer_outside_the_index_is_never_followed(pristine: dict, tmp_path: Path) -> None:

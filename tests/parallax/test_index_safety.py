@@ -222,9 +222,10 @@ def test_every_published_part_keeps_the_previous_version_of_documents_not_done_y
         _index(docs, index, fake_encoder, checkpoint=1)
     finally:
         layout.publish = real_publish
-    # Parts grow with the index (2 passages, then 4), and each is a complete index.
+    # Parts grow with the index (2 passages, then 4), and each is a complete index; then
+    # the parts' segments are merged (a small index stays one segment), the same passages.
     assert seen == [["New text 0.", "New text 1.", "Old text 4.", "Old text 5."],
-                    [f"New text {i}." for i in range(6)]]
+                    [f"New text {i}." for i in range(6)], [f"New text {i}." for i in range(6)]]
 
 
 def test_a_missing_folder_keeps_its_documents(tmp_path: Path, fake_encoder) -> None:  # noqa: ANN001

@@ -27,7 +27,7 @@ def _first_passage_id(index: Path) -> str:
     from indexes import IndexReader
 
     with IndexReader(index) as reader:
-        return reader.db.execute("SELECT id FROM passages LIMIT 1").fetchone()[0]
+        return reader.passages_of(reader.documents()[0].rowid)[0].id
 
 
 @pytest.mark.parametrize("command", ["sources", "show", "inspect", "ask-lexical"])

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import parallax.app
 import parallax.indexing
 from parallax.cli import app
-from parallax.indexing import _batches
+from parallax.indexing import _batches, _Embed
 
 
 def test_piped_stderr_gets_plain_progress_lines(tmp_path: Path, fake_encoder,  # noqa: ANN001
@@ -41,7 +41,7 @@ def test_batches_split_long_documents_and_join_short_ones() -> None:
         def __init__(self, n: int) -> None:
             self.passages = list(range(n))
 
-    docs = [(Doc(n), None, "") for n in (3, 0, 10, 1)]
+    docs = [_Embed(Doc(n), None, "") for n in (3, 0, 10, 1)]  # type: ignore[arg-type]
     batches = list(_batches(docs, 4))  # type: ignore[arg-type]
     assert [[(d, (r.start, r.stop)) for d, r in b] for b in batches] == [
         [(0, (0, 3)), (2, (0, 1))], [(2, (1, 5))], [(2, (5, 9))], [(2, (9, 10)), (3, (0, 1))]]

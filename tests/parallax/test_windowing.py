@@ -9,9 +9,9 @@ from parallax.session import Session
 
 
 def _longest_passage(session: Session):  # noqa: ANN202
-    rows = session.reader.db.execute(
-        "SELECT rowid FROM passages ORDER BY length(text) DESC LIMIT 1").fetchone()
-    return session.reader.passages([rows[0]])[rows[0]]
+    reader = session.reader
+    passages = [p for d in reader.documents() for p in reader.passages_of(d.rowid)]
+    return max(passages, key=lambda p: len(p.text))
 
 
 def test_the_last_sentence_of_the_longest_paragraph_is_found(sample_index: Path,

@@ -98,7 +98,7 @@ def test_a_damaged_new_generation_is_never_served(tmp_path: Path,
         sound = server.get("/api/sources").headers["x-parallax-generation"]
         shutil.copy(SAMPLE / names[1], folder / names[1])
         index_now()  # a new generation, not yet opened by the server
-        database = layout.current_generation(index) / layout.DB_NAME
+        database = next(layout.current_generation(index).glob("seg-*/index.sqlite"))
         data = bytearray(database.read_bytes())
         middle = len(data) // 2
         data[middle:middle + 64] = bytes(b ^ 0xFF for b in data[middle:middle + 64])

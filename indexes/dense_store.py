@@ -1,0 +1,203 @@
+"""One segment's vectors behind one small interface: search with an allowed set, fetch by id.
+
+Two backends, chosen per segment when it is written and recorded in the manifest:
+
+- flat: FAISS IndexFlatIP, memory-mapped. Exact; the vectors are read back from it.
+- approximate: FAISS IVF-PQ (inverted lists memory-mapped) proposes candidates, which are
+  re-scored exactly against the float16 vectors kept beside it (memory-mapped too), so the
+  scores a caller sees are true cosines and only the candidate set is approximate. Past a
+  few hundred thousand units a flat index costs more memory than a query process should
+  hold (1.5 KB per unit) and scans every unit per question; IVF-PQ holds 48 bytes per unit
+  and scans `nprobe` of its lists.
+
+Ids here are a segment's own (0..count-1); indexes/segments.py maps them to global ids.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import faiss
+import numpy as np
+
+FLAT = "flat"
+APPROXIMATE = "ivf-pq"
+_RERANK_BLOCK = 65536
+
+
+@dataclass(frozen=True)
+class ApproximateParams:
+    """How an approximate segment searches; recorded in the manifest, tunable per query
+    (`nprobe`, `rerank`: candidates re-scored exactly per wanted result)."""
+
+    nlist: int
+    m: int
+    nbits: int = 8
+    nprobe: int = 48
+    rerank: int = 8
+
+    def as_dict(self) -> dict[str, int]:
+        return {"nlist": self.nlist, "m": self.m, "nbits": self.nbits, "nprobe": self.nprobe,
+                "rerank": self.rerank}
+
+
+class DenseStore(Protocol):
+    count: int
+    backend: str
+
+    def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None,
+               exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The `n` best (local ids, cosines) among `allowed` (a boolean mask over the
+        segment's units, or None for all), best first."""
+        ...
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """float32 vectors of local ids, in order."""
+        ...
+
+
+def _selector(allowed: np.ndarray | None) -> tuple[object | None, object | None]:
+    """A FAISS selector over a boolean mask, and the packed bits it points into (which must
+    stay alive while FAISS searches)."""
+    if allowed is None:
+        return None, None
+    bits = np.packbits(allowed.astype(bool), bitorder="little")
+    return faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits)), bits
+
+
+class FlatStore:
+    backend = FLAT
+
+    def __init__(self, path: Path) -> None:
+        # Memory-mapped: pages are read as searched, and the mapping outlives the file if a
+        # writer removes this generation meanwhile.
+        self.index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
+        self.count = int(self.index.ntotal)
+        self.dimension = int(self.index.d)
+
+    def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None,
+               exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        total = self.count if allowed is None else int(allowed.sum())
+        n = min(n, total)
+        if n <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        selector, _bits = _selector(allowed)
+        params = faiss.SearchParameters(sel=selector) if selector is not None else None
+        scores, ids = self.index.search(_row(query), n, params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep].astype(np.int64), scores[0][keep]
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids):
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.index.reconstruct_batch(ids)
+
+
+class ApproximateStore:
+    backend = APPROXIMATE
+
+    def __init__(self, index_path: Path, vectors_path: Path, params: ApproximateParams) -> None:
+        self.index = faiss.read_index(str(index_path), faiss.IO_FLAG_MMAP)
+        self.exact = np.load(vectors_path, mmap_mode="r")
+        self.count = int(self.index.ntotal)
+        self.dimension = int(self.index.d)
+        self.params = params
+        if len(self.exact) != self.count:
+            raise ValueError(f"{vectors_path.name} holds {len(self.exact)} vectors for "
+                             f"{self.count} indexed")
+
+    def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None,
+               exact: bool = False, nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        total = self.count if allowed is None else int(allowed.sum())
+        n = min(n, total)
+        if n <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        q = _row(query)
+        if exact:
+            return _exact_top(self.exact, q[0], n, allowed)
+        selector, _bits = _selector(allowed)
+        params = faiss.SearchParametersIVF(nprobe=nprobe or self.params.nprobe)
+        if selector is not None:
+            params.sel = selector
+        fetch = min(total, max(n * self.params.rerank, 64))
+        _, ids = self.index.search(q, fetch, params=params)
+        candidates = ids[0][ids[0] >= 0].astype(np.int64)
+        if not len(candidates):
+            return candidates, np.zeros(0, dtype=np.float32)
+        scores = self.vectors(candidates) @ q[0]
+        order = np.argsort(-scores, kind="stable")[:n]
+        return candidates[order], scores[order]
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids):
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        # Sorted reads from the map, then put back in the caller's order.
+        order = np.argsort(ids, kind="stable")
+        out = np.empty((len(ids), self.dimension), dtype=np.float32)
+        out[order] = self.exact[ids[order]].astype(np.float32)
+        return out
+
+
+def _row(query: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+
+
+def _exact_top(vectors: np.ndarray, query: np.ndarray, n: int,
+               allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Brute force over float16 vectors in blocks (for measuring recall, and the truth)."""
+    best_ids = np.zeros(0, dtype=np.int64)
+    best_scores = np.zeros(0, dtype=np.float32)
+    for start in range(0, len(vectors), _RERANK_BLOCK):
+        block = np.asarray(vectors[start:start + _RERANK_BLOCK], dtype=np.float32)
+        scores = block @ query
+        ids = np.arange(start, start + len(block), dtype=np.int64)
+        if allowed is not None:
+            mask = allowed[start:start + len(block)]
+            scores, ids = scores[mask], ids[mask]
+        best_ids = np.concatenate([best_ids, ids])
+        best_scores = np.concatenate([best_scores, scores])
+        if len(best_ids) > n:
+            top = np.argpartition(-best_scores, n)[:n]
+            best_ids, best_scores = best_ids[top], best_scores[top]
+    order = np.argsort(-best_scores, kind="stable")
+    return best_ids[order], best_scores[order]
+
+
+# Building -----------------------------------------------------------------------------------
+
+def approximate_params(count: int, dimension: int) -> ApproximateParams:
+    """IVF lists about 2 sqrt(count) (k-means and assignment stay affordable on two cores),
+    and PQ sub-quantisers of 8 dimensions (48 bytes per unit at 384 dimensions)."""
+    nlist = int(min(8192, count, max(16, 2 * math.sqrt(count))))
+    m = max(d for d in range(1, dimension + 1) if dimension % d == 0 and d <= dimension // 8) \
+        if dimension >= 8 else 1
+    # PQ trains 2**nbits centroids per sub-quantiser: fewer bits for a (forced) tiny segment.
+    nbits = int(min(8, max(1, math.floor(math.log2(max(2, count))))))
+    return ApproximateParams(nlist=max(1, nlist), m=m, nbits=nbits)
+
+
+_TRAIN_PER_LIST = 40
+_TRAIN_MAX = 200_000
+_ADD_BLOCK = 65536
+
+
+def build_approximate(vectors: np.ndarray, index_path: Path, params: ApproximateParams,
+                      seed: int = 0) -> None:
+    """Train an IVF-PQ index on an even sample of `vectors` (float16 or float32, may be
+    memory-mapped), add them all in blocks and write it to `index_path`."""
+    count, dimension = vectors.shape
+    quantizer = faiss.IndexFlatIP(dimension)
+    index = faiss.IndexIVFPQ(quantizer, dimension, params.nlist, params.m, params.nbits,
+                             faiss.METRIC_INNER_PRODUCT)
+    sample_size = min(count, max(params.nlist * _TRAIN_PER_LIST, 10_000), _TRAIN_MAX)
+    rng = np.random.default_rng(seed)
+    sample = np.sort(rng.choice(count, size=sample_size, replace=False))
+    index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
+    for start in range(0, count, _ADD_BLOCK):
+        index.add(np.ascontiguousarray(vectors[start:start + _ADD_BLOCK], dtype=np.float32))
+    faiss.write_index(index, str(index_path))

@@ -1,0 +1,92 @@
+"""BM25 across an index's segments, with index-wide statistics.
+
+FTS5 ranks each segment's passages with that segment's own statistics: a term's IDF in a
+one-document segment (written by a one-file edit) says nothing of its rarity in the
+collection, and would rank that document's passages as if every word were common. With one
+segment (every small index, and any index after compaction) FTS5's ranking is used as is.
+With several, each segment proposes its best passages by its own BM25, and these are
+re-scored with the collection's IDF: FTS5's bm25() is a sum over the query's phrases of
+IDF(phrase) x a term-frequency part, so each phrase's share is read with a one-phrase
+query and re-weighted by global IDF / local IDF. (Document-length normalisation stays
+per segment; the collection's average differs little from a large segment's.)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from indexes.lexical import fts_query, lexical_search, passages_with_term, phrase, search_terms
+
+if TYPE_CHECKING:
+    from indexes.reader import IndexReader
+    from indexes.segments import Segment
+
+
+def search_lexical(reader: IndexReader, question: str, n: int,
+                   doc_rowids: list[int] | None = None,
+                   context_weight: float = 0.5) -> list[tuple[int, float]]:
+    """Top `n` (passage rowid, BM25) among the live passages of `doc_rowids` (all when None)."""
+    if fts_query(question) is None or n <= 0:
+        return []
+    found: list[tuple[Segment, list[tuple[int, float]]]] = []
+    for segment in reader.segments:
+        mine = None
+        if doc_rowids is not None:
+            mine = [d for d in doc_rowids if segment.holds("documents", d)]
+            if not mine:
+                continue
+        rows = lexical_search(segment.db, question, n, mine, context_weight,
+                              skip=segment.deleted_passages_table())
+        if rows:
+            found.append((segment, rows))
+    if len(found) > 1:
+        found = [(s, _rescored(reader, s, question, rows, context_weight)) for s, rows in found]
+    merged = [row for _, rows in found for row in rows]
+    merged.sort(key=lambda row: -row[1])
+    return merged[:n]
+
+
+def _rescored(reader: IndexReader, segment: Segment, question: str,
+              rows: list[tuple[int, float]], context_weight: float) -> list[tuple[int, float]]:
+    """A segment's candidates scored with the collection's IDF instead of the segment's."""
+    candidates = [p for p, _ in rows]
+    scores = dict.fromkeys(candidates, 0.0)
+    for term in search_terms(question):
+        local = _idf(segment.info.counts.get("passages", 0), _hits(segment, term))
+        total = sum(s.info.counts.get("passages", 0) for s in reader.segments)
+        overall = _idf(total, sum(_hits(s, term) for s in reader.segments))
+        shares = lexical_search(segment.db, "", len(candidates), None, context_weight,
+                                query=phrase(term), only=candidates)
+        for passage, share in shares:
+            scores[passage] += share * overall / local
+    return sorted(scores.items(), key=lambda row: -row[1])
+
+
+def _idf(rows: int, hits: int) -> float:
+    # FTS5's own formula (fts5_aux.c), including its floor for terms in over half the rows.
+    value = math.log((rows - hits + 0.5) / (hits + 0.5)) if rows else 0.0
+    return value if value > 0 else 1e-6
+
+
+def _hits(segment: Segment, term: str) -> int:
+    """Rows of a segment holding `term` in any column (deleted ones too: FTS5 counts them)."""
+    cache = segment.__dict__.setdefault("_term_hits", {})
+    if term not in cache:
+        cache[term] = int(segment.db.execute(
+            "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
+            (phrase(term),)).fetchone()[0])
+    return cache[term]
+
+
+def holders(reader: IndexReader, term: str) -> set[int]:
+    """Live passages whose text (not context) holds `term`, across segments."""
+    held: set[int] = set()
+    for segment in reader.segments:
+        found = passages_with_term(segment.db, term)
+        if found and len(segment.deleted):
+            table = segment.deleted_passages_table()
+            gone = {r[0] for r in segment.db.execute(f"SELECT rowid FROM {table}")}
+            found -= gone
+        held |= found
+    return held

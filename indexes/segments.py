@@ -1,0 +1,200 @@
+"""Segments: the immutable parts a generation is made of.
+
+A generation is a list of segments plus tombstones (documents of older segments replaced or
+removed since). Each segment is a folder inside the generation holding its SQLite database
+(documents, passages, windows, FTS5), its unit -> passage map and its vector store
+(indexes/dense_store.py). A new generation hard-links the files of the segments it keeps
+from the previous one, so a one-file edit writes one small segment, not the whole index.
+
+Ids are global: documents, passages and units of a segment are consecutive ranges starting
+at the `first` ids recorded for it in the manifest, so a global id names its segment and a
+document's passages and units are id ranges.
+"""
+
+from __future__ import annotations
+
+import bisect
+import sqlite3
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexes.dense_store import (
+    APPROXIMATE,
+    FLAT,
+    ApproximateParams,
+    ApproximateStore,
+    DenseStore,
+    FlatStore,
+)
+
+DB_NAME = "index.sqlite"
+UNITS_NAME = "window_passages.npy"  # global passage rowid of each unit, by local unit id
+FLAT_NAME = "dense.faiss"
+APPROXIMATE_NAME = "dense.ivfpq"
+EXACT_NAME = "vectors.f16.npy"  # beside an approximate index: exact vectors, float16
+SEGMENT_PREFIX = "seg-"
+KINDS = ("documents", "passages", "windows")
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    """A segment as the manifest records it."""
+
+    name: str
+    backend: str = FLAT
+    first: dict[str, int] = field(default_factory=dict)  # first global id of each kind
+    counts: dict[str, int] = field(default_factory=dict)  # rows of each kind it holds
+    params: dict[str, int] = field(default_factory=dict)  # approximate backend's
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        dense = (FLAT_NAME,) if self.backend == FLAT else (APPROXIMATE_NAME, EXACT_NAME)
+        return tuple(f"{self.name}/{n}" for n in (DB_NAME, UNITS_NAME, *dense))
+
+    def end(self, kind: str) -> int:
+        return self.first.get(kind, 0) + self.counts.get(kind, 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "backend": self.backend, "first": self.first,
+                "counts": self.counts, "params": self.params}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SegmentInfo:
+        if not isinstance(data, dict) or not str(data.get("name", "")).startswith(SEGMENT_PREFIX):
+            raise ValueError(f"not a segment: {str(data)[:60]}")
+        name = str(data["name"])
+        if "/" in name or ".." in name:
+            raise ValueError(f"not a segment name: {name!r}")
+        return cls(name=name, backend=str(data.get("backend", FLAT)),
+                   first={k: int(v) for k, v in dict(data.get("first", {})).items()},
+                   counts={k: int(v) for k, v in dict(data.get("counts", {})).items()},
+                   params={k: int(v) for k, v in dict(data.get("params", {})).items()})
+
+
+def read_only_uri(path: Path) -> str:
+    # Quoted: "#", "?" and "%" in a folder name would otherwise end the path.
+    return "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+
+
+class Segment:
+    """Read access to one segment of an open generation; `deleted` holds the global rowids
+    of its documents that later segments replaced or that were removed."""
+
+    def __init__(self, generation: Path, info: SegmentInfo, deleted: np.ndarray) -> None:
+        self.info = info
+        self.folder = generation / info.name
+        self.db = sqlite3.connect(read_only_uri(self.folder / DB_NAME), uri=True,
+                                  check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.deleted = deleted  # sorted global document rowids
+        self.first_unit = info.first.get("windows", 0)
+        self._dense: DenseStore | None = None
+        self._unit_passages: np.ndarray | None = None
+        self._ranges: np.ndarray | None = None
+        self._live: np.ndarray | None = None
+        self._deleted_passages = False
+
+    def close(self) -> None:
+        self._dense = None
+        self._unit_passages = None
+        self.db.close()
+
+    def holds(self, kind: str, rowid: int) -> bool:
+        return self.info.first.get(kind, 0) <= rowid < self.info.end(kind)
+
+    @property
+    def dense(self) -> DenseStore:
+        if self._dense is None:
+            if self.info.backend == APPROXIMATE:
+                params = ApproximateParams(**self.info.params)
+                self._dense = ApproximateStore(self.folder / APPROXIMATE_NAME,
+                                               self.folder / EXACT_NAME, params)
+            else:
+                self._dense = FlatStore(self.folder / FLAT_NAME)
+        return self._dense
+
+    @property
+    def unit_passages(self) -> np.ndarray:
+        """Global passage rowid of each of this segment's units; memory-mapped."""
+        if self._unit_passages is None:
+            self._unit_passages = np.load(self.folder / UNITS_NAME, mmap_mode="r")
+        return self._unit_passages
+
+    @property
+    def ranges(self) -> np.ndarray:
+        """(doc rowid, first passage, passages, first unit, units) of every document."""
+        if self._ranges is None:
+            rows = self.db.execute("SELECT rowid, first_passage, n_passages, first_unit,"
+                                   " n_units FROM documents ORDER BY rowid").fetchall()
+            self._ranges = np.array([tuple(r) for r in rows], dtype=np.int64).reshape(-1, 5)
+        return self._ranges
+
+    def unit_mask(self, doc_rowids: np.ndarray | None) -> np.ndarray | None:
+        """Boolean mask over this segment's units: live units of `doc_rowids` (all live
+        documents when None); None when every unit is allowed."""
+        if doc_rowids is None:
+            return self.live_units()
+        ranges = self.ranges
+        chosen = ranges[np.isin(ranges[:, 0], doc_rowids)]
+        mask = np.zeros(self.info.counts.get("windows", 0), dtype=bool)
+        _set_ranges(mask, chosen[:, 3] - self.first_unit, chosen[:, 4])
+        live = self.live_units()
+        return mask if live is None else mask & live
+
+    def live_units(self) -> np.ndarray | None:
+        if not len(self.deleted):
+            return None
+        if self._live is None:
+            ranges = self.ranges
+            gone = ranges[np.isin(ranges[:, 0], self.deleted)]
+            dead = np.zeros(self.info.counts.get("windows", 0), dtype=bool)
+            _set_ranges(dead, gone[:, 3] - self.first_unit, gone[:, 4])
+            self._live = ~dead
+        return self._live
+
+    def deleted_passages_table(self) -> str | None:
+        """Name of a temporary table of this segment's deleted passage rowids (for SQL that
+        must skip them), or None when it has none."""
+        if not len(self.deleted):
+            return None
+        if not self._deleted_passages:
+            ranges = self.ranges
+            gone = ranges[np.isin(ranges[:, 0], self.deleted)]
+            rowids = [int(a) + i for a, n in zip(gone[:, 1], gone[:, 2], strict=True)
+                      for i in range(int(n))]
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS deleted_passages"
+                            " (rowid INTEGER PRIMARY KEY)")
+            self.db.executemany("INSERT OR IGNORE INTO temp.deleted_passages VALUES (?)",
+                                [(r,) for r in rowids])
+            self._deleted_passages = True
+        return "temp.deleted_passages"
+
+    def is_deleted(self, doc_rowid: int) -> bool:
+        i = bisect.bisect_left(self.deleted, doc_rowid)  # type: ignore[arg-type]
+        return i < len(self.deleted) and int(self.deleted[i]) == doc_rowid
+
+
+def _set_ranges(mask: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> None:
+    """mask[s:s+n] = True for every (s, n), without a Python loop over ranges."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    keep = lengths > 0
+    starts, lengths = np.asarray(starts, dtype=np.int64)[keep], lengths[keep]
+    if not len(starts):
+        return
+    delta = np.zeros(len(mask) + 1, dtype=np.int64)
+    np.add.at(delta, starts, 1)
+    np.add.at(delta, starts + lengths, -1)
+    mask |= np.cumsum(delta[:-1]) > 0
+
+
+def segment_of(segments: list[Segment], kind: str, rowid: int) -> Segment | None:
+    """The segment whose `kind` ids hold `rowid` (segments are ordered by first ids)."""
+    firsts = [s.info.first.get(kind, 0) for s in segments]
+    i = bisect.bisect_right(firsts, rowid) - 1
+    if i >= 0 and segments[i].holds(kind, rowid):
+        return segments[i]
+    return None
