@@ -33,6 +33,12 @@ def index(
              "bundled]")] = None,
     rebuild: Annotated[bool, typer.Option(
         "--rebuild", help="Re-embed everything instead of updating.")] = False,
+    compact: Annotated[bool, typer.Option(
+        "--compact", help="Merge the index's segments into one and drop replaced documents "
+                          "(done automatically when it pays).")] = False,
+    precision: Annotated[str, typer.Option(
+        help="Embedding arithmetic: auto (bf16 where this CPU has it natively, else fp32), "
+             "fp32 or bf16.")] = "auto",
     as_json: JsonOpt = False,
 ) -> None:
     """Build or update an index: only new or changed files are embedded.
@@ -44,7 +50,8 @@ def index(
     with user_errors():
         target = resolve_index_dir(index_dir)
         folders = paths or indexed_folders(target)
-        report = build_index(folders, target, model, rebuild=rebuild,
+        report = build_index(folders, target, model, rebuild=rebuild, compact=compact,
+                             precision=precision,
                              progress=_CliProgress())  # type: ignore[arg-type]
     for skipped in report.skipped:
         err.print(Text("Skipped ", style="yellow") + Text(f"{skipped.path}: {skipped.reason}"))

@@ -213,7 +213,7 @@ def _write(job: _Job, plan: _Plan, old: IndexReader | None, checkpoint: int | No
     dimension = encoder.dimension if encoder else old.manifest.dimension  # type: ignore[union-attr]
     manifest = Manifest(model=job.identity, dimension=dimension, settings=job.settings.as_dict())
     already = old.manifest.counts.get("passages", 0) if old is not None else 0
-    chunks = _chunks(plan.to_embed, checkpoint, already)
+    chunks = _chunks(plan.to_embed, checkpoint, already) if plan.to_embed or plan.removed else []
     # Readers that opened the generation current when this run began keep it till the end.
     keep_start = frozenset({layout.current_name(job.index_dir)} - {""})
     source = old

@@ -165,7 +165,11 @@ def index_report_json(report: Any) -> dict[str, Any]:
             "added": report.added, "updated": report.updated, "removed": report.removed,
             "metadata_updated": report.metadata_updated, "unchanged": report.unchanged,
             "skipped": [{"path": str(s.path), "reason": s.reason} for s in report.skipped],
-            "embedded_windows": report.embedded_windows, "counts": report.counts}
+            "embedded_windows": report.embedded_windows, "counts": report.counts,
+            "precision": report.precision,
+            "store": {"segments": report.segments, "backends": report.backends,
+                      "tombstoned_documents": report.deleted,
+                      "segments_merged": report.compacted}}
 
 
 def index_report_view(report: Any) -> Group:
@@ -184,7 +188,19 @@ def index_report_view(report: Any) -> Group:
         head = Text(f"Indexed {summary} ({len(report.added)} added, {len(report.updated)} "
                     f"updated, {len(report.removed)} removed, {report.unchanged} unchanged).",
                     style="bold")
-    return Group(head, *lines)
+    details = []
+    if report.precision:
+        details.append(f"embedded with {report.precision}")
+    if report.segments:
+        store = (f"{plural(report.segments, 'segment')} "
+                 f"({', '.join(report.backends) or 'empty'})")
+        if report.compacted:
+            store += f", {plural(report.compacted, 'segment')} merged"
+        if report.deleted:
+            store += f", {plural(report.deleted, 'replaced document')} awaiting compaction"
+        details.append(store)
+    tail = [Text("  " + "; ".join(details), style="dim")] if details else []
+    return Group(head, *lines, *tail)
 
 
 # sources and show ----------------------------------------------------------------------------
