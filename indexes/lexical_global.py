@@ -30,13 +30,16 @@ def search_lexical(reader: IndexReader, question: str, n: int,
     if fts_query(question) is None or n <= 0:
         return []
     found: list[tuple[Segment, list[tuple[int, float]]]] = []
+    # A segment's own ranking only proposes candidates when there are several: ask it for
+    # more than `n`, so that a passage its local IDF ranks lower is still re-scored.
+    fetch = n if len(reader.segments) == 1 else max(2 * n, n + 50)
     for segment in reader.segments:
         mine = None
         if doc_rowids is not None:
             mine = [d for d in doc_rowids if segment.holds("documents", d)]
             if not mine:
                 continue
-        rows = lexical_search(segment.db, question, n, mine, context_weight,
+        rows = lexical_search(segment.db, question, fetch, mine, context_weight,
                               skip=segment.deleted_passages_table())
         if rows:
             found.append((segment, rows))
@@ -52,10 +55,12 @@ def _rescored(reader: IndexReader, segment: Segment, question: str,
     """A segment's candidates scored with the collection's IDF instead of the segment's."""
     candidates = [p for p, _ in rows]
     scores = dict.fromkeys(candidates, 0.0)
+    live = reader.manifest.counts.get("passages", 0)
     for term in search_terms(question):
-        local = _idf(segment.info.counts.get("passages", 0), _hits(segment, term))
-        total = sum(s.info.counts.get("passages", 0) for s in reader.segments)
-        overall = _idf(total, sum(_hits(s, term) for s in reader.segments))
+        # FTS5's IDF in the segment counts its tombstoned rows; the collection's counts
+        # live passages only, as a fresh build of the same documents would.
+        local = _idf(segment.info.counts.get("passages", 0), _hits(segment, term)[0])
+        overall = _idf(live, sum(_hits(s, term)[1] for s in reader.segments))
         shares = lexical_search(segment.db, "", len(candidates), None, context_weight,
                                 query=phrase(term), only=candidates)
         for passage, share in shares:
@@ -69,13 +74,17 @@ def _idf(rows: int, hits: int) -> float:
     return value if value > 0 else 1e-6
 
 
-def _hits(segment: Segment, term: str) -> int:
-    """Rows of a segment holding `term` in any column (deleted ones too: FTS5 counts them)."""
+def _hits(segment: Segment, term: str) -> tuple[int, int]:
+    """Rows of a segment holding `term` in any column: all of them (as FTS5 counts), and
+    the live ones."""
     cache = segment.__dict__.setdefault("_term_hits", {})
     if term not in cache:
-        cache[term] = int(segment.db.execute(
-            "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
-            (phrase(term),)).fetchone()[0])
+        sql = "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?"
+        every = int(segment.db.execute(sql, (phrase(term),)).fetchone()[0])
+        table = segment.deleted_passages_table()
+        live = every if table is None or not every else int(segment.db.execute(
+            sql + f" AND rowid NOT IN {table}", (phrase(term),)).fetchone()[0])
+        cache[term] = (every, live)
     return cache[term]
 
 
