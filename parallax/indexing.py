@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -97,12 +98,14 @@ def build_index(
     compact: bool = False,
     store: StoreSettings | None = None,
     precision: str = "auto",
+    engine: EmbeddingEngine | None = None,
 ) -> IndexReport:
     """Index the documents under `paths` into `index_dir`, re-embedding only files whose
     content or metadata changed and dropping indexed files that are gone. Other folders
     already in the index are kept. Nothing is written unless something changed. Progress
     is published every `checkpoint` passages, except for a --rebuild of an existing index,
-    which replaces it all at once."""
+    which replaces it all at once. `engine` computes the vectors (default: this process;
+    parallax.ray_engine.RayEngine: a Ray cluster); publishing is the same for every engine."""
     progress = progress or IndexProgress()
     store = store or StoreSettings.from_env()
     index_dir = index_dir.resolve()
@@ -136,7 +139,7 @@ def build_index(
                 _describe_store(old, report)
                 return report
             job = _Job(identity, index_dir, settings, store, precision, encoder_loader,
-                       progress, report)
+                       progress, report, engine or LOCAL_ENGINE)
             _write(job, plan, old, None if replacing else checkpoint, compact)
         finally:
             if old is not None:
@@ -200,6 +203,7 @@ class _Job:
     encoder_loader: EncoderLoader | None
     progress: IndexProgress
     report: IndexReport
+    engine: EmbeddingEngine = field(default_factory=lambda: LOCAL_ENGINE)
 
 
 def _write(job: _Job, plan: _Plan, old: IndexReader | None, checkpoint: int | None,
@@ -209,7 +213,7 @@ def _write(job: _Job, plan: _Plan, old: IndexReader | None, checkpoint: int | No
     run embeds only the rest. Every generation is complete: a document not embedded yet
     keeps its previous version, which is tombstoned only once its new version is written.
     Then merge segments if the store's policy (or `compact`) asks for it."""
-    encoder = _load(job) if plan.to_embed else None
+    encoder = job.engine.load(job) if plan.to_embed else None
     dimension = encoder.dimension if encoder else old.manifest.dimension  # type: ignore[union-attr]
     manifest = Manifest(model=job.identity, dimension=dimension, settings=job.settings.as_dict())
     already = old.manifest.counts.get("passages", 0) if old is not None else 0
@@ -227,7 +231,8 @@ def _write(job: _Job, plan: _Plan, old: IndexReader | None, checkpoint: int | No
                 if encoder is not None and chunk:
                     label = "Embedding" if len(chunks) == 1 else f"Part {number}/{len(chunks)}"
                     job.report.embedded_windows += _embed_into(
-                        writer.new_segment(), chunk, encoder, job.settings, job.progress, label)
+                        writer.new_segment(), chunk, encoder, job.settings, job.progress, label,
+                        job.engine)
                     writer.remove_documents([e.previous for e in chunk
                                              if e.previous is not None])
                 writer.commit(also_keep=keep_start)
@@ -518,9 +523,58 @@ def _batches(docs: list[_Embed], size: int) -> Iterator[list[tuple[int, range]]]
         yield batch
 
 
+class Embedded(NamedTuple):
+    """Passages `indices` of document `number` (in the list given to the engine): their
+    context lines, unit spans and vectors (one per span, in order)."""
+
+    number: int
+    indices: range
+    contexts: list[str]
+    spans: list[list[tuple[int, int]]]
+    vectors: np.ndarray
+
+
+class EmbeddingEngine(Protocol):
+    """Where vectors are computed. `embed` yields the documents' passages in order (document
+    by document, passages ascending), and reports passages done to `progress.advanced`; the
+    driver writes and publishes what it yields, whatever the engine."""
+
+    def load(self, job: _Job) -> Encoder: ...
+    def embed(self, docs: list[_Embed], encoder: Encoder, settings: IndexSettings,
+              progress: IndexProgress) -> Iterator[Embedded]: ...
+
+
+class LocalEngine:
+    """This process embeds, one batch of passages at a time."""
+
+    def load(self, job: _Job) -> Encoder:
+        return _load(job)
+
+    def embed(self, docs: list[_Embed], encoder: Encoder, settings: IndexSettings,
+              progress: IndexProgress) -> Iterator[Embedded]:
+        pooled = settings.sentence_vectors == "pooled" and isinstance(encoder, PoolingEncoder)
+        for batch in _batches(docs, BATCH_PASSAGES):  # read at call time: tests lower it
+            pieces = [(number, indices, [_passage_units(docs[number].doc, i, encoder, settings)
+                                         for i in indices]) for number, indices in batch]
+            flat = [unit for _, _, units in pieces for unit in units]
+            advance = _Share(progress, len(flat))
+            vectors = (_encode_pooled(flat, encoder, advance) if pooled  # type: ignore[arg-type]
+                       else _encode_separately(flat, encoder, advance))
+            offset = 0
+            for number, indices, units in pieces:
+                count = sum(len(unit.spans) for unit in units)
+                yield Embedded(number, indices, [u.context for u in units],
+                               [u.spans for u in units], vectors[offset:offset + count])
+                offset += count
+            advance.complete()
+
+
+LOCAL_ENGINE = LocalEngine()
+
+
 def _embed_into(writer: SegmentWriter, docs: list[_Embed], encoder: Encoder,
-                settings: IndexSettings, progress: IndexProgress, label: str) -> int:
-    pooled = settings.sentence_vectors == "pooled" and isinstance(encoder, PoolingEncoder)
+                settings: IndexSettings, progress: IndexProgress, label: str,
+                engine: EmbeddingEngine = LOCAL_ENGINE) -> int:
     progress.started(label, sum(len(e.doc.passages) for e in docs), "passages")
     started: dict[int, int] = {}  # document number -> its rowid in the writer
     embedded = 0
@@ -534,22 +588,10 @@ def _embed_into(writer: SegmentWriter, docs: list[_Embed], encoder: Encoder,
                                                      entry.stat)
         return started[number]
 
-    for batch in _batches(docs, BATCH_PASSAGES):  # read at call time: tests lower it
-        pieces = [(number, indices, [_passage_units(docs[number].doc, i, encoder, settings)
-                                     for i in indices]) for number, indices in batch]
-        flat = [unit for _, _, units in pieces for unit in units]
-        advance = _Share(progress, len(flat))
-        vectors = (_encode_pooled(flat, encoder, advance) if pooled  # type: ignore[arg-type]
-                   else _encode_separately(flat, encoder, advance))
-        offset = 0
-        for number, indices, units in pieces:
-            count = sum(len(unit.spans) for unit in units)
-            writer.add_passages(start(number), docs[number].doc, indices,
-                                [u.context for u in units], [u.spans for u in units],
-                                vectors[offset:offset + count])
-            offset += count
+    for number, indices, contexts, spans, vectors in engine.embed(docs, encoder, settings,
+                                                                  progress):
+        writer.add_passages(start(number), docs[number].doc, indices, contexts, spans, vectors)
         embedded += len(vectors)
-        advance.complete()
     if docs:
         start(len(docs) - 1)  # documents without passages, at the end
     progress.finished()
