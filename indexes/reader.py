@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,6 +25,20 @@ from indexes.segments import DB_NAME, Segment, SegmentInfo, read_only_uri, segme
 # Generations this process has verified: a generation never changes once published, so
 # each is checked once per process, whatever the number of readers that open it.
 _VERIFIED: set[tuple[str, str]] = set()
+
+
+class _Filtered(NamedTuple):
+    rowid: int
+    path: str
+    root: str | None
+    date: str | None
+    author: str | None
+
+
+class _Named(NamedTuple):
+    rowid: int
+    author: str | None
+    date: str | None
 
 
 @dataclass(frozen=True)
@@ -215,14 +230,26 @@ class IndexReader:
         if filters not in self._allowed:
             if len(self._allowed) > 64:
                 self._allowed.clear()
-            self._allowed[filters] = [d.rowid for d in self.documents() if filters.accepts(d)]
+            # The four columns filters read, not whole records (a first filter on a large
+            # collection), in the index's path order.
+            rows = sorted((_Filtered(*row) for segment in self.segments
+                           for row in segment.db.execute(
+                               "SELECT rowid, path, root, date, author FROM documents")
+                           if not segment.is_deleted(row[0])), key=lambda d: d.path)
+            self._allowed[filters] = [d.rowid for d in rows
+                                      if filters.accepts(d)]  # type: ignore[arg-type]
         return self._allowed[filters]
 
     @property
     def mentions(self) -> MentionIndex:
         """Authors and years of the documents, for reading them in questions."""
         if self._mentions is None:
-            self._mentions = MentionIndex(self.documents())
+            # Three columns, not whole records: a hybrid `ask` on a large collection
+            # should not parse every document's metadata to read its authors and years.
+            rows = [_Named(*row) for segment in self.segments
+                    for row in segment.db.execute("SELECT rowid, author, date FROM documents")
+                    if not segment.is_deleted(row[0])]
+            self._mentions = MentionIndex(rows)  # type: ignore[arg-type]
         return self._mentions
 
     def is_common_word(self, word: str, share: float = 0.2) -> bool:

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from embed import model_identity
-from indexes import DocumentRecord, Hit, IndexReader, Mode, PassageRecord, exists
+from indexes import DocumentRecord, Hit, IndexOutdated, IndexReader, Mode, PassageRecord, exists
 from indexes.search import DEFAULT_SEARCH, SearchSettings
+from indexes.writer import StoreSettings
 from parallax.ask import retrieve
 from parallax.beir import CORPUS, BeirDataset, DatasetError, corpus_documents, record_id
 from parallax.indexing import EncoderLoader, IndexProgress, index_documents
@@ -186,20 +187,30 @@ def ensure_dataset_index(dataset: BeirDataset, index_dir: Path, *, model: str | 
     """Make `index_dir` hold this dataset's corpus, embedded with `model` and `settings`:
     reuse it when it already does, build it otherwise. True when it was built. An index of
     anything else than a BEIR corpus is refused, not replaced."""
-    if exists(index_dir):
-        with IndexReader(index_dir) as reader:
-            roots, manifest = reader.roots(), reader.manifest
+    store = StoreSettings.from_env()
+    if exists(index_dir) and not rebuild:
+        try:
+            with IndexReader(index_dir) as reader:
+                roots, manifest = reader.roots(), reader.manifest
+        except IndexOutdated:  # a cache written by another version: built again
+            roots, manifest = [str(dataset.root)], None
         if any(f"/{CORPUS}@" not in root for root in roots):
             raise DatasetError(
                 f"the index at {index_dir} holds documents of {', '.join(roots)}, not a "
                 "BEIR corpus; eval does not replace it",
                 "Leave out --index (eval keeps its own index per dataset) or name an empty "
                 "folder.")
-        wanted = manifest.expected(settings.as_dict(), model_identity(model) if model else None)
-        if not rebuild and roots == [str(dataset.root)] and manifest.fingerprint == wanted:
+        wanted = (manifest.expected(settings.as_dict(), model_identity(model) if model else None)
+                  if manifest else None)
+        # The approximate threshold decides the vector store: a forced one is built anew.
+        same_store = manifest and manifest.store.get("approximate_above") == \
+            store.approximate_above
+        if manifest and roots == [str(dataset.root)] and manifest.fingerprint == wanted \
+                and same_store:
             return False
     index_documents(corpus_documents(dataset), dataset.root, index_dir, model,
-                    settings=settings, encoder_loader=encoder_loader, progress=progress)
+                    settings=settings, encoder_loader=encoder_loader, progress=progress,
+                    store=store)
     return True
 
 
