@@ -5,7 +5,8 @@ not pay it."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -160,9 +161,13 @@ class SentenceTransformerEncoder:
     model's own `encode` runs it. Parts of a text (sentences in a window) are encoded on
     their own; `PoolingSentenceTransformerEncoder` pools them from the window instead."""
 
-    def __init__(self, name: str | None = None, model: Any = None) -> None:
+    def __init__(self, name: str | None = None, model: Any = None, bf16: bool = False,
+                 precision: str = "fp32") -> None:
         self.name = model_identity(name)
         self._model = model if model is not None else _load_sentence_transformer(self.name)
+        # Matrix products in bf16 under torch's autocast (embed.precision decides when).
+        self._bf16 = bf16
+        self.precision = precision
         # The model's own limit minus [CLS] and [SEP]: windows never get truncated.
         self.max_tokens = int(self._model.max_seq_length) - 2
         self.pipeline = _describe(self._model)
@@ -175,6 +180,17 @@ class SentenceTransformerEncoder:
     def dimension(self) -> int:
         return int(self._model.get_embedding_dimension())
 
+    @contextmanager
+    def _precision(self) -> Iterator[None]:
+        """Where the forward passes run: under bf16 autocast when asked, else as loaded."""
+        if not self._bf16:
+            yield
+            return
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            yield
+
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
         encoding = self._model.tokenizer(
             text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
@@ -186,10 +202,11 @@ class SentenceTransformerEncoder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for batch in by_length(texts, _BATCH):
-            vectors = self._model.encode(
-                [texts[i] for i in batch], batch_size=_BATCH, convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            with self._precision():
+                vectors = self._model.encode(
+                    [texts[i] for i in batch], batch_size=_BATCH, convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
             out[batch] = vectors
             if progress:
                 progress(len(batch))
@@ -202,8 +219,9 @@ class PoolingSentenceTransformerEncoder(SentenceTransformerEncoder):
     module and passed through the modules after it (Dense, Normalize, ...), so a part's
     vector lives where the model's sentence vectors do, in the model's dimension."""
 
-    def __init__(self, name: str | None = None, model: Any = None) -> None:
-        super().__init__(name, model)
+    def __init__(self, name: str | None = None, model: Any = None, bf16: bool = False,
+                 precision: str = "fp32") -> None:
+        super().__init__(name, model, bf16, precision)
         pipeline = _pipeline(self._model)
         if pipeline is None:
             raise ValueError(f"parts of a text cannot be pooled with {self.pipeline}")
@@ -220,8 +238,10 @@ class PoolingSentenceTransformerEncoder(SentenceTransformerEncoder):
         limit = int(self._model.max_seq_length)
         for batch in by_length(texts, _BATCH):
             chunk = [texts[i] for i in batch]
-            tokens = self._model.encode(chunk, batch_size=_BATCH, output_value="token_embeddings",
-                                        convert_to_numpy=False, show_progress_bar=False)
+            with self._precision():
+                tokens = self._model.encode(chunk, batch_size=_BATCH,
+                                            output_value="token_embeddings",
+                                            convert_to_numpy=False, show_progress_bar=False)
             offsets = self._model.tokenizer(chunk, return_offsets_mapping=True, truncation=True,
                                             max_length=limit, verbose=False)["offset_mapping"]
             for i, text_tokens, text_offsets in zip(batch, tokens, offsets, strict=True):
@@ -242,9 +262,11 @@ class PoolingSentenceTransformerEncoder(SentenceTransformerEncoder):
         return normalise(out)
 
 
-def sentence_transformer_encoder(name: str | None = None) -> SentenceTransformerEncoder:
-    """The encoder for a model: pooling parts of texts when its pipeline allows it."""
+def sentence_transformer_encoder(name: str | None = None, bf16: bool = False,
+                                 precision: str = "fp32") -> SentenceTransformerEncoder:
+    """The encoder for a model: pooling parts of texts when its pipeline allows it; its
+    forward passes under bf16 autocast when `bf16`; `precision` describes the path."""
     model = _load_sentence_transformer(model_identity(name))
     if _pipeline(model) is not None:
-        return PoolingSentenceTransformerEncoder(name, model)
-    return SentenceTransformerEncoder(name, model)
+        return PoolingSentenceTransformerEncoder(name, model, bf16, precision)
+    return SentenceTransformerEncoder(name, model, bf16, precision)
