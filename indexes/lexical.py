@@ -203,12 +203,14 @@ def lexical_search(
     sql = (f"SELECT passages_fts.rowid, -{rank} AS score FROM passages_fts"
            " WHERE passages_fts MATCH ?")
     params: list[object] = [query]
+    # "+rowid": a test on each match, not a constraint handed to FTS5, which would run the
+    # full-text query once per allowed passage (seconds for a filter allowing thousands).
     if doc_rowids is not None:
-        sql += (" AND passages_fts.rowid IN (SELECT rowid FROM passages"
+        sql += (" AND +passages_fts.rowid IN (SELECT rowid FROM passages"
                 " WHERE doc_rowid IN (SELECT value FROM json_each(?)))")
         params.append(json.dumps(doc_rowids))
     if only is not None:
-        sql += " AND passages_fts.rowid IN (SELECT value FROM json_each(?))"
+        sql += " AND +passages_fts.rowid IN (SELECT value FROM json_each(?))"
         params.append(json.dumps(only))
     if skip is not None:
         sql += f" AND passages_fts.rowid NOT IN {skip}"

@@ -156,15 +156,17 @@ class SegmentWriter:
             base = {kind: self._next[kind] for kind in KINDS}
             # Old -> new ids, in the old order, so that each document's passages and units
             # stay consecutive.
-            self.db.execute("CREATE TEMP TABLE dmap AS SELECT rowid AS old, ? + row_number()"
-                            " OVER (ORDER BY rowid) - 1 AS new FROM old.documents"
-                            " WHERE rowid NOT IN gone", (base["documents"],))
-            self.db.execute("CREATE TEMP TABLE pmap AS SELECT p.rowid AS old, ? + row_number()"
-                            " OVER (ORDER BY p.rowid) - 1 AS new FROM old.passages p"
-                            " JOIN dmap d ON d.old = p.doc_rowid", (base["passages"],))
-            self.db.execute("CREATE TEMP TABLE umap AS SELECT w.id AS old, ? + row_number()"
-                            " OVER (ORDER BY w.id) - 1 AS new FROM old.windows w"
-                            " JOIN pmap p ON p.old = w.passage_rowid", (base["windows"],))
+            # Keyed by the old id, so that each join below is a lookup, not a scan.
+            for table in ("dmap", "pmap", "umap"):
+                self.db.execute(f"CREATE TEMP TABLE {table} (old INTEGER PRIMARY KEY, new INTEGER)")
+            self.db.execute("INSERT INTO dmap SELECT rowid, ? + row_number() OVER (ORDER BY rowid)"
+                            " - 1 FROM old.documents WHERE rowid NOT IN gone", (base["documents"],))
+            self.db.execute("INSERT INTO pmap SELECT p.rowid, ? + row_number() OVER (ORDER BY"
+                            " p.rowid) - 1 FROM old.passages p JOIN dmap d ON d.old = p.doc_rowid",
+                            (base["passages"],))
+            self.db.execute("INSERT INTO umap SELECT w.id, ? + row_number() OVER (ORDER BY w.id)"
+                            " - 1 FROM old.windows w JOIN pmap p ON p.old = w.passage_rowid",
+                            (base["windows"],))
             self.db.execute(f"INSERT INTO documents (rowid, {_DOCUMENT_COLUMNS}) SELECT d.new,"
                             f" {', '.join('o.' + c.strip() for c in _DOCUMENT_COLUMNS.split(','))}"
                             " FROM old.documents o JOIN dmap d ON d.old = o.rowid ORDER BY d.new")
