@@ -39,20 +39,43 @@ def index(
     precision: Annotated[str, typer.Option(
         help="Embedding arithmetic: auto (bf16 where this CPU has it natively, else fp32), "
              "fp32 or bf16.")] = "auto",
+    engine: Annotated[str, typer.Option(
+        help="Where embedding runs: local (this process) or ray (a Ray cluster's workers; "
+             "needs pip install 'parallax[ray]').")] = "local",
+    address: Annotated[str | None, typer.Option(
+        help="With --engine ray: the cluster to use, HOST:PORT of its head, ray://HOST:10001 "
+             "or auto [default: start Ray on this machine].")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="With --engine ray: model replicas [default: one per node].")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Build or update an index: only new or changed files are embedded.
 
     Example: parallax index ../shared/corpus/china-us   (later, `parallax index` refreshes it)
     """
+    from contextlib import nullcontext
+
+    from parallax.errors import UsageError
     from parallax.indexing import build_index, indexed_folders
 
     with user_errors():
+        if engine not in ("local", "ray"):
+            raise UsageError(f"unknown engine {engine!r}", "Use --engine local or --engine ray.")
+        if engine == "local" and (address is not None or workers is not None):
+            raise UsageError("--address and --workers need --engine ray",
+                             "Add --engine ray, or drop them to embed in this process.")
         target = resolve_index_dir(index_dir)
         folders = paths or indexed_folders(target)
-        report = build_index(folders, target, model, rebuild=rebuild, compact=compact,
-                             precision=precision,
-                             progress=_CliProgress())  # type: ignore[arg-type]
+        if engine == "ray":  # Ray is imported only here: the local engine never needs it
+            from parallax.ray_engine import RayEngine
+
+            runner = RayEngine(address, workers)
+        else:
+            runner = None
+        with runner or nullcontext():
+            report = build_index(folders, target, model, rebuild=rebuild, compact=compact,
+                                 precision=precision, engine=runner,
+                                 progress=_CliProgress())  # type: ignore[arg-type]
     for skipped in report.skipped:
         err.print(Text("Skipped ", style="yellow") + Text(f"{skipped.path}: {skipped.reason}"))
     if as_json:

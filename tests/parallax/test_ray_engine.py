@@ -1,0 +1,283 @@
+"""`parallax index --engine ray`: the same index as the local engine, on a real local Ray
+instance (2 CPUs, started once for the module; nothing mocked), killed workers retried, a
+killed driver resumed, unreachable clusters and unreadable files reported clearly, and the
+local engine free of Ray."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from indexes import IndexReader
+from parallax import indexing
+from parallax.cli import app
+from parallax.indexing import IndexProgress, build_index
+
+SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us").resolve()
+QUESTIONS = ["What did China say about Taiwan?", "trade tariffs and the economy",
+             "climate change cooperation"]
+
+
+def _ray():  # noqa: ANN202
+    return pytest.importorskip("ray", reason="the Ray extra is not installed")
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():  # noqa: ANN201
+    ray = _ray()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             logging_level="ERROR")
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def engine(ray_cluster):  # noqa: ANN001, ANN201
+    """Two workers kept for the module: each loads the model once, whatever the test."""
+    from parallax.ray_engine import RayEngine
+
+    with RayEngine(workers=2) as running:
+        yield running
+
+
+def _same_index(local: Path, other: Path) -> None:
+    """Same documents, passages, contexts and unit spans; vectors within cosine 0.9999 on
+    the same units; the same top results."""
+    with IndexReader(local) as a, IndexReader(other) as b:
+        assert a.manifest.counts == b.manifest.counts
+        docs_a = {d.path: d for d in a.documents()}
+        docs_b = {d.path: d for d in b.documents()}
+        assert docs_a.keys() == docs_b.keys()
+        worst = 1.0
+        for path, doc in docs_a.items():
+            passages_a = a.passages_of(doc.rowid)
+            passages_b = b.passages_of(docs_b[path].rowid)
+            assert [(p.id, p.text, p.context) for p in passages_a] == \
+                [(p.id, p.text, p.context) for p in passages_b]
+            for pa, pb in zip(passages_a, passages_b, strict=True):
+                units_a, spans_a = a.windows_of(pa.rowid)
+                units_b, spans_b = b.windows_of(pb.rowid)
+                assert spans_a == spans_b
+                va, vb = a.vectors(units_a), b.vectors(units_b)
+                cosines = (va * vb).sum(1) / (np.linalg.norm(va, axis=1)
+                                              * np.linalg.norm(vb, axis=1))
+                worst = min(worst, float(cosines.min()))
+        assert worst >= 0.9999, worst
+    for question in QUESTIONS:
+        assert _top(local, question) == _top(other, question)
+
+
+def _top(index: Path, question: str) -> list[str]:
+    result = CliRunner().invoke(app, ["ask", question, "--json", "-k", "5", "--index",
+                                      str(index)])
+    assert result.exit_code == 0, result.output
+    return [r["passage_id"] for r in json.loads(result.stdout)["results"]]
+
+
+@pytest.mark.parametrize("documents", ["ship", "shared"])
+def test_the_ray_engine_builds_the_same_index_as_the_local_engine(
+    sample_index: Path, engine, documents: str, tmp_path: Path,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexing, "BATCH_PASSAGES", 16)  # several batches, both workers busy
+    monkeypatch.setattr(engine, "documents", documents)
+    report = build_index([SAMPLE], tmp_path / "index", engine=engine)
+    assert report.counts["documents"] == 5 and len(report.added) == 5
+    _same_index(sample_index, tmp_path / "index")
+
+
+def test_the_cli_runs_ray_with_the_same_progress_lines(sample_index: Path, engine,  # noqa: ANN001
+                                                      tmp_path: Path) -> None:
+    # The CLI joins the module's Ray instance (already running in this process) and starts
+    # its own workers: the module's give their CPUs back first.
+    engine.stop_workers()
+    result = CliRunner().invoke(app, ["index", str(SAMPLE), "--index", str(tmp_path / "i"),
+                                      "--engine", "ray", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Embedding: 0/84 passages" in result.stderr
+    assert "Embedding: 84/84 passages in" in result.stderr
+    _same_index(sample_index, tmp_path / "i")
+
+
+class _KillAWorker(IndexProgress):
+    """Kills a worker (SIGKILL) once the first batch of embedding is done."""
+
+    def __init__(self, engine) -> None:  # noqa: ANN001
+        self.engine, self.killed, self.stage = engine, None, ""
+
+    def started(self, stage: str, total: int, unit: str) -> None:
+        self.stage = stage
+
+    def advanced(self, count: int) -> None:
+        if self.killed is None and self.stage == "Embedding":
+            self.killed = self.engine.pids[0]
+            os.kill(self.killed, signal.SIGKILL)
+
+
+def test_a_killed_worker_is_restarted_and_its_batch_retried(
+    sample_index: Path, engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    monkeypatch.setattr(indexing, "BATCH_PASSAGES", 8)  # 11 batches: some are in flight
+    monkeypatch.setattr(engine, "documents", "ship")
+    killer = _KillAWorker(engine)
+    build_index([SAMPLE], tmp_path / "index", engine=engine, progress=killer)
+    assert killer.killed is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(killer.killed, 0)  # it really died
+    _same_index(sample_index, tmp_path / "index")
+
+
+class _DeleteBeforeEmbedding(IndexProgress):
+    def __init__(self, victim: Path) -> None:
+        self.victim = victim
+
+    def loading_model(self, name: str) -> None:  # after planning, before any worker reads
+        self.victim.unlink()
+
+
+def test_a_worker_that_cannot_read_a_shared_file_says_which_and_why(
+    engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    from parallax.ray_engine import WorkerCannotRead
+
+    folder = tmp_path / "docs"
+    shutil.copytree(SAMPLE, folder)
+    victim = sorted(folder.glob("*.txt"))[2]
+    monkeypatch.setattr(engine, "documents", "shared")
+    with pytest.raises(WorkerCannotRead) as caught:
+        build_index([folder], tmp_path / "index", engine=engine,
+                    progress=_DeleteBeforeEmbedding(victim))
+    assert str(victim) in caught.value.message and "cannot read" in caught.value.message
+    assert "shared file system" in (caught.value.hint or "")
+    assert caught.value.exit_code == 1
+    assert not (tmp_path / "index" / "CURRENT").exists()  # nothing published
+
+
+DRIVER = """
+import sys
+from pathlib import Path
+from parallax.indexing import IndexProgress, build_index
+from parallax.ray_engine import RayEngine
+
+class Say(IndexProgress):
+    def started(self, stage, total, unit):
+        print(f"{stage} {total}", flush=True)
+
+with RayEngine("auto", workers=1) as engine:
+    build_index([Path(sys.argv[1])], Path(sys.argv[2]), engine=engine, progress=Say(),
+                checkpoint=int(sys.argv[3]))
+"""
+
+
+def _reports(folder: Path, files: int) -> Path:
+    folder.mkdir()
+    for i in range(files):
+        paragraphs = [f"Report {i}, section {j}: the committee discussed tariffs, climate "
+                      f"finance and student exchanges in meeting {i * 100 + j}." for j in range(8)]
+        (folder / f"report_{i:03d}.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
+    return folder
+
+
+def test_a_killed_driver_keeps_the_previous_index_and_the_next_run_resumes(
+    sample_index: Path, engine, tmp_path: Path  # noqa: ANN001
+) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(sample_index, index)
+    before = _top(index, QUESTIONS[0])
+    reports = _reports(tmp_path / "reports", 60)  # 480 passages, parts of 120 or more
+    engine.stop_workers()  # free the CPUs for the driver's worker
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER, str(reports), str(index), "120"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert driver.stdout is not None
+    for line in driver.stdout:  # the first part is published before the second starts
+        if line.startswith("Part 2/"):
+            break
+    assert driver.poll() is None, "the run finished before it could be killed"
+    driver.send_signal(signal.SIGKILL)
+    driver.wait()
+
+    assert _top(index, QUESTIONS[0]) == before  # the previous index answers
+    with IndexReader(index) as reader:
+        published = reader.manifest.counts["documents"] - 5
+    assert 0 < published < 60
+    report = build_index([reports], index, engine=engine)
+    # Only what no published part held is embedded again (the sample's 5 are kept too).
+    assert len(report.added) == 60 - published and report.unchanged == published + 5
+    assert report.counts["documents"] == 65
+
+
+def test_an_unreachable_address_fails_in_seconds(tmp_path: Path) -> None:
+    _ray()
+    (tmp_path / "a.txt").write_text("One line about trade.\n", encoding="utf-8")
+    silent = socket.socket()  # accepts connections and never answers, unlike a Ray head
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    threading.Thread(target=lambda: [silent.accept() for _ in range(5)], daemon=True).start()
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    refused = f"127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()
+    for address, said in [(refused, "no Ray cluster at"),
+                          (f"127.0.0.1:{silent.getsockname()[1]}", "no Ray cluster answered at")]:
+        began = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "parallax.cli", "index", str(tmp_path),
+                               "--index", str(tmp_path / "index"), "--engine", "ray",
+                               "--address", address], capture_output=True, text=True,
+                              env={**os.environ, "PARALLAX_RAY_CONNECT_TIMEOUT": "3"})
+        took = time.monotonic() - began
+        assert done.returncode == 1, done.stderr
+        assert f"Error: {said} {address}" in done.stderr, done.stderr
+        assert "head node" in done.stderr  # the hint
+        assert took < 10, took
+        assert not (tmp_path / "index" / "CURRENT").exists()
+    silent.close()
+
+
+WITHOUT_RAY = """
+import sys
+sys.modules["ray"] = None  # as if the extra were not installed
+from parallax.cli import main
+sys.argv = ["parallax", *sys.argv[1:]]
+main()
+"""
+
+REPORT_RAY = """
+import sys
+from parallax.cli import app
+try:
+    app(sys.argv[1:], standalone_mode=False)
+finally:
+    print("RAY:" + str("ray" in sys.modules), file=sys.stderr)
+"""
+
+
+def test_without_the_extra_the_ray_engine_says_how_to_install_it(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("One line about trade.\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", WITHOUT_RAY, "index", str(tmp_path),
+                           "--index", str(tmp_path / "index"), "--engine", "ray"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    assert "needs Ray, which is not installed" in done.stderr
+    assert "pip install 'parallax[ray]'" in done.stderr
+    assert "Loading model" not in done.stderr  # refused before any work
+
+
+def test_the_local_engine_never_imports_ray(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Indexing embeds, here, in this process.\n",
+                                    encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", REPORT_RAY, "index", str(tmp_path),
+                           "--index", str(tmp_path / "index")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.rstrip().endswith("RAY:False"), done.stderr
