@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import resource
 import socket
 import threading
 import time
@@ -121,6 +122,7 @@ class RayEngine:
         self._actors: list[Any] = []
         self._key: tuple[Any, ...] | None = None
         self.pids: list[int] = []  # of the workers as first started (tests kill one)
+        self.described: list[dict[str, Any]] = []  # what each worker said when it started
 
     # -- the cluster -------------------------------------------------------------------
 
@@ -179,8 +181,24 @@ class RayEngine:
                 f"after {STARTING:g} s; the cluster has "
                 f"{ray.available_resources().get('CPU', 0):g} CPUs free (ray status shows "
                 "what holds them). Waiting.")
-        described = self._get(ray, asked)
+        try:
+            described = ray.get(asked)
+        except Exception as error:  # noqa: BLE001 - e.g. the model cannot load there
+            cause = getattr(error, "cause", None)
+            if isinstance(cause, ParallaxError):
+                raise cause from error
+            raise RayUnavailable(f"the Ray workers could not start: {_first_line(error)}",
+                                 "Every node needs the same Python, Ray and Parallax as this "
+                                 "machine (pip install 'parallax[ray]' on each); ray logs "
+                                 "on the cluster tell more.") from error
+        for said in described:
+            if "failed" in said:
+                message, hint, kind = said["failed"]
+                self.stop_workers()
+                raise ParallaxError(f"on the Ray worker on {said['node']}: {message}", hint,
+                                    kind=Kind(kind))
         self.pids = [d["pid"] for d in described]
+        self.described = described
         first = described[0]
         job.report.precision = first["precision"]
         if first["note"]:
@@ -239,9 +257,14 @@ class RayEngine:
     def _start_actors(self, ray: Any, identity: str, precision: str,
                       loader: EncoderLoader | None, settings: IndexSettings) -> list[Any]:
         cpus = ray.cluster_resources().get("CPU", 1)
-        nodes = [n for n in ray.nodes() if n.get("Alive")]
-        count = self.workers or max(1, len(nodes))
-        each = max(1, int(cpus) // count)
+        # Nodes that can run workers (a head started with --num-cpus=0 cannot).
+        nodes = [n["Resources"].get("CPU", 0) for n in ray.nodes()
+                 if n.get("Alive") and n["Resources"].get("CPU", 0) >= 1]
+        if self.workers is None and nodes:  # one per node, each holding a node's CPUs
+            count, each = len(nodes), int(min(nodes))
+        else:
+            count = self.workers or 1
+            each = max(1, int(cpus) // count)
         if count * each > cpus:
             raise RayUnavailable(
                 f"--workers {count} asks for {count} CPUs and the Ray cluster has {cpus:g}",
@@ -358,12 +381,18 @@ class _Worker:
                  settings: IndexSettings, threads: int) -> None:
         from embed import load_encoder
 
-        if loader is not None:
-            self.encoder = loader(identity)
-        elif precision == "auto":
-            self.encoder = load_encoder(identity)
-        else:
-            self.encoder = load_encoder(identity, precision=precision)  # type: ignore[call-arg]
+        self.failed: tuple[str, str | None, str] | None = None  # a ParallaxError, told later
+        try:
+            if loader is not None:
+                self.encoder = loader(identity)
+            elif precision == "auto":
+                self.encoder = load_encoder(identity)
+            else:
+                self.encoder = load_encoder(identity,
+                                            precision=precision)  # type: ignore[call-arg]
+        except ParallaxError as error:  # e.g. the model is not on this node
+            self.failed = (error.message, error.hint, error.kind.value)
+            return
         try:  # Ray sets OMP_NUM_THREADS; torch may have read the machine's count already
             import torch
 
@@ -374,10 +403,13 @@ class _Worker:
         self.parsed: tuple[str, Any] | None = None  # the last file read (shared mode)
 
     def describe(self) -> dict[str, Any]:
+        if self.failed is not None:
+            return {"failed": self.failed, "node": socket.gethostname()}
         return {"pid": os.getpid(), "dimension": self.encoder.dimension,
                 "precision": getattr(self.encoder, "precision", None),
                 "note": getattr(self.encoder, "pooling_note", None),
-                "max_tokens": getattr(self.encoder, "max_tokens", 0)}
+                "max_tokens": getattr(self.encoder, "max_tokens", 0),
+                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
 
     def embed(self, pieces: list[Any], shared: bool) -> Any:
         from embed.encoder import PoolingEncoder

@@ -165,6 +165,17 @@ def test_a_worker_that_cannot_read_a_shared_file_says_which_and_why(
     assert not (tmp_path / "index" / "CURRENT").exists()  # nothing published
 
 
+def test_a_model_the_workers_cannot_load_is_named(engine, tmp_path: Path) -> None:  # noqa: ANN001
+    from corpus.errors import Kind, ParallaxError
+
+    with pytest.raises(ParallaxError) as caught:
+        build_index([SAMPLE], tmp_path / "index", model=str(tmp_path / "no-such-model"),
+                    engine=engine)
+    assert caught.value.kind == Kind.unavailable
+    assert "no-such-model" in caught.value.message
+    assert not (tmp_path / "index" / "CURRENT").exists()
+
+
 DRIVER = """
 import sys
 from pathlib import Path
