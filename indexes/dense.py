@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 
 
 def dense_search(reader: IndexReader, query: np.ndarray, n: int,
-                 doc_rowids: Sequence[int] | None = None,
-                 exact: bool = False) -> list[tuple[int, float]]:
+                 doc_rowids: Sequence[int] | None = None, exact: bool = False,
+                 nprobe: int | None = None) -> list[tuple[int, float]]:
     """Top `n` (passage rowid, score) among the live passages of `doc_rowids` (all when
     None), where a passage's score is its best unit's.
 
@@ -24,7 +24,7 @@ def dense_search(reader: IndexReader, query: np.ndarray, n: int,
         return []
     fetch = n * 4
     while True:
-        ids, scores = reader.search_units(query, fetch, doc_rowids, exact=exact)
+        ids, scores = reader.search_units(query, fetch, doc_rowids, exact=exact, nprobe=nprobe)
         best = best_per_passage(reader.unit_passages(ids), scores)
         if len(best) >= n or len(ids) < fetch:
             return best[:n]

@@ -49,9 +49,10 @@ class DenseStore(Protocol):
     backend: str
 
     def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None,
-               exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
+               exact: bool = False, nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The `n` best (local ids, cosines) among `allowed` (a boolean mask over the
-        segment's units, or None for all), best first."""
+        segment's units, or None for all), best first; `nprobe` tunes an approximate
+        store (None: as recorded)."""
         ...
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
@@ -79,7 +80,7 @@ class FlatStore:
         self.dimension = int(self.index.d)
 
     def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None,
-               exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
+               exact: bool = False, nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         total = self.count if allowed is None else int(allowed.sum())
         n = min(n, total)
         if n <= 0:

@@ -344,7 +344,8 @@ class IndexReader:
         return out
 
     def search_units(self, query: np.ndarray, n: int, doc_rowids: Sequence[int] | None = None,
-                     exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                     exact: bool = False, nprobe: int | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
         """The `n` units nearest `query` (global ids, cosines, best first) among the live
         units of `doc_rowids` (all live units when None). `exact` scans every vector
         (approximate segments otherwise search their IVF lists, then re-score exactly)."""
@@ -354,7 +355,7 @@ class IndexReader:
             mask = segment.unit_mask(allowed)
             if mask is not None and not mask.any():
                 continue
-            ids, scores = self._dense(segment).search(query, n, mask, exact=exact)
+            ids, scores = self._dense(segment).search(query, n, mask, exact=exact, nprobe=nprobe)
             all_ids.append(ids + segment.first_unit)
             all_scores.append(np.asarray(scores, dtype=np.float32))
         ids, scores = np.concatenate(all_ids), np.concatenate(all_scores)

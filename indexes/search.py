@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from enum import Enum
 
@@ -40,6 +41,10 @@ class SearchSettings:
     # continue one another ("They agreed …"), so a neighbour of a match is likelier relevant.
     previous_weight: float = 0.2
     next_weight: float = 0.1
+    # IVF lists an approximate segment probes (None: the value recorded in the manifest);
+    # more is slower and finds more of the exact neighbours. PARALLAX_NPROBE sets it.
+    nprobe: int | None = int(os.environ["PARALLAX_NPROBE"]) if os.environ.get(
+        "PARALLAX_NPROBE", "").isdigit() else None
 
 
 DEFAULT_SEARCH = SearchSettings()
@@ -88,7 +93,7 @@ def search(
         if mode is Mode.hybrid:
             query_vector = with_feedback(reader, query_vector, settings.feedback_units,
                                          settings.feedback_weight, doc_rowids)
-        dense = dense_search(reader, query_vector, pool, doc_rowids)
+        dense = dense_search(reader, query_vector, pool, doc_rowids, nprobe=settings.nprobe)
         _check_scores(reader, dense)
     if mode is not Mode.dense:
         lexical = search_lexical(reader, question, pool, doc_rowids, settings.context_weight)

@@ -26,7 +26,7 @@ class _Units:
         self.index.add(vectors)
         self.window_passages = np.asarray(window_passages, dtype=np.int64)
 
-    def search_units(self, query, n, doc_rowids=None, exact=False):  # noqa: ANN001, ANN201
+    def search_units(self, query, n, doc_rowids=None, exact=False, nprobe=None):  # noqa: ANN001, ANN201
         params = None
         if doc_rowids is not None:  # here: allowed unit ids
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(doc_rowids)))

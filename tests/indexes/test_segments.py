@@ -219,6 +219,12 @@ def test_the_approximate_backend_forced_on_a_small_index(tmp_path: Path,
             assert np.allclose(scores, approximate.vectors(got) @ query, atol=1e-5)
             assert np.allclose(approximate.vectors(got), exact.vectors(got), atol=2e-3)
         assert np.mean(recalls) >= 0.9
+        # More lists probed, at least as many exact neighbours found (nprobe is tunable).
+        wide = [len(set(approximate.search_units(q, 10, nprobe=10_000)[0].tolist())
+                    & set(exact.search_units(q, 10)[0].tolist())) / 10
+                for q in (rng.normal(size=fake_encoder.dimension).astype(np.float32)
+                          for _ in range(10))]
+        assert np.mean(wide) == 1.0
     for mode in (Mode.dense, Mode.hybrid):
         _same(_answers(index, fake_encoder, mode, QUESTIONS),
               _answers(flat, fake_encoder, mode, QUESTIONS), mode)
