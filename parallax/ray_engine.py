@@ -340,7 +340,9 @@ def _connect(ray: Any, address: str, timeout: float, options: dict[str, Any]) ->
     where = _host_port(address)
     hint = ("Check the address of the head node (ray status on it prints it), that its ports "
             "are reachable from here, and that this machine runs the same Ray and Python "
-            "versions; or omit --address to start Ray on this machine.")
+            "versions; a cluster with token authentication (the default of ray start) also "
+            "needs RAY_AUTH_MODE=token and its token here (RAY_AUTH_TOKEN, or "
+            "~/.ray/auth_token). Or omit --address to start Ray on this machine.")
     began = time.monotonic()
     if where is not None:
         try:
