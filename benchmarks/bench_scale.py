@@ -293,14 +293,19 @@ def _recall(session, asked: list[str]) -> dict:  # noqa: ANN001
         return {"skipped": "no approximate backend in this build"}
     backends = sorted({s.info.backend for s in reader.segments})
     vectors = session.encoder.encode(asked)
-    recalls = []
+    recalls, strict = [], []
     for vector in vectors:
-        approximate = {p for p, _ in dense_search(reader, vector, 10)}
-        exact = {p for p, _ in dense_search(reader, vector, 10, exact=True)}
+        approximate = dense_search(reader, vector, 10)
+        exact = dense_search(reader, vector, 10, exact=True)
         if exact:
-            recalls.append(len(approximate & exact) / len(exact))
+            # The generated documents repeat sentences, so several passages often tie at
+            # the 10th score: a passage scoring as well as the exact 10th is as right.
+            floor = exact[-1][1] - 1e-6
+            recalls.append(sum(score >= floor for _, score in approximate) / len(exact))
+            strict.append(len({p for p, _ in approximate} & {p for p, _ in exact}) / len(exact))
     return {"recall": float(np.mean(recalls)) if recalls else None, "n": len(recalls),
-            "over": f"passages ({', '.join(backends)} segments)"}
+            "over": f"passages, ties counted (strict: {np.mean(strict):.3f}; "
+                    f"{', '.join(backends)} segments)"}
 
 
 def child_cold(job: dict) -> dict:
