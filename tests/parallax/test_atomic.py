@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -43,10 +42,9 @@ def test_sigkill_during_embedding_keeps_the_old_index(sample_index: Path, tmp_pa
     process = subprocess.Popen([*PARALLAX, "index", str(corpus), "--index", str(index)],
                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     assert process.stderr is not None
-    for line in process.stderr:  # the model loads after discovery and planning
-        if "Loading model" in line:
-            break
-    time.sleep(6)  # well into loading or embedding: past planning, before publishing
+    for line in process.stderr:  # piped stderr: plain progress lines as embedding starts
+        if line.startswith(("Embedding", "Part")):
+            break  # past planning and loading the model, before anything is published
     assert process.poll() is None, "the run finished before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()

@@ -47,8 +47,10 @@ def test_commands_that_do_not_embed_stay_light(sample_index: Path, command: str)
 
 def test_the_check_itself_sees_a_heavy_import(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Indexing embeds, so it loads the model.\n", encoding="utf-8")
+    # fp32 runs sentence-transformers (the default path may be OpenVINO, which does not).
     done = subprocess.run([sys.executable, "-c", RUN_AND_REPORT, "index", str(tmp_path),
-                           "--index", str(tmp_path / "index")], capture_output=True, text=True)
+                           "--index", str(tmp_path / "index"), "--precision", "fp32"],
+                          capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "sentence_transformers" in done.stderr.rsplit("HEAVY:", 1)[1]
 
