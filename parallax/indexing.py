@@ -128,7 +128,7 @@ def build_index(
             report = IndexReport(index_dir=index_dir, model=identity, skipped=skipped)
             _describe(plan, old, report)
             if replacing:  # a rebuild drops what it is not given again: say so
-                report.removed = sorted(replaced - {str(e.doc.path) for e in plan.to_embed})
+                report.removed = sorted(replaced - {str(e.path) for e in plan.to_embed})
             if not plan.to_embed and not report.removed and not (plan.in_scope & {*plan.to_copy}):
                 raise _nothing_to_index(paths, skipped, index_dir, old)
             if old is not None and not report.changed and not compact:
@@ -181,7 +181,7 @@ def index_documents(
     report = IndexReport(index_dir=index_dir, model=identity,
                          added=[str(doc.path) for doc in docs])
     with layout.write_lock(index_dir):
-        plan = _Plan(to_embed=[_Embed(doc, root, metadata_key(doc.metadata)) for doc in docs])
+        plan = _Plan(to_embed=[_Embed.of(doc, root, metadata_key(doc.metadata)) for doc in docs])
         job = _Job(identity, index_dir, settings, store or StoreSettings.from_env(), precision,
                    encoder_loader, progress, report)
         _write(job, plan, None, None, False)
@@ -228,6 +228,7 @@ def _write(job: _Job, plan: _Plan, old: IndexReader | None, checkpoint: int | No
             try:
                 if number == 1 and plan.removed:
                     writer.remove_documents(plan.removed)
+                chunk = _parsed(chunk, job)
                 if encoder is not None and chunk:
                     label = "Embedding" if len(chunks) == 1 else f"Part {number}/{len(chunks)}"
                     job.report.embedded_windows += _embed_into(
@@ -246,6 +247,27 @@ def _write(job: _Job, plan: _Plan, old: IndexReader | None, checkpoint: int | No
     finally:
         if source is not None and source is not old:
             source.close()
+
+
+def _parsed(chunk: list[_Embed], job: _Job) -> list[_Embed]:
+    """A part's documents, parsed again where the plan did not keep them. A file that can
+    no longer be read (changed or gone since planning) keeps its indexed version, if any."""
+    out = []
+    for entry in chunk:
+        if entry.doc is not None:
+            out.append(entry)
+            continue
+        try:
+            doc = corpus.load_document(entry.path, entry.meta)  # type: ignore[arg-type]
+        except UnreadableDocument as error:
+            kept = "; kept the previously indexed version" if entry.previous is not None else ""
+            job.report.skipped.append(SkippedFile(entry.path, error.reason + kept))  # type: ignore[arg-type]
+            for listed in (job.report.added, job.report.updated, job.report.metadata_updated):
+                if str(entry.path) in listed:
+                    listed.remove(str(entry.path))
+            continue
+        out.append(replace(entry, doc=doc, passages=len(doc.passages)))
+    return out
 
 
 def _load(job: _Job) -> Encoder:
@@ -304,21 +326,36 @@ def _chunks(docs: list[_Embed], checkpoint: int | None, already: int = 0) -> lis
             chunks.append([])
             size = 0
         chunks[-1].append(entry)
-        size += len(entry.doc.passages)
-        total += len(entry.doc.passages)
+        size += entry.passages
+        total += entry.passages
     return chunks
 
 
 @dataclass(frozen=True)
 class _Embed:
-    """A document to embed: parsed, with its root, metadata key, file size and mtime, and
-    the rowid of the version it replaces."""
+    """A document to embed: parsed (or None: parsed again when its part is embedded, see
+    KEEP_PARSED), with its root, metadata key, file size and mtime, the rowid of the version
+    it replaces, its path, metadata and number of passages."""
 
-    doc: ParsedDocument
+    doc: ParsedDocument | None
     root: Path
     key: str
     stat: tuple[int, int] = (-1, -1)
     previous: int | None = None
+    path: Path | None = None
+    meta: Metadata | None = None
+    passages: int = 0
+
+    @classmethod
+    def of(cls, doc: ParsedDocument, root: Path, key: str, stat: tuple[int, int] = (-1, -1),
+           previous: int | None = None, keep: bool = True) -> _Embed:
+        return cls(doc if keep else None, root, key, stat, previous, doc.path, doc.metadata,
+                   len(doc.passages))
+
+
+# Parsed documents a plan holds at most (in passages); past it, documents are parsed again
+# when their part is embedded, so that planning a million passages does not hold them all.
+KEEP_PARSED = 20_000
 
 
 @dataclass
@@ -328,6 +365,7 @@ class _Plan:
     in_scope: set[str] = field(default_factory=set)
     metadata_changed: set[str] = field(default_factory=set)
     removed: list[int] = field(default_factory=list)  # rowids of documents to drop
+    parsed: int = 0  # passages of the documents to embed
 
 
 def _discover(paths: Sequence[Path]) -> tuple[list[_Source], list[SkippedFile]]:
@@ -424,8 +462,10 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
             continue
         if same_text:
             plan.metadata_changed.add(key)  # re-embedded: windows carry the metadata
-        plan.to_embed.append(_Embed(doc, source.root, key_of_meta, stat,
-                                    previous.rowid if previous else None))
+        plan.to_embed.append(_Embed.of(doc, source.root, key_of_meta, stat,
+                                       previous.rowid if previous else None,
+                                       keep=plan.parsed < KEEP_PARSED))
+        plan.parsed += len(doc.passages)
     progress.finished()
     for problem in metadata.problems:
         progress.warning(str(problem))
@@ -463,7 +503,7 @@ def _under_any(path: Path, folders: list[Path]) -> bool:
 
 def _describe(plan: _Plan, old: IndexReader | None, report: IndexReport) -> None:
     kept = set(plan.to_copy)
-    embedded = {str(e.doc.path): e for e in plan.to_embed}
+    embedded = {str(e.path): e for e in plan.to_embed}
     if old is None:
         report.added = sorted(embedded)
         return

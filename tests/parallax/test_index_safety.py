@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import parallax.indexing
 from indexes import IndexBusy, IndexReader, Mode, NotAnIndex, layout, search
 from parallax.errors import NothingToIndex, SettingsMismatch
 from parallax.indexing import IndexProgress, build_index
@@ -340,3 +341,23 @@ def test_one_invalid_utf8_byte_costs_a_warning_not_the_file(tmp_path: Path,
                          progress=Progress())
     assert report.added == [str(docs.resolve() / "damaged.txt")] and report.skipped == []
     assert any("damaged.txt" in w and "1 byte" in w for w in warnings)
+
+
+def test_a_plan_too_large_to_hold_parses_its_documents_again_part_by_part(
+    tmp_path: Path, fake_encoder, monkeypatch  # noqa: ANN001
+) -> None:
+    files = {f"d{i}.txt": f"Paragraph one of {i}.\n\nParagraph two of {i}.\n" for i in range(6)}
+    docs = _folder(tmp_path, "docs", files)
+    held = tmp_path / "held"
+    _index(docs, held, fake_encoder, checkpoint=2)
+    monkeypatch.setattr(parallax.indexing, "KEEP_PARSED", 0)  # keep no parsed document
+    again = tmp_path / "again"
+    report = _index(docs, again, fake_encoder, checkpoint=2)
+    assert len(report.added) == 6 and report.counts["passages"] == 12
+
+    def contents(index: Path) -> list[tuple[str, list[str]]]:
+        with IndexReader(index) as reader:
+            return [(d.path, [p.text for p in reader.passages_of(d.rowid)])
+                    for d in reader.documents()]
+
+    assert contents(again) == contents(held)
