@@ -95,6 +95,7 @@ class MetadataCatalog:
         self.roots = [_as_folder(root.resolve()) for root in roots]
         self.problems: list[MetadataProblem] = []
         self._tables: dict[Path, dict[Path, Metadata]] = {}
+        self._above: dict[Path, list[Path]] = {}
 
     def get(self, path: Path) -> Metadata | None:
         """The metadata row for `path` (a document's path in its tree, as discover gives it)
@@ -107,13 +108,17 @@ class MetadataCatalog:
         return None
 
     def _folders_above(self, path: Path) -> list[Path]:
-        """The file's folder and its parents, up to the deepest root that contains it."""
-        roots = [root for root in self.roots if path.is_relative_to(root)]
-        stop = max(roots, key=lambda root: len(root.parts)) if roots else path.parent
-        folders = [path.parent]
-        while folders[-1] != stop and folders[-1] != folders[-1].parent:
-            folders.append(folders[-1].parent)
-        return folders
+        """The file's folder and its parents, up to the deepest root that contains it
+        (the same for every file of a folder: worked out once per folder)."""
+        parent = path.parent
+        if parent not in self._above:
+            roots = [root for root in self.roots if path.is_relative_to(root)]
+            stop = max(roots, key=lambda root: len(root.parts)) if roots else parent
+            folders = [parent]
+            while folders[-1] != stop and folders[-1] != folders[-1].parent:
+                folders.append(folders[-1].parent)
+            self._above[parent] = folders
+        return self._above[parent]
 
     def _table(self, folder: Path) -> dict[Path, Metadata]:
         if folder not in self._tables:

@@ -4,6 +4,7 @@ indexes.search), never SQL or FAISS directly."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -212,8 +213,14 @@ class IndexReader:
         return DocumentRecord.from_row(row)
 
     def roots(self) -> list[str]:
-        """The folders the indexed documents came from."""
-        return sorted({doc.root for doc in self.documents() if doc.root})
+        """The folders the indexed documents came from (one query per segment)."""
+        roots: set[str] = set()
+        for segment in self.segments:
+            gone = json.dumps([int(r) for r in segment.deleted])
+            roots |= {r[0] for r in segment.db.execute(
+                "SELECT DISTINCT root FROM documents WHERE root IS NOT NULL AND rowid NOT IN"
+                " (SELECT value FROM json_each(?))", (gone,))}
+        return sorted(roots)
 
     def document_by_path(self, path: str) -> DocumentRecord | None:
         for segment in reversed(self.segments):  # a replaced document's newest version
