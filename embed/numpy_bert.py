@@ -66,6 +66,17 @@ def _mean_pooling(pooling: dict[str, Any]) -> bool:
                 "pooling_mode_lasttoken")))
 
 
+def untruncated_offsets(tokenizer: Any, text: str, limit: int) -> list[tuple[int, int]]:
+    """Char spans of a whole text's word pieces (special tokens excluded), read without the
+    truncation to `limit` that the tokenizer applies to texts it encodes for the model."""
+    tokenizer.no_truncation()
+    try:
+        encoding = tokenizer.encode(text, add_special_tokens=False)
+    finally:
+        tokenizer.enable_truncation(max_length=limit)
+    return [(a, b) for a, b in encoding.offsets if b > a]
+
+
 def _max_length(model_dir: Path, config: dict[str, Any]) -> int:
     """Word pieces sentence-transformers reads: its own setting, else the tokenizer's
     limit capped by the model's positions, as sentence-transformers >= 6 decides."""
@@ -105,12 +116,7 @@ class NumpyBertEncoder:
         return self._dimension
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
-        self._tokenizer.no_truncation()
-        try:
-            encoding = self._tokenizer.encode(text, add_special_tokens=False)
-        finally:
-            self._tokenizer.enable_truncation(max_length=self.max_tokens + 2)
-        return [(a, b) for a, b in encoding.offsets if b > a]
+        return untruncated_offsets(self._tokenizer, text, self.max_tokens + 2)
 
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self._dimension), dtype=np.float32)

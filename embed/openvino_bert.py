@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from embed.encoder import ProgressFn, Ranges, by_length, normalise, unit_masks
+from embed.numpy_bert import untruncated_offsets
 
 # Texts per inference. OpenVINO runs several at once (one stream per core or so, chosen by
 # its THROUGHPUT hint, at most _MAX_JOBS): on two cores, two streams of one thread each did
@@ -148,12 +149,7 @@ class OpenVinoBertEncoder:
         return self._dimension
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
-        self._tokenizer.no_truncation()
-        try:
-            encoding = self._tokenizer.encode(text, add_special_tokens=False)
-        finally:
-            self._tokenizer.enable_truncation(max_length=self._limit)
-        return [(a, b) for a, b in encoding.offsets if b > a]
+        return untruncated_offsets(self._tokenizer, text, self._limit)
 
     def _inputs(self, texts: list[str]) -> tuple[list[Any], dict[str, np.ndarray]]:
         encodings = self._tokenizer.encode_batch(texts)

@@ -81,10 +81,9 @@ class FlatStore:
 
     def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None,
                exact: bool = False, nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        total = self.count if allowed is None else int(allowed.sum())
-        n = min(n, total)
+        n = _reachable(n, self.count, allowed)
         if n <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            return _NONE
         selector, _bits = _selector(allowed)
         params = faiss.SearchParameters(sel=selector) if selector is not None else None
         scores, ids = self.index.search(_row(query), n, params=params)
@@ -114,9 +113,9 @@ class ApproximateStore:
     def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None,
                exact: bool = False, nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         total = self.count if allowed is None else int(allowed.sum())
-        n = min(n, total)
+        n = _reachable(n, self.count, allowed)
         if n <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            return _NONE
         q = _row(query)
         if exact:
             return _exact_top(self.exact, q[0], n, allowed)
@@ -144,6 +143,14 @@ class ApproximateStore:
         out = np.empty((len(ids), self.dimension), dtype=np.float32)
         out[order] = self.exact[ids[order]].astype(np.float32)
         return out
+
+
+_NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+
+
+def _reachable(n: int, count: int, allowed: np.ndarray | None) -> int:
+    """At most `n`, and no more than the units `allowed` leaves."""
+    return min(n, count if allowed is None else int(allowed.sum()))
 
 
 def _row(query: np.ndarray) -> np.ndarray:
