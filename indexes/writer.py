@@ -320,6 +320,40 @@ class GenerationWriter:
             writer.abort()
             raise
 
+    def merge_all_if_small(self) -> bool:
+        """Make this generation one segment (the base's live documents and everything
+        written so far) when it will hold at most `store.compact_below` live passages, so
+        that a small index is published once per run, as one segment. True when merged."""
+        self._finish_open()
+        pieces = len(self._kept) + len(self._written)
+        untidy = pieces > 1 or any(s.deleted.size or any(self._in(s)) for s in self._kept)
+        if self._counts["passages"] > self.store.compact_below or not untidy:
+            return False
+        writer = SegmentWriter(self.folder, self.manifest.dimension, self._next)
+        try:
+            for segment in list(self._kept):
+                gone = self._in(segment)
+                writer.copy_from(segment, gone)
+                self._kept.remove(segment)
+                self._deleted -= set(gone)
+            for info, _ in list(self._written):
+                fresh = Segment(self.folder, info, np.zeros(0, dtype=np.int64))
+                try:
+                    writer.copy_from(fresh, [])
+                finally:
+                    fresh.close()
+                shutil.rmtree(self.folder / info.name)
+            self._written = []
+            self._finish(writer, count=False)
+        except BaseException:
+            writer.abort()
+            raise
+        return True
+
+    def _in(self, segment: Segment) -> list[int]:
+        """This generation's tombstones that fall in `segment`."""
+        return sorted(r for r in self._deleted if segment.holds("documents", r))
+
     def commit(self, also_keep: frozenset[str] = frozenset(), keep_previous: bool = True) -> Path:
         """Link the kept segments, write the tombstones and the manifest with the checksum
         of every file, then switch readers to this generation (see layout.publish for

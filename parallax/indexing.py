@@ -236,6 +236,8 @@ def _write(job: _Job, plan: _Plan, old: IndexReader | None, checkpoint: int | No
                         job.engine)
                     writer.remove_documents([e.previous for e in chunk
                                              if e.previous is not None])
+                if number == len(chunks) and writer.merge_all_if_small():
+                    job.report.compacted = len(source.segments) + 1 if source else 0
                 writer.commit(also_keep=keep_start)
             except BaseException:
                 writer.abort()

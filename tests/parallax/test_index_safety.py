@@ -223,10 +223,12 @@ def test_every_published_part_keeps_the_previous_version_of_documents_not_done_y
         _index(docs, index, fake_encoder, checkpoint=1)
     finally:
         layout.publish = real_publish
-    # Parts grow with the index (2 passages, then 4), and each is a complete index; then
-    # the parts' segments are merged (a small index stays one segment), the same passages.
+    # Parts grow with the index (2 passages, then 4), and each is a complete index (the
+    # last one also merged into one segment, as a small index is: no extra publish).
     assert seen == [["New text 0.", "New text 1.", "Old text 4.", "Old text 5."],
-                    [f"New text {i}." for i in range(6)], [f"New text {i}." for i in range(6)]]
+                    [f"New text {i}." for i in range(6)]]
+    with IndexReader(index) as reader:
+        assert len(reader.segments) == 1 and not len(reader.deleted)
 
 
 def test_a_missing_folder_keeps_its_documents(tmp_path: Path, fake_encoder) -> None:  # noqa: ANN001
