@@ -59,6 +59,11 @@ class DenseStore(Protocol):
         """float32 vectors of local ids, in order."""
         ...
 
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        """float32 vectors start..stop-1 read from the file (not through the memory map,
+        whose pages would stay resident: compaction reads every vector once)."""
+        ...
+
 
 def _selector(allowed: np.ndarray | None) -> tuple[object | None, object | None]:
     """A FAISS selector over a boolean mask, and the packed bits it points into (which must
@@ -78,6 +83,7 @@ class FlatStore:
         self.index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
         self.count = int(self.index.ntotal)
         self.dimension = int(self.index.d)
+        self.path = path
 
     def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None,
                exact: bool = False, nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -96,6 +102,13 @@ class FlatStore:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return self.index.reconstruct_batch(ids)
 
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        # A flat index file is FAISS's header, then the float32 rows (indexes/flatfile.py).
+        block = read_rows(self.path, FLAT_HEADER, np.float32, self.dimension, start, stop)
+        if len(block) and not np.array_equal(block[0], self.vectors(np.array([start]))[0]):
+            return self.vectors(np.arange(start, stop))  # a layout this module does not know
+        return block
+
 
 class ApproximateStore:
     backend = APPROXIMATE
@@ -103,6 +116,7 @@ class ApproximateStore:
     def __init__(self, index_path: Path, vectors_path: Path, params: ApproximateParams) -> None:
         self.index = faiss.read_index(str(index_path), faiss.IO_FLAG_MMAP)
         self.exact = np.load(vectors_path, mmap_mode="r")
+        self.path = vectors_path
         self.count = int(self.index.ntotal)
         self.dimension = int(self.index.d)
         self.params = params
@@ -144,8 +158,34 @@ class ApproximateStore:
         out[order] = self.exact[ids[order]].astype(np.float32)
         return out
 
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        return read_rows(self.path, self.exact.offset, np.float16, self.dimension,
+                         start, stop).astype(np.float32)
+
 
 _NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+FLAT_HEADER = 45  # bytes before the rows of an IndexFlatIP file (see indexes/flatfile.py)
+
+
+def read_rows(path: Path, offset: int, dtype: type, dimension: int, start: int,
+              stop: int) -> np.ndarray:
+    """Rows start..stop-1 of a file of fixed-size rows after `offset` header bytes, read
+    with ordinary reads (the page cache keeps them; this process does not)."""
+    width = np.dtype(dtype).itemsize * dimension
+    with path.open("rb") as handle:
+        handle.seek(offset + start * width)
+        data = handle.read(max(0, stop - start) * width)
+    return np.frombuffer(data, dtype=dtype).reshape(-1, dimension)
+
+
+def write_npy_rows(path: Path, rows: int, dimension: int, blocks) -> None:  # noqa: ANN001
+    """A float16 .npy of `rows` x `dimension` from float32 `blocks`, written in order."""
+    with path.open("wb") as handle:
+        np.lib.format.write_array_header_1_0(
+            handle, {"descr": np.dtype(np.float16).str, "fortran_order": False,
+                     "shape": (rows, dimension)})
+        for block in blocks:
+            handle.write(np.ascontiguousarray(block, dtype=np.float16).tobytes())
 
 
 def _reachable(n: int, count: int, allowed: np.ndarray | None) -> int:
@@ -203,9 +243,11 @@ _ADD_BLOCK = 65536
 
 def build_approximate(vectors: np.ndarray, index_path: Path, params: ApproximateParams,
                       seed: int = 0) -> None:
-    """Train an IVF-PQ index on an even sample of `vectors` (float16 or float32, may be
-    memory-mapped), add them all in blocks and write it to `index_path`."""
+    """Train an IVF-PQ index on an even sample of `vectors` (float16 or float32; a memory
+    map is read block by block with ordinary reads, see `read_rows`), add them all in
+    blocks and write it to `index_path`."""
     count, dimension = vectors.shape
+    blocks = _blocks(vectors)
     # "np": no polysemous training, three quarters of the build time for codes we never
     # compare by Hamming distance.
     layout = f"IVF{params.nlist}_HNSW32,PQ{params.m}x{params.nbits}np"
@@ -217,7 +259,27 @@ def build_approximate(vectors: np.ndarray, index_path: Path, params: Approximate
     sample_size = min(count, max(params.nlist * _TRAIN_PER_LIST, 10_000), _TRAIN_MAX)
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(count, size=sample_size, replace=False))
-    index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
-    for start in range(0, count, _ADD_BLOCK):
-        index.add(np.ascontiguousarray(vectors[start:start + _ADD_BLOCK], dtype=np.float32))
+    chosen = [block[sample[(sample >= start) & (sample < start + len(block))] - start]
+              for start, block in blocks()]
+    index.train(np.ascontiguousarray(np.concatenate(chosen), dtype=np.float32))
+    del chosen
+    for _, block in blocks():
+        index.add(np.ascontiguousarray(block, dtype=np.float32))
     faiss.write_index(index, str(index_path))
+
+
+def _blocks(vectors: np.ndarray):  # noqa: ANN202
+    """(start, rows) blocks of `vectors`: from the file with ordinary reads for a memory
+    map, so that its pages do not stay resident in this process."""
+    count, dimension = vectors.shape
+    filename = getattr(vectors, "filename", None)
+
+    def blocks():  # noqa: ANN202
+        for start in range(0, count, _ADD_BLOCK):
+            stop = min(count, start + _ADD_BLOCK)
+            if filename is not None:
+                yield start, read_rows(Path(filename), vectors.offset, vectors.dtype.type,
+                                       dimension, start, stop)
+            else:
+                yield start, vectors[start:stop]
+    return blocks

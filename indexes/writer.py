@@ -26,7 +26,14 @@ import numpy as np
 from corpus.types import Metadata, ParsedDocument
 from indexes import layout
 from indexes.checksums import digest, file_checksum, remember_verified
-from indexes.dense_store import APPROXIMATE, FLAT, approximate_params, build_approximate
+from indexes.dense_store import (
+    APPROXIMATE,
+    FLAT,
+    approximate_params,
+    build_approximate,
+    read_rows,
+    write_npy_rows,
+)
 from indexes.flatfile import VectorSpill, write_flat_index
 from indexes.manifest import MANIFEST_NAME, Manifest
 from indexes.recovery import Sources
@@ -190,8 +197,12 @@ class SegmentWriter:
         finally:
             self.db.execute("DETACH DATABASE old")
         local = old_units - segment.first_unit
-        for start in range(0, len(local), _COPY_BLOCK):  # bounded memory at any size
-            self._spill.append(segment.dense.vectors(local[start:start + _COPY_BLOCK]))
+        # In blocks of consecutive rows read from the file: bounded memory at any size, and
+        # no memory-mapped page left resident.
+        for start in range(0, len(local), _COPY_BLOCK):
+            ids = local[start:start + _COPY_BLOCK]
+            block = segment.dense.rows(int(ids[0]), int(ids[-1]) + 1)
+            self._spill.append(block[ids - ids[0]])
 
     def finish(self, store: StoreSettings) -> tuple[SegmentInfo, dict[str, dict]]:
         """Write the lexical index, the document ranges, the unit map and the vector store;
@@ -226,15 +237,12 @@ class SegmentWriter:
     def _write_approximate(self) -> dict[str, int]:
         self._spill.close()
         rows, dimension = self._spill.rows, self.dimension
-        spilled = np.memmap(self._spill.path, dtype=np.float32, mode="r",
-                            shape=(rows, dimension))
-        exact = np.lib.format.open_memmap(self.folder / EXACT_NAME, mode="w+",
-                                          dtype=np.float16, shape=(rows, dimension))
-        for start in range(0, rows, _COPY_BLOCK):
-            exact[start:start + _COPY_BLOCK] = spilled[start:start + _COPY_BLOCK]
-        exact.flush()
-        del spilled
+        blocks = (read_rows(self._spill.path, 0, np.float32, dimension, start,
+                            min(rows, start + _COPY_BLOCK))
+                  for start in range(0, rows, _COPY_BLOCK))
+        write_npy_rows(self.folder / EXACT_NAME, rows, dimension, blocks)
         params = approximate_params(rows, dimension)
+        exact = np.load(self.folder / EXACT_NAME, mmap_mode="r")  # read by blocks, see there
         build_approximate(exact, self.folder / APPROXIMATE_NAME, params)
         del exact
         return params.as_dict()
