@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -182,27 +182,26 @@ class IndexReader:
 
     # Documents -------------------------------------------------------------------------
 
+    def _live_documents(self, columns: str) -> Iterator[sqlite3.Row]:
+        """`columns` (the rowid first) of every document no later segment replaced, in one
+        read per segment."""
+        for segment in self.segments:
+            for row in segment.db.execute(f"SELECT {columns} FROM documents"):
+                if not segment.is_deleted(row[0]):
+                    yield row
+
     def documents(self) -> list[DocumentRecord]:
         """All live documents by path; read once, since a generation never changes."""
         if self._documents is None:
-            docs: list[DocumentRecord] = []
-            for segment in self.segments:
-                docs += [DocumentRecord.from_row(row)
-                         for row in segment.db.execute("SELECT * FROM documents")
-                         if not segment.is_deleted(row["rowid"])]
-            self._documents = sorted(docs, key=lambda d: d.path)
+            self._documents = sorted(map(DocumentRecord.from_row, self._live_documents("*")),
+                                     key=lambda d: d.path)
         return list(self._documents)
 
     def document_states(self) -> dict[str, DocumentState]:
-        """Path -> state of every live document, in one read per segment."""
-        states: dict[str, DocumentState] = {}
-        for segment in self.segments:
-            for rowid, path, size, mtime, content, meta in segment.db.execute(
-                    "SELECT rowid, path, size, mtime_ns, content_hash, metadata_key"
-                    " FROM documents"):
-                if not segment.is_deleted(rowid):
-                    states[path] = DocumentState(rowid, size, mtime, content, meta)
-        return states
+        """Path -> state of every live document."""
+        return {path: DocumentState(rowid, size, mtime, content, meta)
+                for rowid, path, size, mtime, content, meta in self._live_documents(
+                    "rowid, path, size, mtime_ns, content_hash, metadata_key")}
 
     def document(self, rowid: int) -> DocumentRecord:
         segment = self._segment("documents", rowid)
@@ -239,10 +238,8 @@ class IndexReader:
                 self._allowed.clear()
             # The four columns filters read, not whole records (a first filter on a large
             # collection), in the index's path order.
-            rows = sorted((_Filtered(*row) for segment in self.segments
-                           for row in segment.db.execute(
-                               "SELECT rowid, path, root, date, author FROM documents")
-                           if not segment.is_deleted(row[0])), key=lambda d: d.path)
+            rows = sorted((_Filtered(*row) for row in self._live_documents(
+                "rowid, path, root, date, author")), key=lambda d: d.path)
             self._allowed[filters] = [d.rowid for d in rows
                                       if filters.accepts(d)]  # type: ignore[arg-type]
         return self._allowed[filters]
@@ -253,9 +250,7 @@ class IndexReader:
         if self._mentions is None:
             # Three columns, not whole records: a hybrid `ask` on a large collection
             # should not parse every document's metadata to read its authors and years.
-            rows = [_Named(*row) for segment in self.segments
-                    for row in segment.db.execute("SELECT rowid, author, date FROM documents")
-                    if not segment.is_deleted(row[0])]
+            rows = [_Named(*row) for row in self._live_documents("rowid, author, date")]
             self._mentions = MentionIndex(rows)  # type: ignore[arg-type]
         return self._mentions
 
