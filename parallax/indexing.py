@@ -227,7 +227,7 @@ def _write(job: _Job, plan: _Plan, old: IndexReader | None, checkpoint: int | No
                                       base=source, store=job.store)
             try:
                 if number == 1 and plan.removed:
-                    writer.remove_documents(plan.removed)
+                    writer.remove_documents(list(plan.removed.values()))
                 chunk = _parsed(chunk, job)
                 if encoder is not None and chunk:
                     label = "Embedding" if len(chunks) == 1 else f"Part {number}/{len(chunks)}"
@@ -366,7 +366,7 @@ class _Plan:
     to_copy: list[str] = field(default_factory=list)  # kept as they are
     in_scope: set[str] = field(default_factory=set)
     metadata_changed: set[str] = field(default_factory=set)
-    removed: list[int] = field(default_factory=list)  # rowids of documents to drop
+    removed: dict[str, int] = field(default_factory=dict)  # documents to drop: path -> rowid
     parsed: int = 0  # passages of the documents to embed
 
 
@@ -478,7 +478,7 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
             if path in plan.in_scope:
                 continue
             if _under_any(Path(path), scope):
-                plan.removed.append(state.rowid)
+                plan.removed[path] = state.rowid
             else:
                 plan.to_copy.append(path)  # another folder, or one that is missing
         for missing in (p for p in paths if not p.exists()):
@@ -513,9 +513,7 @@ def _describe(plan: _Plan, old: IndexReader | None, report: IndexReport) -> None
     report.updated = sorted(p for p, e in embedded.items()
                             if e.previous is not None and p not in plan.metadata_changed)
     report.metadata_updated = sorted(plan.metadata_changed)
-    removed = set(plan.removed)
-    report.removed = sorted(p for p, state in old.document_states().items()
-                            if state.rowid in removed)
+    report.removed = sorted(plan.removed)
     report.unchanged = len(kept)
 
 
