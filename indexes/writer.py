@@ -315,48 +315,42 @@ class GenerationWriter:
 
     def merge(self, segments: Sequence[Segment]) -> None:
         """Replace `segments` (of the base) by one segment holding their live documents."""
-        self._finish_open()
-        writer = SegmentWriter(self.folder, self.manifest.dimension, self._next)
-        try:
-            for segment in segments:
-                gone = sorted(r for r in self._deleted if segment.holds("documents", r))
-                writer.copy_from(segment, gone)
-                self._kept.remove(segment)
-                self._deleted -= set(gone)
-            self._finish(writer, count=False)
-        except BaseException:
-            writer.abort()
-            raise
+        self._merge(segments, also_written=False)
 
     def merge_all_if_small(self) -> bool:
         """Make this generation one segment (the base's live documents and everything
         written so far) when it will hold at most `store.compact_below` live passages, so
         that a small index is published once per run, as one segment. True when merged."""
         self._finish_open()
-        pieces = len(self._kept) + len(self._written)
-        untidy = pieces > 1 or any(s.deleted.size or any(self._in(s)) for s in self._kept)
+        untidy = len(self._kept) + len(self._written) > 1 or bool(self._deleted)
         if self._counts["passages"] > self.store.compact_below or not untidy:
             return False
+        self._merge(list(self._kept), also_written=True)
+        return True
+
+    def _merge(self, segments: Sequence[Segment], also_written: bool) -> None:
+        """One new segment with the live documents of `segments` (and, `also_written`, of
+        the segments this generation wrote so far, which it replaces)."""
+        self._finish_open()
         writer = SegmentWriter(self.folder, self.manifest.dimension, self._next)
         try:
-            for segment in list(self._kept):
+            for segment in segments:
                 gone = self._in(segment)
                 writer.copy_from(segment, gone)
                 self._kept.remove(segment)
                 self._deleted -= set(gone)
-            for info, _ in list(self._written):
+            replaced, self._written = (self._written, []) if also_written else ([], self._written)
+            for info, _ in replaced:
                 fresh = Segment(self.folder, info, np.zeros(0, dtype=np.int64))
                 try:
                     writer.copy_from(fresh, [])
                 finally:
                     fresh.close()
                 shutil.rmtree(self.folder / info.name)
-            self._written = []
             self._finish(writer, count=False)
         except BaseException:
             writer.abort()
             raise
-        return True
 
     def _in(self, segment: Segment) -> list[int]:
         """This generation's tombstones that fall in `segment`."""
@@ -429,7 +423,7 @@ class GenerationWriter:
     def _roots(self) -> set[str]:
         roots: set[str] = set()
         for segment in self._kept:
-            gone = json.dumps(sorted(r for r in self._deleted if segment.holds("documents", r)))
+            gone = json.dumps(self._in(segment))
             roots |= {r[0] for r in segment.db.execute(
                 "SELECT DISTINCT root FROM documents WHERE root IS NOT NULL AND rowid NOT IN"
                 " (SELECT value FROM json_each(?))", (gone,))}
