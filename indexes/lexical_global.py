@@ -77,7 +77,7 @@ def _idf(rows: int, hits: int) -> float:
 def _hits(segment: Segment, term: str) -> tuple[int, int]:
     """Rows of a segment holding `term` in any column: all of them (as FTS5 counts), and
     the live ones."""
-    cache = segment.__dict__.setdefault("_term_hits", {})
+    cache = segment.term_hits
     if term not in cache:
         sql = "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?"
         every = int(segment.db.execute(sql, (phrase(term),)).fetchone()[0])
@@ -92,10 +92,5 @@ def holders(reader: IndexReader, term: str) -> set[int]:
     """Live passages whose text (not context) holds `term`, across segments."""
     held: set[int] = set()
     for segment in reader.segments:
-        found = passages_with_term(segment.db, term)
-        if found and len(segment.deleted):
-            table = segment.deleted_passages_table()
-            gone = {r[0] for r in segment.db.execute(f"SELECT rowid FROM {table}")}
-            found -= gone
-        held |= found
+        held |= passages_with_term(segment.db, term) - segment.deleted_passages
     return held

@@ -96,7 +96,11 @@ class Segment:
         self._unit_passages: np.ndarray | None = None
         self._ranges: np.ndarray | None = None
         self._live: np.ndarray | None = None
-        self._deleted_passages = False
+        self._deleted_passages: frozenset[int] | None = None
+        self._table = False
+        # Rows holding a term (all, as FTS5's own statistics count them; live), by term:
+        # BM25 across segments asks for them at every question with the term.
+        self.term_hits: dict[str, tuple[int, int]] = {}
 
     def close(self) -> None:
         self._dense = None
@@ -149,29 +153,38 @@ class Segment:
         if not len(self.deleted):
             return None
         if self._live is None:
-            ranges = self.ranges
-            gone = ranges[np.isin(ranges[:, 0], self.deleted)]
+            gone = self._deleted_ranges()
             dead = np.zeros(self.info.counts.get("windows", 0), dtype=bool)
             _set_ranges(dead, gone[:, 3] - self.first_unit, gone[:, 4])
             self._live = ~dead
         return self._live
 
+    @property
+    def deleted_passages(self) -> frozenset[int]:
+        """Rowids of the passages of this segment's tombstoned documents."""
+        if self._deleted_passages is None:
+            gone = self._deleted_ranges()
+            self._deleted_passages = frozenset(
+                int(a) + i for a, n in zip(gone[:, 1], gone[:, 2], strict=True)
+                for i in range(int(n)))
+        return self._deleted_passages
+
     def deleted_passages_table(self) -> str | None:
-        """Name of a temporary table of this segment's deleted passage rowids (for SQL that
-        must skip them), or None when it has none."""
+        """Name of a temporary table of `deleted_passages` (for SQL that must skip them),
+        or None when there are none."""
         if not len(self.deleted):
             return None
-        if not self._deleted_passages:
-            ranges = self.ranges
-            gone = ranges[np.isin(ranges[:, 0], self.deleted)]
-            rowids = [int(a) + i for a, n in zip(gone[:, 1], gone[:, 2], strict=True)
-                      for i in range(int(n))]
+        if not self._table:
             self.db.execute("CREATE TEMP TABLE IF NOT EXISTS deleted_passages"
                             " (rowid INTEGER PRIMARY KEY)")
             self.db.executemany("INSERT OR IGNORE INTO temp.deleted_passages VALUES (?)",
-                                [(r,) for r in rowids])
-            self._deleted_passages = True
+                                [(r,) for r in self.deleted_passages])
+            self._table = True
         return "temp.deleted_passages"
+
+    def _deleted_ranges(self) -> np.ndarray:
+        ranges = self.ranges
+        return ranges[np.isin(ranges[:, 0], self.deleted)]
 
     def is_deleted(self, doc_rowid: int) -> bool:
         i = bisect.bisect_left(self.deleted, doc_rowid)  # type: ignore[arg-type]
