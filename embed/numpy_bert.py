@@ -66,6 +66,17 @@ def _mean_pooling(pooling: dict[str, Any]) -> bool:
                 "pooling_mode_lasttoken")))
 
 
+def padded(encodings: Sequence[Any], mask_type: type) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids of a batch, padded with 0 to its longest text, and the attention mask."""
+    length = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(encodings), length), dtype=np.int64)
+    mask = np.zeros((len(encodings), length), dtype=mask_type)
+    for row, encoding in enumerate(encodings):
+        ids[row, : len(encoding.ids)] = encoding.ids
+        mask[row, : len(encoding.ids)] = 1
+    return ids, mask
+
+
 def untruncated_offsets(tokenizer: Any, text: str, limit: int) -> list[tuple[int, int]]:
     """Char spans of a whole text's word pieces (special tokens excluded), read without the
     truncation to `limit` that the tokenizer applies to texts it encodes for the model."""
@@ -127,13 +138,7 @@ class NumpyBertEncoder:
         return normalise(out)
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        length = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), length), dtype=np.int64)
-        mask = np.zeros((len(texts), length), dtype=np.float32)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1.0
+        ids, mask = padded(self._tokenizer.encode_batch(texts), np.float32)
         hidden = self._forward(ids, mask)
         summed = (hidden * mask[:, :, None]).sum(axis=1)
         return summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from embed.encoder import ProgressFn, Ranges, by_length, normalise, unit_masks
-from embed.numpy_bert import untruncated_offsets
+from embed.numpy_bert import padded, untruncated_offsets
 
 # Texts per inference. OpenVINO runs several at once (one stream per core or so, chosen by
 # its THROUGHPUT hint, at most _MAX_JOBS): on two cores, two streams of one thread each did
@@ -153,12 +153,7 @@ class OpenVinoBertEncoder:
 
     def _inputs(self, texts: list[str]) -> tuple[list[Any], dict[str, np.ndarray]]:
         encodings = self._tokenizer.encode_batch(texts)
-        length = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), length), dtype=np.int64)
-        mask = np.zeros((len(texts), length), dtype=np.int64)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
+        ids, mask = padded(encodings, np.int64)
         return encodings, {"input_ids": ids, "attention_mask": mask}
 
     def _run(self, texts: Sequence[str]) -> Iterator[tuple[list[int], list[Any], np.ndarray]]:
