@@ -2,7 +2,8 @@
 
 Every new segment makes a query visit one more database and vector store, and every
 tombstone is dead weight in both; merging rewrites live documents, so it is done only when
-it pays: a small index is kept as one segment (so it ranks exactly as a fresh build), a
+it pays: a small index is kept as one segment (so it ranks exactly as a fresh build; that
+merge happens inside the run's own generation, GenerationWriter.merge_all_if_small), a
 large one merges its small segments once there are too many (the largest stays as it is,
 so a merge costs what changed since, not the whole collection), and everything when too
 much of it is tombstoned.
@@ -28,8 +29,6 @@ def merge_plan(reader: IndexReader, store: StoreSettings, force: bool = False) -
         return segments if untidy else []
     live = reader.manifest.counts.get("passages", 0)
     stored = sum(s.info.counts.get("passages", 0) for s in segments)
-    if live <= store.compact_below and untidy:
-        return segments
     if stored and (stored - live) / stored > store.max_deleted_share:
         return segments
     if len(segments) > store.max_segments:
