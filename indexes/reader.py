@@ -15,6 +15,7 @@ import numpy as np
 
 from indexes import layout
 from indexes.checksums import mismatch, remember_verified, verified_before
+from indexes.document_columns import DocumentColumns
 from indexes.errors import IndexCorrupt, IndexError_, IndexOutdated, IndexUnreadable
 from indexes.filters import Filters
 from indexes.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
@@ -26,14 +27,6 @@ from indexes.segments import DB_NAME, Segment, SegmentInfo, read_only_uri, segme
 # Generations this process has verified: a generation never changes once published, so
 # each is checked once per process, whatever the number of readers that open it.
 _VERIFIED: set[tuple[str, str]] = set()
-
-
-class _Filtered(NamedTuple):
-    rowid: int
-    path: str
-    root: str | None
-    date: str | None
-    author: str | None
 
 
 class _Named(NamedTuple):
@@ -84,6 +77,7 @@ class IndexReader:
         self._mentions: MentionIndex | None = None
         self._word_counts: dict[str, int] = {}
         self._allowed: dict[Filters, list[int]] = {}
+        self._document_columns: DocumentColumns | None = None
 
     def _open_generation(self) -> tuple[Path, str]:
         # A writer may switch CURRENT between our reading it and holding the generation,
@@ -236,13 +230,16 @@ class IndexReader:
         if filters not in self._allowed:
             if len(self._allowed) > 64:
                 self._allowed.clear()
-            # The four columns filters read, not whole records (a first filter on a large
-            # collection), in the index's path order.
-            rows = sorted((_Filtered(*row) for row in self._live_documents(
-                "rowid, path, root, date, author")), key=lambda d: d.path)
-            self._allowed[filters] = [d.rowid for d in rows
-                                      if filters.accepts(d)]  # type: ignore[arg-type]
+            self._allowed[filters] = self._columns().select(filters)
         return self._allowed[filters]
+
+    def _columns(self) -> DocumentColumns:
+        # The four columns filters read, not whole records, read once: a generation never
+        # changes, and each new filter is then evaluated column-wise.
+        if self._document_columns is None:
+            self._document_columns = DocumentColumns(
+                tuple(row) for row in self._live_documents("rowid, path, root, date, author"))
+        return self._document_columns
 
     @property
     def mentions(self) -> MentionIndex:
