@@ -32,17 +32,25 @@ _RERANK_BLOCK = 65536
 @dataclass(frozen=True)
 class ApproximateParams:
     """How an approximate segment searches; recorded in the manifest, tunable per query
-    (`nprobe`, `rerank`: candidates re-scored exactly per wanted result)."""
+    (`nprobe`; `rerank`: candidates re-scored exactly per wanted unit, at least
+    RERANK_FLOOR). `fastscan`: 4-bit PQ codes scanned with SIMD registers (FAISS's
+    "fast scan"); 0 for segments written before it, which hold 8-bit codes."""
 
     nlist: int
     m: int
     nbits: int = 8
     nprobe: int = 48
     rerank: int = 8
+    fastscan: int = 0
+
+    @property
+    def layout(self) -> str:
+        codes = f"PQ{self.m}x{self.nbits}fs" if self.fastscan else f"PQ{self.m}x{self.nbits}np"
+        return f"IVF{self.nlist}_HNSW32,{codes}"
 
     def as_dict(self) -> dict[str, int]:
         return {"nlist": self.nlist, "m": self.m, "nbits": self.nbits, "nprobe": self.nprobe,
-                "rerank": self.rerank}
+                "rerank": self.rerank, "fastscan": self.fastscan}
 
 
 class DenseStore(Protocol):
@@ -128,42 +136,56 @@ class ApproximateStore:
 
     def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None,
                exact: bool = False, nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        total = self.count if allowed is None else int(allowed.sum())
-        n = _reachable(n, self.count, allowed)
+        total = self.count if allowed is None else int(np.count_nonzero(allowed))
+        n = min(n, total)
         if n <= 0:
             return _NONE
         q = _row(query)
         if exact:
             return _exact_top(self.exact, q[0], n, allowed)
+        fetch = min(total, max(n * self.params.rerank, RERANK_FLOOR))
+        if fetch == total or (allowed is not None and total <= EXACT_BELOW):
+            # Every unit would be re-scored anyway, or a filter leaves few (one folder, a
+            # few years): reading and scoring them all is exact, and cheaper than probing
+            # lists that hold few of them.
+            ids = np.arange(self.count) if allowed is None else np.flatnonzero(allowed)
+            return _top(ids, self.vectors(ids) @ q[0], n)
         selector, _bits = _selector(allowed)
-        params = faiss.SearchParametersIVF(nprobe=nprobe or self.params.nprobe)
+        params = faiss.SearchParametersIVF(nprobe=min(nprobe or self.params.nprobe,
+                                                      self.params.nlist))
         if selector is not None:
             params.sel = selector
-        # Callers already ask for several units per wanted passage: a few candidates more
-        # than asked suffice for re-scoring to restore the exact order.
-        fetch = min(total, max(n * self.params.rerank // 4, n + 64))
         _, ids = self.index.search(q, fetch, params=params)
         candidates = ids[0][ids[0] >= 0].astype(np.int64)
         if not len(candidates):
             return candidates, np.zeros(0, dtype=np.float32)
-        scores = self.vectors(candidates) @ q[0]
-        order = np.argsort(-scores, kind="stable")[:n]
-        return candidates[order], scores[order]
+        return _top(candidates, self.vectors(candidates) @ q[0], n)
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids, dtype=np.int64)
         if not len(ids):
             return np.zeros((0, self.dimension), dtype=np.float32)
-        # One read per row, not the memory map: the kernel would read around every row it
-        # faults in (128 KB for 768 bytes), and a query process re-scoring a few hundred
-        # candidates per question would hold most of the file resident within hours.
-        width = 2 * self.dimension
+        # Ordinary reads, not the memory map: the kernel would read around every row it
+        # faults in (128 KB for 768 bytes), and a query process re-scoring candidates at
+        # every question would hold most of the file resident within hours. One read per
+        # run of consecutive ids (a passage's units are consecutive, and often found
+        # together).
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDONLY)
-        data = b"".join(os.pread(self._fd, width, self.exact.offset + int(i) * width)
-                        for i in ids)
-        return np.frombuffer(data, dtype=np.float16).reshape(-1, self.dimension).astype(
-            np.float32)
+        width = 2 * self.dimension
+        order = np.argsort(ids, kind="stable")
+        ordered = ids[order]
+        breaks = np.flatnonzero(np.diff(ordered) != 1) + 1
+        starts = np.concatenate(([0], breaks)).tolist()
+        stops = np.concatenate((breaks, [len(ordered)])).tolist()
+        base = self.exact.offset
+        first = ordered.tolist()
+        data = b"".join(os.pread(self._fd, (b - a) * width, base + first[a] * width)
+                        for a, b in zip(starts, stops, strict=True))
+        rows = np.frombuffer(data, dtype=np.float16).reshape(-1, self.dimension)
+        out = np.empty((len(ids), self.dimension), dtype=np.float32)
+        out[order] = rows
+        return out
 
     def __del__(self) -> None:
         if getattr(self, "_fd", None) is not None:
@@ -175,6 +197,21 @@ class ApproximateStore:
 
 
 _NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+# Filters leaving at most this many units of a segment are searched exactly: reading
+# 50,000 float16 rows (38 MB, consecutive per document) and scoring them takes a few ms.
+EXACT_BELOW = 50_000
+# Candidates re-scored exactly at least: fast-scan codes rank coarsely, and re-scoring a
+# thousand float16 rows costs about a millisecond.
+RERANK_FLOOR = 1000
+
+
+def _top(ids: np.ndarray, scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `n` best (ids, scores), best first; ties in id order."""
+    if len(ids) > n:
+        keep = np.argpartition(-scores, n - 1)[:n]
+        ids, scores = ids[keep], scores[keep]
+    order = np.lexsort((ids, -scores))
+    return ids[order], scores[order].astype(np.float32)
 FLAT_HEADER = 45  # bytes before the rows of an IndexFlatIP file (see indexes/flatfile.py)
 
 
@@ -233,17 +270,15 @@ def _exact_top(vectors: np.ndarray, query: np.ndarray, n: int,
 
 def approximate_params(count: int, dimension: int) -> ApproximateParams:
     """IVF lists about sqrt(count) (k-means stays affordable on two cores; an HNSW graph
-    over the centroids makes assigning units and probing lists cheap), and PQ
-    sub-quantisers of 8 dimensions (48 bytes per unit at 384 dimensions)."""
+    over the centroids makes assigning units and probing lists cheap), and 4-bit PQ codes
+    of 4 dimensions per sub-quantiser scanned with SIMD ("fast scan": 48 bytes per unit at
+    384 dimensions, and several times faster to scan than 8-bit codes of the same size,
+    so that many more lists can be probed and candidates re-scored; docs/scale.md)."""
     nlist = int(min(8192, count, max(16, math.sqrt(count))))
-    m = max(d for d in range(1, dimension + 1) if dimension % d == 0 and d <= dimension // 8) \
-        if dimension >= 8 else 1
-    # PQ trains 2**nbits centroids per sub-quantiser: fewer bits for a (forced) tiny segment.
-    nbits = int(min(8, max(1, math.floor(math.log2(max(2, count))))))
-    # An eighth of the lists: recall@10 0.91 (ties counted) at 560k units of the scale
-    # benchmark, against 0.89 with 48 lists and 0.93 with a third (docs/scale.md).
-    nprobe = max(32, nlist // 8)
-    return ApproximateParams(nlist=max(1, nlist), m=m, nbits=nbits, nprobe=nprobe)
+    m = max(d for d in range(1, dimension + 1)
+            if dimension % d == 0 and d <= max(1, dimension // 4))
+    nprobe = max(32, nlist // 4)
+    return ApproximateParams(nlist=max(1, nlist), m=m, nbits=4, nprobe=nprobe, fastscan=1)
 
 
 _TRAIN_PER_LIST = 40
@@ -259,10 +294,9 @@ def build_approximate(vectors: np.ndarray, index_path: Path, params: Approximate
     blocks and write it to `index_path`."""
     count, dimension = vectors.shape
     blocks = _blocks(vectors)
-    # "np": no polysemous training, three quarters of the build time for codes we never
-    # compare by Hamming distance.
-    layout = f"IVF{params.nlist}_HNSW32,PQ{params.m}x{params.nbits}np"
-    index = faiss.index_factory(dimension, layout, faiss.METRIC_INNER_PRODUCT)
+    # 8-bit codes (segments written before fast scan) say "np": no polysemous training,
+    # three quarters of the build time for codes never compared by Hamming distance.
+    index = faiss.index_factory(dimension, params.layout, faiss.METRIC_INNER_PRODUCT)
     ivf = faiss.extract_index_ivf(index)
     ivf.cp.niter = _KMEANS_ITERATIONS
     ivf.cp.seed = seed

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import parallax.indexing
-from indexes import Filters, IndexCorrupt, IndexReader, Mode, search
+from indexes import Filters, IndexCorrupt, IndexReader, Mode, dense_store, search
 from indexes.check import check_index
 from indexes.dense import dense_search
 from indexes.writer import StoreSettings
@@ -199,8 +199,11 @@ def test_unchanged_files_are_known_by_size_and_time_without_reading_them(
     assert read == [docs / "d4.txt"] and not report.changed and fake_encoder.encoded == []
 
 
-def test_the_approximate_backend_forced_on_a_small_index(tmp_path: Path,
-                                                         fake_encoder) -> None:  # noqa: ANN001
+def test_the_approximate_backend_forced_on_a_small_index(tmp_path: Path, fake_encoder,  # noqa: ANN001
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # Few candidates re-scored, so that searches go through the IVF lists (a segment this
+    # small would otherwise be re-scored whole, which is exact).
+    monkeypatch.setattr(dense_store, "RERANK_FLOOR", 1)
     docs, index, flat = _corpus(tmp_path, 30), tmp_path / "index", tmp_path / "flat"
     report = _index(docs, index, fake_encoder, store=APPROXIMATE)
     assert report.backends == ["ivf-pq"]
@@ -304,3 +307,35 @@ def test_a_killed_compaction_leaves_the_index_as_it_was(tmp_path: Path,
     for mode in Mode:
         _same(_answers(index, fake_encoder, mode, QUESTIONS), before[mode], mode)
     assert not list(index.glob(".parallax-tmp-*"))
+
+
+def test_an_approximate_segment_reads_vectors_in_any_order(tmp_path: Path,
+                                                           fake_encoder) -> None:  # noqa: ANN001
+    docs, index, flat = _corpus(tmp_path, 12), tmp_path / "index", tmp_path / "flat"
+    _index(docs, index, fake_encoder, store=APPROXIMATE)
+    build_index([docs], flat, encoder_loader=lambda name: fake_encoder)
+    with IndexReader(index) as approximate, IndexReader(flat) as exact:
+        count = approximate.segments[0].info.counts["windows"]
+        ids = np.random.default_rng(1).permutation(count)[:40]
+        ids = np.concatenate([ids, ids[:5], np.arange(3, 9)])  # repeated ids, and a run
+        assert np.allclose(approximate.vectors(ids), exact.vectors(ids), atol=2e-3)
+
+
+def test_a_filter_leaving_few_units_is_searched_exactly(tmp_path: Path, fake_encoder,  # noqa: ANN001
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dense_store, "RERANK_FLOOR", 1)  # the unfiltered path probes lists
+    docs, index, flat = _corpus(tmp_path, 30), tmp_path / "index", tmp_path / "flat"
+    _index(docs, index, fake_encoder, store=APPROXIMATE)
+    build_index([docs], flat, encoder_loader=lambda name: fake_encoder)
+    rng = np.random.default_rng(2)
+    with IndexReader(index) as approximate, IndexReader(flat) as exact:
+        some = approximate.allowed_documents(Filters(source="d1*"))
+        assert some and len(some) < 30
+        for _ in range(10):
+            query = rng.normal(size=fake_encoder.dimension).astype(np.float32)
+            query /= np.linalg.norm(query)
+            got, scores = approximate.search_units(query, 10, some)
+            truth, expected = exact.search_units(query, 10, exact.allowed_documents(
+                Filters(source="d1*")))
+            assert got.tolist() == truth.tolist()
+            assert np.allclose(scores, expected, atol=2e-3)
