@@ -191,6 +191,16 @@ class IndexReader:
                                      key=lambda d: d.path)
         return list(self._documents)
 
+    def documents_of(self, rowids: Iterable[int]) -> dict[int, DocumentRecord]:
+        """The documents of these rowids, by rowid: a question's results need a handful,
+        not every document of a large collection."""
+        found: dict[int, DocumentRecord] = {}
+        for segment, ids in self._by_segment("documents", set(rowids)):
+            marks = ",".join("?" * len(ids))
+            rows = segment.db.execute(f"SELECT * FROM documents WHERE rowid IN ({marks})", ids)
+            found.update({row["rowid"]: DocumentRecord.from_row(row) for row in rows})
+        return found
+
     def document_states(self) -> dict[str, DocumentState]:
         """Path -> state of every live document."""
         return {path: DocumentState(rowid, size, mtime, content, meta)

@@ -58,7 +58,7 @@ def to_results(session: Session, question: str, hits: list[Hit],
     scores = None if vector is None else [unit_scores(session, h.passage_rowid, vector)
                                           for h in hits]
     highlights = best_sentences(question, texts, scores)
-    documents = {doc.rowid: doc for doc in session.documents}
+    documents = session.reader.documents_of(p.doc_rowid for p in passages.values())
     return [Result(rank, hit.score, passages[hit.passage_rowid],
                    documents[passages[hit.passage_rowid].doc_rowid], highlight)
             for rank, (hit, highlight) in enumerate(zip(hits, highlights, strict=True), start=1)]
