@@ -280,7 +280,18 @@ def child_queries(job: dict) -> dict:
             result[label] = _percentiles(times)
         result["peak_rss"] = peak_rss()
         result["recall"] = _recall(session, asked[:200])
+        result["segments"] = [
+            f"{s.info.backend} {s.info.counts.get('windows', 0):,} units"
+            + (f" ({_layout(s.info.params)})" if s.info.params else "")
+            for s in session.reader.segments]
     return result
+
+
+def _layout(params: dict) -> str:
+    from indexes.dense_store import ApproximateParams
+
+    p = ApproximateParams(**params)
+    return f"{p.layout}, nprobe {p.nprobe}, re-scoring {p.rerank} per unit wanted"
 
 
 def _recall(session, asked: list[str]) -> dict:  # noqa: ANN001
@@ -443,6 +454,9 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=200, help="at least 200")
     parser.add_argument("--fresh", action="store_true",
                         help="generate the corpus and build the index again")
+    parser.add_argument("--keep-index", action="store_true",
+                        help="reuse the index under --work even if the code changed since it "
+                             "was built (its build figures are those of the code that built it)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -475,9 +489,11 @@ def main() -> None:
     build = None
     if build_stamp_path.exists() and index_dir.exists():
         recorded = json.loads(build_stamp_path.read_text(encoding="utf-8"))
-        if recorded.get("code") == key and recorded.get("corpus") == stamp:
+        same_code = recorded.get("code") == key
+        if recorded.get("corpus") == stamp and (same_code or args.keep_index):
             build = recorded["build"]
-            say(f"reusing the index at {index_dir}, built {recorded['when']} by this code")
+            by = "this code" if same_code else f"code {recorded.get('code')} (--keep-index)"
+            say(f"reusing the index at {index_dir}, built {recorded['when']} by {by}")
             if restored:
                 say("an interrupted run left a document edited: restored, re-indexing")
                 run_child("index", job)
@@ -587,6 +603,7 @@ def main() -> None:
          f"{real['encode'] * 1000:.0f} ms ({real['kind']}; {real_wall:.2f} s whole process)"),
         ("cold ask, hybrid, real model (estimate: stand-in cold ask + load + encode)",
          f"{cold['hybrid'] + real['load'] + real['encode']:.2f} s"),
+        ("segments at query time", "; ".join(queries.get("segments", []))),
         ("dense recall@10, approximate vs exact",
          f"n/a ({recall['skipped']})" if "skipped" in recall
          else f"{recall['recall']:.3f} over {recall['over']} ({recall['n']} questions)"),
