@@ -74,12 +74,20 @@ class DenseStore(Protocol):
         ...
 
 
+_PACKED: list[tuple[np.ndarray, np.ndarray]] = []  # (mask, its bits): the last few packed
+
+
 def _selector(allowed: np.ndarray | None) -> tuple[object | None, object | None]:
     """A FAISS selector over a boolean mask, and the packed bits it points into (which must
-    stay alive while FAISS searches)."""
+    stay alive while FAISS searches). The same mask (a segment's live units, a filter
+    repeated) is packed once: millions of units take milliseconds to pack."""
     if allowed is None:
         return None, None
-    bits = np.packbits(allowed.astype(bool), bitorder="little")
+    bits = next((b for mask, b in _PACKED if mask is allowed), None)
+    if bits is None:
+        bits = np.packbits(allowed.astype(bool), bitorder="little")
+        _PACKED.insert(0, (allowed, bits))
+        del _PACKED[4:]
     return faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits)), bits
 
 

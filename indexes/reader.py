@@ -78,6 +78,7 @@ class IndexReader:
         self._word_counts: dict[str, int] = {}
         self._allowed: dict[Filters, list[int]] = {}
         self._document_columns: DocumentColumns | None = None
+        self._masks: list[tuple[Sequence[int], list[np.ndarray | None]]] = []
 
     def _open_generation(self) -> tuple[Path, str]:
         # A writer may switch CURRENT between our reading it and holding the generation,
@@ -358,10 +359,8 @@ class IndexReader:
         """The `n` units nearest `query` (global ids, cosines, best first) among the live
         units of `doc_rowids` (all live units when None). `exact` scans every vector
         (approximate segments otherwise search their IVF lists, then re-score exactly)."""
-        allowed = None if doc_rowids is None else np.asarray(doc_rowids, dtype=np.int64)
         all_ids, all_scores = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float32)]
-        for segment in self.segments:
-            mask = segment.unit_mask(allowed)
+        for segment, mask in zip(self.segments, self._unit_masks(doc_rowids), strict=True):
             if mask is not None and not mask.any():
                 continue
             ids, scores = self._dense(segment).search(query, n, mask, exact=exact, nprobe=nprobe)
@@ -370,6 +369,20 @@ class IndexReader:
         ids, scores = np.concatenate(all_ids), np.concatenate(all_scores)
         order = np.argsort(-scores, kind="stable")[:n]
         return ids[order], scores[order]
+
+    def _unit_masks(self, doc_rowids: Sequence[int] | None) -> list[np.ndarray | None]:
+        """Each segment's mask of the live units of `doc_rowids`. The lists of allowed
+        documents are cached per filter (`allowed_documents`), so the masks of the last few
+        are kept with them: a mask over millions of units costs milliseconds to build."""
+        if doc_rowids is None:
+            return [segment.live_units() for segment in self.segments]
+        for kept, masks in self._masks:
+            if kept is doc_rowids:
+                return masks
+        allowed = np.asarray(doc_rowids, dtype=np.int64)
+        masks = [segment.unit_mask(allowed) for segment in self.segments]
+        self._masks = [(doc_rowids, masks), *self._masks[:3]]
+        return masks
 
     def sample_vectors(self, limit: int) -> np.ndarray:
         """Up to `limit` stored vectors, evenly spread over all units (live or not: for
