@@ -12,11 +12,22 @@ import os
 import stat
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from .reading import SUPPORTED_SUFFIXES, not_regular_reason, unreadable_reason
 from .types import SkippedFile
 
 METADATA_FILENAME = "metadata.csv"
+
+
+class Discovery(NamedTuple):
+    """What `find_documents` found: paths as strings (a million Path objects would cost more
+    than the walk), and the size and modification time the walk saw of each file it stat'ed,
+    so that a refresh need not stat every file a second time."""
+
+    files: list[str]
+    skipped: list[SkippedFile]
+    stats: dict[str, tuple[int, int]]  # path -> (st_size, st_mtime_ns), read through links
 
 
 def discover(paths: Sequence[Path]) -> tuple[list[Path], list[SkippedFile]]:
@@ -40,18 +51,21 @@ def discover(paths: Sequence[Path]) -> tuple[list[Path], list[SkippedFile]]:
     name kept. A named file that is missing, unsupported, not a regular file or a metadata.csv
     is returned as a SkippedFile with the reason.
     """
-    found: list[Path] = []
+    found: list[str] = []
     skipped: list[SkippedFile] = []
     for path in paths:
-        if path.is_dir():
-            files, problems = _walk(tree_root(path))
-            found.extend(files)
-            skipped.extend(problems)
-        else:
-            file, problem = _named_file(path)
-            found.extend([file] if file else [])
-            skipped.extend([problem] if problem else [])
-    return list(dict.fromkeys(found)), skipped
+        files, problems, _ = find_documents(path)
+        found.extend(files)
+        skipped.extend(problems)
+    return [Path(file) for file in dict.fromkeys(found)], skipped
+
+
+def find_documents(path: Path) -> Discovery:
+    """`discover` of one folder or file, with paths as strings and the stats of the walk."""
+    if path.is_dir():
+        return _walk(str(tree_root(path)))
+    file, problem = _named_file(path)
+    return Discovery([str(file)] if file else [], [problem] if problem else [], {})
 
 
 def index_root(path: Path) -> Path:
@@ -81,7 +95,16 @@ def named_file_path(path: Path) -> Path:
 
 
 def is_supported(path: Path) -> bool:
-    return path.suffix.lower() in SUPPORTED_SUFFIXES and path.name.lower() != METADATA_FILENAME
+    return is_supported_name(path.name)
+
+
+def is_supported_name(name: str) -> bool:
+    """`is_supported` of a file name, without making a Path of it (the walk asks it of every
+    name). The suffix is Path.suffix's: from the last dot, unless the name starts or ends
+    with it."""
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""
+    return suffix in SUPPORTED_SUFFIXES and name.lower() != METADATA_FILENAME
 
 
 def _named_file(path: Path) -> tuple[Path | None, SkippedFile | None]:
@@ -114,21 +137,22 @@ def _kind_problem(path: Path) -> str | None:
     return not_regular_reason(info.st_mode)
 
 
-def _name_problem(path: Path) -> str | None:
+def _name_problem(path: Path | str) -> str | None:
     """Why `path` cannot be indexed under its name, or None if it can.
 
     Paths are stored and shown as UTF-8 text. A name whose bytes are not UTF-8 (Python turns
     them into lone surrogates) would make indexing fail later, when the path is encoded, so
     such a file is reported now, with the fix.
     """
-    if not _is_utf8(path.name):
+    path = os.fspath(path)
+    if not _is_utf8(os.path.basename(path)):
         return "file name is not valid UTF-8; rename it"
-    if not _is_utf8(str(path.parent)):
+    if not _is_utf8(os.path.dirname(path)):
         return "a folder in its path has a name that is not valid UTF-8; rename the folder"
     return None
 
 
-def _skip(path: Path, reason: str) -> SkippedFile:
+def _skip(path: Path | str, reason: str) -> SkippedFile:
     """A SkippedFile whose path can be printed: bytes of a name that are not UTF-8 are written
     as escapes ("caf\\xe9.txt"), since printing the raw name would fail like indexing it."""
     printable = os.fsencode(path).decode("utf-8", errors="backslashreplace")
@@ -143,23 +167,26 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-def _walk(root: Path) -> tuple[list[Path], list[SkippedFile]]:
+def _walk(root: str) -> Discovery:
     """Files under `root` (resolved), each as root joined with its path below it."""
     walker = _Walker(root)
     try:
         top = os.stat(root)
     except OSError as error:
-        return [], [_skip(root, f"cannot list folder: {error.strerror or error}")]
+        return Discovery([], [_skip(root, f"cannot list folder: {error.strerror or error}")], {})
     walker.walk((top.st_dev, top.st_ino))
-    walker.files.sort(key=lambda p: p.relative_to(root).parts)
-    found: list[Path] = []
+    # Sorted by the parts of the path below the root, as Path.parts would sort them.
+    below = len(root) if root.endswith("/") else len(root) + 1
+    walker.files.sort(key=lambda path: path[below:].split("/"))
+    found: list[str] = []
     for path in walker.files:
-        problem = _name_problem(path)
+        problem = None if _is_utf8(path) else _name_problem(path)  # one encode when valid
         if problem:
             walker.skipped.append(_skip(path, problem))
+            del walker.stats[path]
         else:
             found.append(path)
-    return found, walker.skipped
+    return Discovery(found, walker.skipped, walker.stats)
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:
@@ -169,55 +196,64 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
 class _Walker:
     """A walk that reads links through and names every supported file it skips. Iterative, so
-    that a tree nested deeper than Python's recursion limit is walked all the same."""
+    that a tree nested deeper than Python's recursion limit is walked all the same. Paths are
+    strings: each is its folder's path joined with its name by os.scandir, the same text as
+    the Path of that join would print."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: str) -> None:
         self.root = root
-        self.files: list[Path] = []
+        self.files: list[str] = []
+        self.stats: dict[str, tuple[int, int]] = {}  # each file found: size, mtime_ns
         self.skipped: list[SkippedFile] = []
-        self.walked: dict[tuple[int, int], Path] = {}  # each folder walked, by device+inode
-        self.pending: list[tuple[Path, tuple[tuple[int, int], ...]]] = []
+        self.walked: dict[tuple[int, int], str] = {}  # each folder walked, by device+inode
+        self.pending: list[tuple[str, tuple[tuple[int, int], ...]]] = []
 
     def walk(self, key: tuple[int, int]) -> None:
         self.pending.append((self.root, (key,)))
         while self.pending:
             self.visit(*self.pending.pop())
 
-    def visit(self, folder: Path, ancestors: tuple[tuple[int, int], ...]) -> None:
+    def visit(self, folder: str, ancestors: tuple[tuple[int, int], ...]) -> None:
         try:
             with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda entry: entry.name)
+                entries = sorted(listing, key=_entry_name)
         except OSError as error:
             self.skipped.append(_skip(folder, f"cannot list folder: {error.strerror or error}"))
             return
-        subfolders: list[tuple[Path, tuple[tuple[int, int], ...]]] = []
+        subfolders: list[tuple[str, tuple[tuple[int, int], ...]]] = []
         for entry in entries:
             if entry.name.startswith("."):
                 continue  # hidden files and folders
-            path = folder / entry.name
-            if not is_supported(path) and not _is_folder(entry):
+            supported = is_supported_name(entry.name)
+            if not supported and not _is_folder(entry):
                 continue  # ignored without a stat, whatever it is
+            path = entry.path
             try:
                 info = entry.stat()  # through links
             except OSError as error:
-                if is_supported(path):
-                    self.skipped.append(_skip(path, unreadable_reason(path, error)))
+                if supported:
+                    self.skipped.append(_skip(path, unreadable_reason(Path(path), error)))
                 continue
             if stat.S_ISDIR(info.st_mode):
                 key = (info.st_dev, info.st_ino)
                 if self._follow(path, entry.is_symlink(), key, ancestors):
                     subfolders.append((path, (*ancestors, key)))
-            elif is_supported(path):
+            elif supported:
                 reason = not_regular_reason(info.st_mode)
                 if reason:
                     self.skipped.append(_skip(path, reason))
                 else:
                     self.files.append(path)
+                    self.stats[path] = (info.st_size, info.st_mtime_ns)
         self.pending.extend(reversed(subfolders))  # walked next, in name order
 
-    def _follow(self, path: Path, is_link: bool, key: tuple[int, int],
+    def _follow(self, path: str, is_link: bool, key: tuple[int, int],
                 ancestors: tuple[tuple[int, int], ...]) -> bool:
         """Whether to walk the folder at `path`; if not, it is named as skipped."""
         if key in ancestors:
@@ -225,7 +261,7 @@ class _Walker:
                                             "loop); not followed"))
             return False
         if is_link:
-            target = path.resolve()
+            target = Path(path).resolve()
             if target.is_relative_to(self.root):
                 self.skipped.append(_skip(path, f"symbolic link to {target}, a folder inside "
                                                 "the indexed folder: its files are indexed "

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,16 +63,25 @@ def load_metadata(
     caller reading one file should hear about it (MetadataCatalog turns it into a problem
     instead).
     """
-    folder = _absolute(folder)
-    csv_path = folder / METADATA_FILENAME
+    rows = _load_rows(os.path.abspath(folder), problems if problems is not None else [])
+    return {Path(path): entry for path, entry in rows.items()}
+
+
+def _load_rows(folder: str, sink: list[MetadataProblem],
+               known_files: Collection[str] = ()) -> dict[str, Metadata]:
+    """`load_metadata` keyed by path strings: a catalog looks up a row per document, and a
+    Path per row would cost more than reading the row. `known_files` are files known to
+    exist (see MetadataCatalog)."""
+    csv_path = os.path.join(folder, METADATA_FILENAME)
     if not os.path.lexists(csv_path):
         return {}
-    sink = problems if problems is not None else []
-    table = _read_table(csv_path, folder, sink)
-    entries: dict[Path, Metadata] = {}
+    table = _read_table(Path(csv_path), Path(folder), sink)
+    entries: dict[str, Metadata] = {}
+    report = _Reporter(sink, Path(csv_path), 0)  # one for the table, moved from row to row
+    targets = _Targets(folder, known_files)
     for row in table.rows:
-        report = _Reporter(sink, csv_path, row.line)
-        target = _row_target(row.cells, folder, report)
+        report.line = row.line
+        target = targets.of(row.cells, report)
         if target is None:
             continue
         if target in entries:
@@ -89,45 +98,55 @@ class MetadataCatalog:
     show as warnings. A metadata.csv that cannot be used at all (undecodable, no `file`
     column) is one problem and counts as having no rows: one bad file among many folders
     must not stop an indexing run, and the documents are still indexed without its metadata.
+
+
+    `known_files` (optional) are paths known to be regular files, such as those discover has
+    just found: a row naming one of them is not checked with a stat of its own. Any other row
+    is checked on disk as usual.
     """
 
-    def __init__(self, roots: Sequence[Path]) -> None:
+    def __init__(self, roots: Sequence[Path], known_files: Collection[str] = ()) -> None:
         self.roots = [_as_folder(root.resolve()) for root in roots]
         self.problems: list[MetadataProblem] = []
-        self._tables: dict[Path, dict[Path, Metadata]] = {}
-        self._above: dict[Path, list[Path]] = {}
+        self._known = known_files
+        self._tables: dict[str, dict[str, Metadata]] = {}
+        self._above: dict[str, list[str]] = {}
 
-    def get(self, path: Path) -> Metadata | None:
+    def get(self, path: Path | str) -> Metadata | None:
         """The metadata row for `path` (a document's path in its tree, as discover gives it)
         from the nearest metadata.csv that has one, else None."""
-        path = _absolute(path)
+        path = os.path.abspath(path)
         for folder in self._folders_above(path):
             entry = self._table(folder).get(path)
             if entry is not None:
                 return entry
         return None
 
-    def _folders_above(self, path: Path) -> list[Path]:
+    def _folders_above(self, path: str) -> list[str]:
         """The file's folder and its parents, up to the deepest root that contains it
         (the same for every file of a folder: worked out once per folder)."""
-        parent = path.parent
+        parent = os.path.dirname(path)
         if parent not in self._above:
-            roots = [root for root in self.roots if path.is_relative_to(root)]
-            stop = max(roots, key=lambda root: len(root.parts)) if roots else parent
-            folders = [parent]
-            while folders[-1] != stop and folders[-1] != folders[-1].parent:
-                folders.append(folders[-1].parent)
-            self._above[parent] = folders
+            self._above[parent] = [str(folder) for folder in self._walk_up(Path(path))]
         return self._above[parent]
 
-    def _table(self, folder: Path) -> dict[Path, Metadata]:
+    def _walk_up(self, path: Path) -> list[Path]:
+        parent = path.parent
+        roots = [root for root in self.roots if path.is_relative_to(root)]
+        stop = max(roots, key=lambda root: len(root.parts)) if roots else parent
+        folders = [parent]
+        while folders[-1] != stop and folders[-1] != folders[-1].parent:
+            folders.append(folders[-1].parent)
+        return folders
+
+    def _table(self, folder: str) -> dict[str, Metadata]:
         if folder not in self._tables:
             self._tables[folder] = self._load(folder)
         return self._tables[folder]
 
-    def _load(self, folder: Path) -> dict[Path, Metadata]:
+    def _load(self, folder: str) -> dict[str, Metadata]:
         try:
-            return load_metadata(folder, self.problems)
+            return _load_rows(folder, self.problems, self._known)
         except MetadataError as error:
             message = f"{error.reason}; its rows are ignored"
             self.problems.append(MetadataProblem(error.path, None, message))
@@ -163,11 +182,6 @@ class _Row:
 class _Table:
     columns: list[str]
     rows: list[_Row] = field(default_factory=list)
-
-
-def _absolute(path: Path) -> Path:
-    """An absolute path with `.` and `..` removed, links left as they are."""
-    return Path(os.path.abspath(path))
 
 
 def _as_folder(root: Path) -> Path:
@@ -337,19 +351,37 @@ def _quote_open_after(line: str, *, inside: bool) -> bool:
     return inside
 
 
-def _row_target(row: dict[str, str], folder: Path, report: _Reporter) -> Path | None:
-    """The absolute path a row describes, or None (reported) if it names no usable file."""
-    name = (row.get("file") or "").strip().replace("\\", "/")
-    if not name:
-        report("empty 'file' cell; row ignored")
-        return None
-    target = _absolute(folder / name)
-    if not target.is_relative_to(folder):
-        report(f"{name!r} is outside the folder of metadata.csv; row ignored")
-        return None
-    if not target.is_file():
-        report(f"{name!r} does not exist (row kept)")
-    return target
+class _Targets:
+    """The paths the rows of one metadata.csv describe."""
+
+    def __init__(self, folder: str, known_files: Collection[str]) -> None:
+        self.folder = folder
+        self.prefix = folder if folder.endswith("/") else folder + "/"
+        self.known = known_files
+
+    def of(self, row: dict[str, str], report: _Reporter) -> str | None:
+        """The absolute path a row describes, or None (reported) if it names no usable
+        file."""
+        name = (row.get("file") or "").strip().replace("\\", "/")
+        if not name:
+            report("empty 'file' cell; row ignored")
+            return None
+        target = self._inside(name)
+        if target is None:
+            report(f"{name!r} is outside the folder of metadata.csv; row ignored")
+            return None
+        if target not in self.known and not Path(target).is_file():
+            report(f"{name!r} does not exist (row kept)")
+        return target
+
+    def _inside(self, name: str) -> str | None:
+        """The folder joined with `name`, `.` and `..` removed (links left as they are), or
+        None if that leaves the folder. A plain file name, the usual row, is joined as text;
+        anything else as Path would."""
+        if "/" not in name and name not in (".", ".."):
+            return self.prefix + name
+        target = Path(os.path.abspath(Path(self.folder) / name))
+        return str(target) if target.is_relative_to(self.folder) else None
 
 
 def _row_metadata(row: _Row, report: _Reporter) -> Metadata:
