@@ -20,9 +20,14 @@ English keeps porter stemming.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sqlite3
+import threading
+from collections import OrderedDict
 from functools import lru_cache
+
+import numpy as np
 
 # Words that carry no topic; dropped from queries (not from the index) so that a question's
 # phrasing does not outweigh its subject. Kept short on purpose: BM25's IDF handles the rest.
@@ -222,3 +227,244 @@ def lexical_search(
 def phrase(term: str) -> str:
     return _phrase(term)
 
+
+
+# ---------------------------------------------------------------------------------------------
+# FTS5's bm25() computed here, from the index's own postings and statistics.
+#
+# bm25() scores every passage holding any question word, reads each passage's length from the
+# docsize table, and counts every row holding each phrase again for its IDF, at every
+# question: at a million passages that is most of a lexical query. `Lexicon` reads each
+# phrase's postings once (fts5vocab, grouped into per-passage counts), keeps them, and sums
+# the same terms in the same order with the same double arithmetic as fts5_aux.c, so its
+# scores equal bm25()'s to the last bit (tests/indexes/test_lexical_fast.py).
+
+K1, B = 1.2, 0.75  # fts5_aux.c's constants
+
+
+class Unsupported(Exception):  # noqa: N818
+    """A question this module cannot score exactly as FTS5 would; use FTS5 itself."""
+
+
+class Postings:
+    """The passages holding a phrase (offsets from the segment's first passage rowid,
+    ascending) and how often it stands in each one's text and context."""
+
+    __slots__ = ("context", "offsets", "shares", "text")
+
+    def __init__(self, offsets: np.ndarray, text: np.ndarray, context: np.ndarray) -> None:
+        self.offsets, self.text, self.context = offsets, text, context
+        self.shares: dict[float, np.ndarray] = {}  # bm25 shares, by context weight
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def frequency(self, context_weight: float) -> np.ndarray:
+        """bm25()'s weighted frequency: 1.0 per instance in the text, then `context_weight`
+        per instance in the context, added one by one in that order as FTS5 adds them."""
+        freq = self.text.astype(np.float64)
+        for k in range(1, int(self.context.max(initial=0)) + 1):
+            freq[self.context >= k] += context_weight
+        return freq
+
+
+class Lexicon:
+    """One FTS5 index's statistics, passage lengths and phrase postings, read on first use
+    and kept: the parts of bm25() that do not depend on the question."""
+
+    # Postings kept (about 20 bytes each) before the least recently used phrase's are
+    # dropped: the common words of questions recur, and theirs are the costly ones to read.
+    KEEP = 4_000_000
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.rows, self.avgdl = _averages(db)
+        self.first, self._lengths = _first_rowid(db), None
+        self._tokens: dict[str, tuple[str, ...]] = {}
+        self._postings: OrderedDict[str, Postings] = OrderedDict()
+        self._kept = 0
+        self._lock = threading.Lock()
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Tokens in each passage (all columns), by offset from `first`."""
+        if self._lengths is None:
+            self._lengths = _doc_lengths(self.db, self.first)
+        return self._lengths
+
+    def idf(self, hits: int) -> float:
+        value = math.log((self.rows - hits + 0.5) / (hits + 0.5))
+        return value if value > 0.0 else 1e-6
+
+    def postings(self, term: str) -> Postings:
+        with self._lock:
+            found = self._postings.get(term)
+            if found is not None:
+                self._postings.move_to_end(term)
+                return found
+            found = _phrase_postings(self.db, self.tokens(term), self.first)
+            self._postings[term] = found
+            self._kept += len(found)
+            while self._kept > self.KEEP and len(self._postings) > 1:
+                self._kept -= len(self._postings.popitem(last=False)[1])
+            return found
+
+    def contributions(self, term: str, context_weight: float) -> tuple[np.ndarray, np.ndarray]:
+        """(offsets, bm25 share) of the passages holding `term`: IDF x the frequency part."""
+        held = self.postings(term)
+        share = held.shares.get(context_weight)
+        if share is None:
+            freq = held.frequency(context_weight)
+            size = self.lengths[held.offsets].astype(np.float64)
+            # fts5_aux.c's expression, operation for operation.
+            part = (freq * (K1 + 1.0)) / (freq + K1 * (1 - B + B * size / self.avgdl))
+            share = held.shares[context_weight] = self.idf(len(held)) * part
+        return held.offsets, share
+
+    def tokens(self, term: str) -> tuple[str, ...]:
+        if term not in self._tokens:
+            self._tokens[term] = _tokens(self.db, " ".join(index_form(term).split()))
+        return self._tokens[term]
+
+
+def ranked(lexicon: Lexicon, terms: list[str], n: int, allowed: np.ndarray | None,
+           context_weight: float = 0.5) -> list[tuple[int, float]]:
+    """Top `n` (rowid, score) as FTS5's `ORDER BY bm25() LIMIT n` over the query of
+    `terms` ORed gives them (ties: lower rowid first), among the offsets `allowed` marks
+    (all when None)."""
+    if n <= 0 or not terms:
+        return []
+    size = len(lexicon.lengths)
+    score = np.zeros(size, dtype=np.float64)
+    hit = np.zeros(size, dtype=bool)
+    for term in terms:  # in the query's order: the order bm25() adds its phrases
+        offsets, share = lexicon.contributions(term, context_weight)
+        score[offsets] += share
+        hit[offsets] = True
+    if allowed is not None:
+        hit &= allowed
+    return [(lexicon.first + int(i), float(score[i])) for i in best(score, np.flatnonzero(hit), n)]
+
+
+def best(score: np.ndarray, which: np.ndarray, n: int) -> np.ndarray:
+    """The `n` of `which` with the highest `score`, highest first, ties by lower index."""
+    if len(which) > n:
+        nth = np.partition(score[which], len(which) - n)[len(which) - n]
+        which = which[score[which] >= nth]
+    order = np.lexsort((which, -score[which]))
+    return which[order[:n]]
+
+
+def _averages(db: sqlite3.Connection) -> tuple[int, float]:
+    """FTS5's row count and mean tokens per row (all columns), from its averages record."""
+    row = db.execute("SELECT block FROM passages_fts_data WHERE id = 1").fetchone()
+    if row is None:
+        raise Unsupported("no averages record")
+    values = _varints(bytes(row[0]))
+    rows, total = values[0], sum(values[1:])
+    if rows <= 0:
+        raise Unsupported("an empty index")
+    return rows, float(total) / float(rows)
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite's big-endian base-128 varints (the ninth byte whole), as FTS5 stores them."""
+    values, value, length = [], 0, 0
+    for byte in blob:
+        length += 1
+        if length == 9:
+            values.append((value << 8) | byte)
+            value, length = 0, 0
+        elif byte & 0x80:
+            value = (value << 7) | (byte & 0x7F)
+        else:
+            values.append((value << 7) | byte)
+            value, length = 0, 0
+    return values
+
+
+def _first_rowid(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT min(id), max(id), count(*) FROM passages_fts_docsize").fetchone()
+    if row[0] is None or row[1] - row[0] + 1 != row[2]:
+        raise Unsupported("passage rowids with gaps")
+    return int(row[0])
+
+
+def _doc_lengths(db: sqlite3.Connection, first: int) -> np.ndarray:
+    """Every row's token count over all columns (as xColumnSize(-1)), by rowid - `first`;
+    the docsize blobs are decoded together, each a varint per column."""
+    row = db.execute("SELECT group_concat(hex(sz), ''), count(*) FROM"
+                     " (SELECT sz FROM passages_fts_docsize ORDER BY id)").fetchone()
+    data = np.frombuffer(bytes.fromhex(row[0] or ""), dtype=np.uint8)
+    ends = np.flatnonzero(data < 0x80)
+    starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
+    widths = ends - starts + 1
+    if row[1] == 0 or len(ends) % row[1] or (len(widths) and widths.max() > 5):
+        raise Unsupported("unexpected docsize records")
+    values = np.zeros(len(ends), dtype=np.int64)
+    for k in range(int(widths.max(initial=0))):
+        more = widths > k
+        values[more] = (values[more] << 7) | (data[starts[more] + k] & 0x7F)
+    return values.reshape(row[1], -1).sum(axis=1).astype(np.int64)
+
+
+_TOKENIZER = "temp.parallax_tokenizer"
+
+
+def _tokens(db: sqlite3.Connection, text: str) -> tuple[str, ...]:
+    """`text` as the index's tokenizer cuts it (a query phrase is cut the same way): it is
+    written to a temporary FTS5 table made with that tokenizer, and read back."""
+    if not _has_table(db, "temp", "parallax_tokenizer"):
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'passages_fts'").fetchone()
+        tokenize = re.search(r"tokenize\s*=\s*('(?:[^']|'')*')", sql[0]) if sql else None
+        if tokenize is None:
+            raise Unsupported("unknown tokenizer")
+        db.execute(f"CREATE VIRTUAL TABLE {_TOKENIZER} USING fts5(x, tokenize={tokenize[1]})")
+        db.execute("CREATE VIRTUAL TABLE temp.parallax_tokens"
+                   " USING fts5vocab(temp, parallax_tokenizer, instance)")
+    try:
+        db.execute(f"INSERT INTO {_TOKENIZER} (rowid, x) VALUES (1, ?)", (text,))
+        rows = db.execute("SELECT term FROM temp.parallax_tokens ORDER BY offset").fetchall()
+    finally:
+        db.execute(f"DELETE FROM {_TOKENIZER}")
+    return tuple(str(r[0]) for r in rows)
+
+
+def _has_table(db: sqlite3.Connection, schema: str, name: str) -> bool:
+    return db.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE name = ?",
+                      (name,)).fetchone() is not None
+
+
+def _instances(db: sqlite3.Connection, token: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every instance of `token` in the index: (rowid x 2 + column, offset), in FTS5's order
+    (rowid, column, offset)."""
+    if not _has_table(db, "temp", "parallax_passage_terms"):
+        db.execute("CREATE VIRTUAL TABLE temp.parallax_passage_terms"
+                   " USING fts5vocab(main, passages_fts, instance)")
+    row = db.execute("SELECT group_concat(doc * 2 + (col = 'context')), group_concat(offset)"
+                     " FROM temp.parallax_passage_terms WHERE term = ?", (token,)).fetchone()
+    if not row[0]:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return (np.fromstring(row[0], dtype=np.int64, sep=","),
+            np.fromstring(row[1], dtype=np.int64, sep=","))
+
+
+def _phrase_postings(db: sqlite3.Connection, tokens: tuple[str, ...], first: int) -> Postings:
+    """Where the tokens stand one after the other in a column, counted per passage (one
+    token: its every instance), as FTS5 matches a phrase."""
+    if not tokens:
+        raise Unsupported("a phrase without tokens")
+    places, offsets = _instances(db, tokens[0])
+    for step, token in enumerate(tokens[1:], start=1):
+        if not len(places):
+            break
+        more_places, more_offsets = _instances(db, token)
+        keep = np.isin((places << 32) | (offsets + step), (more_places << 32) | more_offsets)
+        places, offsets = places[keep], offsets[keep]
+    docs, columns = places >> 1, places & 1
+    starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1]))) \
+        if len(docs) else np.zeros(0, dtype=np.int64)
+    in_context = np.add.reduceat(columns, starts) if len(docs) else starts
+    counts = np.diff(np.append(starts, len(docs)))
+    return Postings((docs[starts] - first).astype(np.int32),
+                    (counts - in_context).astype(np.int32), in_context.astype(np.int32))
