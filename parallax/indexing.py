@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,7 +14,7 @@ import numpy as np
 
 import corpus
 from corpus import split_sentences
-from corpus.discover import index_root
+from corpus.discover import find_documents, index_root
 from corpus.errors import UnreadableDocument
 from corpus.reading import read_bytes
 from corpus.types import Metadata, ParsedDocument, SkippedFile
@@ -67,10 +68,13 @@ class IndexReport:
         return bool(self.added or self.updated or self.removed or self.metadata_updated)
 
 
-@dataclass(frozen=True)
-class _Source:
-    path: Path
+class _Source(NamedTuple):
+    """A file to index. A path string and a tuple: a refresh makes one per file of the
+    collection, and a Path or dataclass each would cost more than comparing the file."""
+
+    path: str
     root: Path
+    stat: tuple[int, int] | None  # size, mtime_ns as discover saw them; None: not stat'ed
 
 
 def indexed_folders(index_dir: Path) -> list[Path]:
@@ -376,8 +380,8 @@ def _discover(paths: Sequence[Path]) -> tuple[list[_Source], list[SkippedFile]]:
     for given in paths:
         # A file named on its own is its own root, so that a refresh reads just that file.
         root = index_root(given)
-        files, problems = corpus.discover([given])
-        sources += [_Source(path, root) for path in files]
+        files, problems, stats = find_documents(given)
+        sources += [_Source(path, root, stats.get(path)) for path in files]
         skipped += problems
     unique = {source.path: source for source in sources}  # overlapping arguments
     return list(unique.values()), skipped
@@ -427,40 +431,42 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
     plan = _Plan()
     # The nearest metadata.csv above each file, as `inspect` reads it, whichever folder or
     # subfolder is being indexed.
-    metadata = corpus.MetadataCatalog([Path(index_root(p).anchor) for p in paths])
+    # The files just found: their metadata rows need no stat to know they exist.
+    plan.in_scope = {source.path for source in sources}
+    metadata = corpus.MetadataCatalog([Path(index_root(p).anchor) for p in paths],
+                                      known_files=plan.in_scope)
     progress.started("Reading", len(sources), "files")
     # What the index holds, read once: a million lookups would cost more than the plan.
     before = old.document_states() if old else {}
     for source in sources:
         progress.advanced(1)
-        key = str(source.path)
-        plan.in_scope.add(key)
-        meta = metadata.get(source.path)
+        key = source.path
+        meta = metadata.get(key)
         previous = before.get(key)
         key_of_meta = metadata_key(meta)
         try:
-            info = source.path.stat()
+            stat = source.stat or _stat(key)
         except OSError as error:
-            _skip_or_keep(plan, skipped, source.path, previous, error.strerror or str(error))
+            _skip_or_keep(plan, skipped, Path(key), previous, error.strerror or str(error))
             continue
-        stat = (info.st_size, info.st_mtime_ns)
         # Unchanged by size and modification time: not even read (a refresh of a large
         # collection reads only what changed).
         if previous and (previous.size, previous.mtime_ns) == stat \
                 and previous.metadata_key == key_of_meta:
             plan.to_copy.append(key)
             continue
+        path = Path(key)
         try:
-            raw = read_bytes(source.path)
+            raw = read_bytes(path)
             same_text = previous and previous.content_hash == hashlib.sha256(raw).hexdigest()
             if same_text and previous.metadata_key == key_of_meta:
                 plan.to_copy.append(key)
                 continue
-            doc = corpus.load_document(source.path, meta, raw=raw)
+            doc = corpus.load_document(path, meta, raw=raw)
             for warning in doc.warnings:  # e.g. bytes replaced in damaged UTF-8
                 progress.warning(warning)
         except UnreadableDocument as error:
-            _skip_or_keep(plan, skipped, source.path, previous, error.reason)
+            _skip_or_keep(plan, skipped, path, previous, error.reason)
             continue
         if same_text:
             plan.metadata_changed.add(key)  # re-embedded: windows carry the metadata
@@ -487,6 +493,12 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
                 progress.warning(f"{missing} is missing: its {len(kept)} indexed documents are "
                                  "kept (rebuild without it to drop them)")
     return plan
+
+
+def _stat(path: str) -> tuple[int, int]:
+    """Size and mtime of a file discover did not stat (one named on its own)."""
+    info = os.stat(path)
+    return info.st_size, info.st_mtime_ns
 
 
 def _skip_or_keep(plan: _Plan, skipped: list[SkippedFile], path: Path,
@@ -523,7 +535,31 @@ def metadata_key(meta: Metadata | None) -> str:
     if meta is None:
         return "none"
     fields = [meta.title, meta.date, meta.author, meta.publisher, sorted(meta.extra.items())]
-    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:16]
+    return hashlib.sha256(_fields_json(fields).encode()).hexdigest()[:16]
+
+
+# How json.dumps writes a str (ensure_ascii, its default): the same C function.
+_JSON_TEXT = json.encoder.encode_basestring_ascii
+
+
+def _fields_json(fields: list) -> str:
+    """json.dumps(fields), byte for byte (indexes store keys hashed from it), written
+    directly when every value is text or None: json.dumps's set-up costs more than the hash,
+    and a refresh computes a key for every file of the collection."""
+    texts = []
+    for value in fields[:4]:
+        if value is None:
+            texts.append("null")
+        elif type(value) is str:
+            texts.append(_JSON_TEXT(value))
+        else:
+            return json.dumps(fields)
+    pairs = []
+    for name, value in fields[4]:
+        if type(name) is not str or type(value) is not str:
+            return json.dumps(fields)
+        pairs.append(f"[{_JSON_TEXT(name)}, {_JSON_TEXT(value)}]")
+    return "[" + ", ".join(texts) + ", [" + ", ".join(pairs) + "]]"
 
 
 def _nothing_to_index(paths: Sequence[Path], skipped: list[SkippedFile], index_dir: Path,

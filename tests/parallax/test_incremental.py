@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
+from corpus.types import Metadata
 from indexes import IndexReader, Mode, search
-from parallax.indexing import build_index
+from parallax.indexing import build_index, metadata_key
 
 SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us").resolve()
 
@@ -155,3 +158,37 @@ def test_unchanged_documents_are_carried_over_exactly(corpus_copy: Path, tmp_pat
         assert len(reader.segments) == 1  # a small index stays one segment
         segment = reader.segments[0]
         assert segment.dense.count == len(segment.unit_passages)
+
+
+@pytest.mark.parametrize("meta", [
+    None,
+    Metadata(),
+    Metadata(title="Thus Human Islets", date="2004-04-16", author="Emeka N. Wagner",
+             publisher="The National Journal"),
+    Metadata(title='Quotes " and \\ back\nslash\t', author="Zoë 中文 😀 \ud800 \x00\x7f",
+             extra={"b": "2", "a": "1", "é": "\u2028"}),
+    Metadata(title="x", extra={"pages": 3}),  # not text: json.dumps itself
+])
+def test_metadata_keys_stay_those_existing_indexes_store(meta: Metadata | None) -> None:
+    # Indexes store these keys: another spelling of the same metadata re-embeds everything.
+    if meta is None:
+        expected = "none"
+    else:
+        fields = [meta.title, meta.date, meta.author, meta.publisher, sorted(meta.extra.items())]
+        expected = hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:16]
+    assert metadata_key(meta) == expected
+
+
+def test_a_file_named_on_its_own_is_compared_by_its_size_and_mtime(
+        corpus_copy: Path, tmp_path: Path, fake_encoder) -> None:  # noqa: ANN001
+    # The walk stats the files of a folder; a named file is stat'ed by the plan instead.
+    index_dir = tmp_path / "index"
+    named = corpus_copy / "001_eff43aaf35981dd4.txt"
+    build_index([named], index_dir, encoder_loader=lambda name: fake_encoder)
+    fake_encoder.encoded.clear()
+    again = build_index([named], index_dir, encoder_loader=lambda name: fake_encoder)
+    assert not again.changed and again.unchanged == 1 and fake_encoder.encoded == []
+
+    named.write_text(named.read_text(encoding="utf-8") + "\n\nA zebra.\n", encoding="utf-8")
+    edited = build_index([named], index_dir, encoder_loader=lambda name: fake_encoder)
+    assert edited.updated == [str(named)]
