@@ -17,6 +17,7 @@ named twice in the header, is reported with its line.
 from __future__ import annotations
 
 import csv
+import functools
 import os
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -205,14 +206,22 @@ def _read_table(csv_path: Path, folder: Path, sink: list[MetadataProblem]) -> _T
         expected = ",".join(KNOWN_COLUMNS)
         raise MetadataError(csv_path, f"no 'file' column; expected a header like {expected}")
     table = _Table(columns)
+    named_once = len(set(columns)) == len(columns)
     for line, cells in records:
-        if not any(cell.strip() for cell in cells) and len(cells) <= 1:
+        if len(cells) <= 1 and not any(cell.strip() for cell in cells):
             continue  # a blank line
-        row = _Row(line, {}, surplus=len(cells) > len(columns))
-        for name, cell in zip(columns, cells, strict=False):
-            row.cells.setdefault(name, cell)
-        table.rows.append(row)
+        named = (dict(zip(columns, cells, strict=False)) if named_once
+                 else _first_cells(columns, cells))
+        table.rows.append(_Row(line, named, surplus=len(cells) > len(columns)))
     return table
+
+
+def _first_cells(columns: list[str], cells: list[str]) -> dict[str, str]:
+    """Column -> cell, the first cell of a column named twice winning."""
+    named: dict[str, str] = {}
+    for name, cell in zip(columns, cells, strict=False):
+        named.setdefault(name, cell)
+    return named
 
 
 def _columns(header: list[str], report: _Reporter) -> list[str]:
@@ -239,6 +248,13 @@ def _records(lines: list[str], folder: Path, report: _Reporter) -> Iterator[tupl
     if lines and lines[-1] == "":
         lines = lines[:-1]  # the file's final newline
     while index < len(lines):
+        if '"' not in lines[index]:  # no quoted cell, as most rows: the line is the record
+            cells = _cells(lines[index], index + 1, report)
+            if cells is not None:
+                header = cells if header is None else header
+                yield index + 1, cells
+            index += 1
+            continue
         end = index
         open_quote = _quote_open_after(lines[index], inside=False)
         while open_quote and end + 1 < len(lines):
@@ -303,6 +319,13 @@ def _line_by_line(lines: list[str], first: int, header: list[str] | None,
 
 
 def _cells(text: str, line: int, report: _Reporter) -> list[str] | None:
+    if not text:
+        return []
+    if '"' not in text and "\r" not in text and "\n" not in text \
+            and len(text) <= csv.field_size_limit():
+        # What the csv module reads from a line without quotes or line breaks, no cell past
+        # its size limit: the text between commas. Several times faster, at every row.
+        return text.split(",")
     try:
         return next(csv.reader([text]), [])
     except csv.Error as error:  # a cell past the csv module's size limit
@@ -384,12 +407,18 @@ class _Targets:
         return str(target) if target.is_relative_to(self.folder) else None
 
 
+@functools.lru_cache(maxsize=65536)
+def _is_date(text: str) -> bool:
+    """is_iso_date_prefix, remembered: a collection's rows share far fewer dates than rows."""
+    return is_iso_date_prefix(text)
+
+
 def _row_metadata(row: _Row, report: _Reporter) -> Metadata:
     values = {key: (value or "").strip() or None for key, value in row.cells.items() if key}
     if row.surplus:
         report("more cells than columns; the surplus cells are ignored")
     date = values.get("date")
-    if date is not None and not is_iso_date_prefix(date):
+    if date is not None and not _is_date(date):
         report(f"date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD; left empty")
         date = None
     extra = {k: v for k, v in values.items() if k not in KNOWN_COLUMNS and v is not None}
