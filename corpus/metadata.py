@@ -80,6 +80,7 @@ def _load_rows(folder: str, sink: list[MetadataProblem],
     entries: dict[str, Metadata] = {}
     report = _Reporter(sink, Path(csv_path), 0)  # one for the table, moved from row to row
     targets = _Targets(folder, known_files)
+    extra_columns = _extra_columns(table.columns)
     for row in table.rows:
         report.line = row.line
         target = targets.of(row.cells, report)
@@ -88,7 +89,7 @@ def _load_rows(folder: str, sink: list[MetadataProblem],
         if target in entries:
             report(f"second row for {row.cells['file'].strip()!r} ignored")
             continue
-        entries[target] = _row_metadata(row, report)
+        entries[target] = _row_metadata(row, report, extra_columns)
     return entries
 
 
@@ -112,16 +113,34 @@ class MetadataCatalog:
         self._known = known_files
         self._tables: dict[str, dict[str, Metadata]] = {}
         self._above: dict[str, list[str]] = {}
+        # Folder as given -> (that folder made absolute, with a slash; its _folders_above).
+        self._places: dict[str, tuple[str, list[str]]] = {}
 
     def get(self, path: Path | str) -> Metadata | None:
         """The metadata row for `path` (a document's path in its tree, as discover gives it)
         from the nearest metadata.csv that has one, else None."""
-        path = os.path.abspath(path)
-        for folder in self._folders_above(path):
-            entry = self._table(folder).get(path)
+        path = os.fspath(path)
+        folder, _, name = path.rpartition("/")
+        place = self._places.get(folder)
+        if place is not None and name not in _NOT_NAMES:
+            key, folders = place[0] + name, place[1]
+        else:
+            key = os.path.abspath(path)
+            folders = self._folders_above(key)
+            self._remember(path, folder, name, key, folders)
+        for above in folders:
+            entry = self._table(above).get(key)
             if entry is not None:
                 return entry
         return None
+
+    def _remember(self, path: str, folder: str, name: str, key: str,
+                  folders: list[str]) -> None:
+        """Keep how the files of `folder` are looked up: os.path.abspath of an absolute path
+        whose last part is a plain name is that of its folder joined with the name, so the
+        folder is made absolute once, not once per file."""
+        if path.startswith("/") and name not in _NOT_NAMES:
+            self._places[folder] = (key[:len(key) - len(name)], folders)
 
     def _folders_above(self, path: str) -> list[str]:
         """The file's folder and its parents, up to the deepest root that contains it
@@ -160,6 +179,9 @@ def metadata_for(path: Path, roots: Sequence[Path]) -> Metadata | None:
     An unusable metadata.csv counts as having no rows (see MetadataCatalog).
     """
     return MetadataCatalog(roots).get(path)
+
+
+_NOT_NAMES = ("", ".", "..")  # last parts of a path that are not a file's own name
 
 
 @dataclass
@@ -413,19 +435,34 @@ def _is_date(text: str) -> bool:
     return is_iso_date_prefix(text)
 
 
-def _row_metadata(row: _Row, report: _Reporter) -> Metadata:
-    values = {key: (value or "").strip() or None for key, value in row.cells.items() if key}
+def _extra_columns(columns: list[str]) -> list[str]:
+    """The named columns kept in Metadata.extra, in the order of the header."""
+    return [name for name in dict.fromkeys(columns) if name and name not in KNOWN_COLUMNS]
+
+
+def _cell(value: str | None) -> str | None:
+    return (value or "").strip() or None  # empty cells are None
+
+
+def _row_metadata(row: _Row, report: _Reporter, extra_columns: list[str]) -> Metadata:
+    """A row's Metadata; the table's extra columns are worked out once (see _extra_columns),
+    not found again at every row."""
+    cells = row.cells
     if row.surplus:
         report("more cells than columns; the surplus cells are ignored")
-    date = values.get("date")
+    date = _cell(cells.get("date"))
     if date is not None and not _is_date(date):
         report(f"date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD; left empty")
         date = None
-    extra = {k: v for k, v in values.items() if k not in KNOWN_COLUMNS and v is not None}
+    extra = {}
+    for name in extra_columns:
+        value = _cell(cells.get(name))
+        if value is not None:
+            extra[name] = value
     return Metadata(
-        title=values.get("title"),
+        title=_cell(cells.get("title")),
         date=date,
-        author=values.get("author"),
-        publisher=values.get("publisher"),
+        author=_cell(cells.get("author")),
+        publisher=_cell(cells.get("publisher")),
         extra=extra,
     )
