@@ -53,3 +53,27 @@ def test_known_files_spare_a_stat_but_missing_rows_are_still_reported(tmp_path: 
     assert catalog.get(tmp_path / "gone.txt").title == "Gone"  # kept, and reported
     assert [(p.line, p.message) for p in catalog.problems] == [
         (3, "'gone.txt' does not exist (row kept)")]
+
+
+def test_a_catalog_finds_a_row_whatever_the_spelling_of_the_path(tmp_path: Path,
+                                                                  monkeypatch) -> None:  # noqa: ANN001
+    # Each folder is made absolute once; other spellings of a path must still find its row.
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "metadata.csv").write_text("file,title\na.txt,A\nsub/b.txt,B\n",
+                                           encoding="utf-8")
+    for name in ("a.txt", "sub/b.txt"):
+        (tmp_path / name).write_text("Text.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "sub")
+    catalog = MetadataCatalog([Path("/")])
+    root = str(tmp_path)
+    spellings = {
+        "A": [f"{root}/a.txt", f"{root}/./a.txt", f"{root}/sub/../a.txt", f"{root}//a.txt",
+              "../a.txt", Path("../a.txt"), f"{root}/sub/../sub/../a.txt"],
+        "B": [f"{root}/sub/b.txt", f"{root}/sub/./b.txt", "b.txt", "./b.txt", f"{root}/sub//b.txt"],
+        None: [f"{root}/sub/.", f"{root}/sub/..", f"{root}/sub/", f"{root}/c.txt", "c.txt"],
+    }
+    for _ in range(2):  # the second time from what the first remembered
+        for title, paths in spellings.items():
+            for path in paths:
+                found = catalog.get(path)
+                assert (found.title if found else None) == title, path
