@@ -175,12 +175,15 @@ def _walk(root: str) -> Discovery:
     except OSError as error:
         return Discovery([], [_skip(root, f"cannot list folder: {error.strerror or error}")], {})
     walker.walk((top.st_dev, top.st_ino))
-    # Sorted by the parts of the path below the root, as Path.parts would sort them.
-    below = len(root) if root.endswith("/") else len(root) + 1
-    walker.files.sort(key=lambda path: path[below:].split("/"))
+    if not walker.in_order:
+        # Sorted by the parts of the path below the root, as Path.parts would sort them.
+        below = len(root) if root.endswith("/") else len(root) + 1
+        walker.files.sort(key=lambda path: path[below:].split("/"))
+    if _is_utf8("\0".join(walker.files)):  # all names valid, as usual: one encode
+        return Discovery(walker.files, walker.skipped, walker.stats)
     found: list[str] = []
     for path in walker.files:
-        problem = None if _is_utf8(path) else _name_problem(path)  # one encode when valid
+        problem = _name_problem(path)
         if problem:
             walker.skipped.append(_skip(path, problem))
             del walker.stats[path]
@@ -213,6 +216,9 @@ class _Walker:
         self.skipped: list[SkippedFile] = []
         self.walked: dict[tuple[int, int], str] = {}  # each folder walked, by device+inode
         self.pending: list[tuple[str, tuple[tuple[int, int], ...]]] = []
+        # Whether `files` is in sorted order already: it is unless a folder has a file whose
+        # name sorts after one of its subfolders (its files are listed before its subfolders').
+        self.in_order = True
 
     def walk(self, key: tuple[int, int]) -> None:
         self.pending.append((self.root, (key,)))
@@ -251,6 +257,7 @@ class _Walker:
                 else:
                     self.files.append(path)
                     self.stats[path] = (info.st_size, info.st_mtime_ns)
+                    self.in_order = self.in_order and not subfolders
         self.pending.extend(reversed(subfolders))  # walked next, in name order
 
     def _follow(self, path: str, is_link: bool, key: tuple[int, int],

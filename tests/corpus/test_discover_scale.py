@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from corpus import MetadataCatalog, discover
 from corpus.discover import find_documents, is_supported, is_supported_name
 from corpus.reading import SUPPORTED_SUFFIXES
@@ -77,3 +79,17 @@ def test_a_catalog_finds_a_row_whatever_the_spelling_of_the_path(tmp_path: Path,
             for path in paths:
                 found = catalog.get(path)
                 assert (found.title if found else None) == title, path
+
+
+@pytest.mark.parametrize("names", [
+    ["a.txt", "b.txt", "c/d.txt", "c/e/f.txt"],  # files before subfolders: walked in order
+    ["a.txt", "c/d.txt", "c/e/f.txt", "c/z.txt", "d.txt"],  # a file after a subfolder
+    ["b/a.txt", "b.txt", "b-c.txt", "b.d/e.txt"],  # '-' and '.' sort before '/' as text
+])
+def test_files_are_sorted_by_the_parts_of_their_path(tmp_path: Path, names: list[str]) -> None:
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("Text.", encoding="utf-8")
+    files = find_documents(tmp_path).files
+    assert files == sorted(files, key=lambda f: Path(f).relative_to(tmp_path).parts)
+    assert sorted(files) == sorted(str(tmp_path / name) for name in names)
