@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -377,12 +378,13 @@ class _Plan:
 def _discover(paths: Sequence[Path]) -> tuple[list[_Source], list[SkippedFile]]:
     sources: list[_Source] = []
     skipped: list[SkippedFile] = []
-    for given in paths:
-        # A file named on its own is its own root, so that a refresh reads just that file.
-        root = index_root(given)
-        files, problems, stats = find_documents(given)
-        sources += [_Source(path, root, stats.get(path)) for path in files]
-        skipped += problems
+    with _CollectorPause():  # a tuple or two per file, none of them garbage
+        for given in paths:
+            # A file named on its own is its own root, so that a refresh reads just that file.
+            root = index_root(given)
+            files, problems, stats = find_documents(given)
+            sources += [_Source(path, root, stats.get(path)) for path in files]
+            skipped += problems
     unique = {source.path: source for source in sources}  # overlapping arguments
     return list(unique.values()), skipped
 
@@ -429,70 +431,108 @@ def model_option(identity: str) -> str | None:
 def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path],
           skipped: list[SkippedFile], progress: IndexProgress) -> _Plan:
     plan = _Plan()
-    # The nearest metadata.csv above each file, as `inspect` reads it, whichever folder or
-    # subfolder is being indexed.
     # The files just found: their metadata rows need no stat to know they exist.
     plan.in_scope = {source.path for source in sources}
+    # The nearest metadata.csv above each file, as `inspect` reads it, whichever folder or
+    # subfolder is being indexed.
     metadata = corpus.MetadataCatalog([Path(index_root(p).anchor) for p in paths],
                                       known_files=plan.in_scope)
     progress.started("Reading", len(sources), "files")
-    # What the index holds, read once: a million lookups would cost more than the plan.
-    before = old.document_states() if old else {}
-    for source in sources:
-        progress.advanced(1)
-        key = source.path
-        meta = metadata.get(key)
-        previous = before.get(key)
-        key_of_meta = metadata_key(meta)
-        try:
-            stat = source.stat or _stat(key)
-        except OSError as error:
-            _skip_or_keep(plan, skipped, Path(key), previous, error.strerror or str(error))
-            continue
-        # Unchanged by size and modification time: not even read (a refresh of a large
-        # collection reads only what changed).
-        if previous and (previous.size, previous.mtime_ns) == stat \
-                and previous.metadata_key == key_of_meta:
-            plan.to_copy.append(key)
-            continue
-        path = Path(key)
-        try:
-            raw = read_bytes(path)
-            same_text = previous and previous.content_hash == hashlib.sha256(raw).hexdigest()
-            if same_text and previous.metadata_key == key_of_meta:
-                plan.to_copy.append(key)
-                continue
-            doc = corpus.load_document(path, meta, raw=raw)
-            for warning in doc.warnings:  # e.g. bytes replaced in damaged UTF-8
-                progress.warning(warning)
-        except UnreadableDocument as error:
-            _skip_or_keep(plan, skipped, path, previous, error.reason)
-            continue
-        if same_text:
-            plan.metadata_changed.add(key)  # re-embedded: windows carry the metadata
-        plan.to_embed.append(_Embed.of(doc, source.root, key_of_meta, stat,
-                                       previous.rowid if previous else None,
-                                       keep=plan.parsed < KEEP_PARSED))
-        plan.parsed += len(doc.passages)
+    with _CollectorPause() as pause:
+        # What the index holds, read once: a million lookups would cost more than the plan.
+        before = old.document_states() if old else {}
+        for source in sources:
+            progress.advanced(1)
+            _plan_file(source, before.get(source.path), metadata.get(source.path), plan,
+                       skipped, progress, pause)
     progress.finished()
     for problem in metadata.problems:
         progress.warning(str(problem))
     if old is not None:
-        # A missing folder may be an unmounted drive: its documents are kept, not removed.
-        scope = [index_root(p) for p in paths if p.exists()]
-        for path, state in before.items():
-            if path in plan.in_scope:
-                continue
-            if _under_any(Path(path), scope):
-                plan.removed[path] = state.rowid
-            else:
-                plan.to_copy.append(path)  # another folder, or one that is missing
-        for missing in (p for p in paths if not p.exists()):
-            kept = [d for d in before if _under_any(Path(d), [index_root(missing)])]
-            if kept:
-                progress.warning(f"{missing} is missing: its {len(kept)} indexed documents are "
-                                 "kept (rebuild without it to drop them)")
+        _plan_the_rest(before, paths, plan, progress)
     return plan
+
+
+def _plan_file(source: _Source, previous: DocumentState | None, meta: Metadata | None,
+               plan: _Plan, skipped: list[SkippedFile], progress: IndexProgress,
+               pause: _CollectorPause) -> None:
+    """Whether a file is kept as indexed, embedded (parsed now) or skipped."""
+    key = source.path
+    key_of_meta = metadata_key(meta)
+    try:
+        stat = source.stat or _stat(key)
+    except OSError as error:
+        _skip_or_keep(plan, skipped, Path(key), previous, error.strerror or str(error))
+        return
+    # Unchanged by size and modification time: not even read (a refresh of a large
+    # collection reads only what changed).
+    if previous and (previous.size, previous.mtime_ns) == stat \
+            and previous.metadata_key == key_of_meta:
+        plan.to_copy.append(key)
+        return
+    path = Path(key)
+    try:
+        raw = read_bytes(path)
+        same_text = previous and previous.content_hash == hashlib.sha256(raw).hexdigest()
+        if same_text and previous.metadata_key == key_of_meta:
+            plan.to_copy.append(key)
+            return
+        pause.end()  # documents are parsed from here on
+        doc = corpus.load_document(path, meta, raw=raw)
+        for warning in doc.warnings:  # e.g. bytes replaced in damaged UTF-8
+            progress.warning(warning)
+    except UnreadableDocument as error:
+        _skip_or_keep(plan, skipped, path, previous, error.reason)
+        return
+    if same_text:
+        plan.metadata_changed.add(key)  # re-embedded: windows carry the metadata
+    plan.to_embed.append(_Embed.of(doc, source.root, key_of_meta, stat,
+                                   previous.rowid if previous else None,
+                                   keep=plan.parsed < KEEP_PARSED))
+    plan.parsed += len(doc.passages)
+
+
+def _plan_the_rest(before: dict[str, DocumentState], paths: Sequence[Path], plan: _Plan,
+                   progress: IndexProgress) -> None:
+    """Indexed documents no file was found for: removed, or kept when their folder is
+    another one or missing."""
+    # A missing folder may be an unmounted drive: its documents are kept, not removed.
+    scope = [index_root(p) for p in paths if p.exists()]
+    for path, state in before.items():
+        if path in plan.in_scope:
+            continue
+        if _under_any(Path(path), scope):
+            plan.removed[path] = state.rowid
+        else:
+            plan.to_copy.append(path)  # another folder, or one that is missing
+    for missing in (p for p in paths if not p.exists()):
+        kept = [d for d in before if _under_any(Path(d), [index_root(missing)])]
+        if kept:
+            progress.warning(f"{missing} is missing: its {len(kept)} indexed documents are "
+                             "kept (rebuild without it to drop them)")
+
+
+class _CollectorPause:
+    """Python's cycle collector held off while a plan compares files with the index.
+
+    Comparing allocates objects per file (states, metadata rows, paths) and frees none until
+    the plan is done, so each full collection would walk them all again: a tenth of a
+    refresh of a million passages. Nothing compared makes reference cycles; parsing a
+    document might, so the collector is back (`end`) at the first document parsed.
+    """
+
+    def __enter__(self) -> _CollectorPause:
+        self.paused = gc.isenabled()
+        gc.disable()
+        return self
+
+    def end(self) -> None:
+        if self.paused:
+            self.paused = False
+            gc.enable()
+
+    def __exit__(self, *exc: object) -> None:
+        self.end()
 
 
 def _stat(path: str) -> tuple[int, int]:
