@@ -192,3 +192,25 @@ def test_a_file_named_on_its_own_is_compared_by_its_size_and_mtime(
     named.write_text(named.read_text(encoding="utf-8") + "\n\nA zebra.\n", encoding="utf-8")
     edited = build_index([named], index_dir, encoder_loader=lambda name: fake_encoder)
     assert edited.updated == [str(named)]
+
+
+def test_a_file_gone_between_the_walk_and_the_plan_is_skipped(
+        tmp_path: Path, fake_encoder, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    # The plan compares with the walk's stat; a file gone since is found when read.
+    import parallax.indexing as indexing
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "stays.txt").write_text("This file stays.\n", encoding="utf-8")
+    (folder / "goes.txt").write_text("This file goes away.\n", encoding="utf-8")
+    real = indexing.find_documents
+
+    def find_then_delete(path: Path):  # noqa: ANN202
+        found = real(path)
+        (folder / "goes.txt").unlink()
+        return found
+
+    monkeypatch.setattr(indexing, "find_documents", find_then_delete)
+    report = _index(folder, tmp_path / "index", fake_encoder)
+    assert [Path(p).name for p in report.added] == ["stays.txt"]
+    assert [s.path.name for s in report.skipped] == ["goes.txt"]
