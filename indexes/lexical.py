@@ -296,9 +296,6 @@ class Lexicon:
         value = math.log((self.rows - hits + 0.5) / (hits + 0.5))
         return value if value > 0.0 else 1e-6
 
-    def kept(self, term: str) -> bool:
-        return term in self._postings
-
     def postings(self, term: str) -> Postings:
         with self._lock:
             found = self._postings.get(term)

@@ -51,12 +51,10 @@ def _search(reader: IndexReader, terms: list[str], n: int, doc_rowids: list[int]
             context_weight: float) -> list[tuple[int, float]]:
     """`_search_with_fts5`'s results, computed from each segment's kept postings (see
     indexes.lexical.Lexicon) instead of by FTS5 at every question."""
-    if _unread(reader, terms) > COLD_LIMIT:
-        raise Unsupported("postings too long to read for one question")
     found: list[tuple[Segment, list[tuple[int, float]]]] = []
     fetch = n if len(reader.segments) == 1 else max(2 * n, n + 50)
     for segment in reader.segments:
-        allowed = _NONE if _empty(segment) else _allowed(segment, doc_rowids)
+        allowed = _allowed(segment, doc_rowids)
         if allowed is _NONE:
             continue
         rows = ranked(_lexicon(segment), terms, fetch, allowed, context_weight)
@@ -68,18 +66,6 @@ def _search(reader: IndexReader, terms: list[str], n: int, doc_rowids: list[int]
     merged = [row for _, rows in found for row in rows]
     merged.sort(key=lambda row: -row[1])
     return merged[:n]
-
-
-# Passages whose postings a question may have to read (about 1 us each through fts5vocab)
-# before FTS5's own ranking is used instead: words held by much of a large index ("to be
-# the same") would take seconds to read and push every other phrase out of `Lexicon.KEEP`.
-COLD_LIMIT = 1_000_000
-
-
-def _unread(reader: IndexReader, terms: list[str]) -> int:
-    """Rows holding the terms whose postings are not kept yet (FTS5's counts, kept)."""
-    return sum(_hits(s, t)[0] for s in reader.segments if not _empty(s)
-               for t in terms if not _lexicon(s).kept(t))
 
 
 _NONE = np.zeros(0, dtype=bool)  # `_allowed`'s answer for a segment holding none of them
@@ -147,13 +133,7 @@ def _rescored_kept(reader: IndexReader, segment: Segment, terms: list[str],
     return [(rows[i][0], float(scores[i])) for i in order]
 
 
-def _empty(segment: Segment) -> bool:
-    return not segment.info.counts.get("passages", 0)
-
-
 def _live_hits(segment: Segment, term: str) -> int:
-    if _empty(segment):
-        return 0
     offsets = _lexicon(segment).postings(term).offsets
     live = _live(segment)
     return len(offsets) if live is None else int(np.count_nonzero(live[offsets]))
