@@ -15,20 +15,8 @@ from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
-import numpy as np
-
-from indexes.lexical import (
-    Lexicon,
-    Unsupported,
-    fts_query,
-    lexical_search,
-    passages_with_term,
-    phrase,
-    ranked,
-    search_terms,
-)
+from indexes.lexical import fts_query, lexical_search, passages_with_term, phrase, search_terms
 
 if TYPE_CHECKING:
     from indexes.reader import IndexReader
@@ -41,109 +29,6 @@ def search_lexical(reader: IndexReader, question: str, n: int,
     """Top `n` (passage rowid, BM25) among the live passages of `doc_rowids` (all when None)."""
     if fts_query(question) is None or n <= 0:
         return []
-    try:
-        return _search(reader, search_terms(question), n, doc_rowids, context_weight)
-    except Unsupported:
-        return _search_with_fts5(reader, question, n, doc_rowids, context_weight)
-
-
-def _search(reader: IndexReader, terms: list[str], n: int, doc_rowids: list[int] | None,
-            context_weight: float) -> list[tuple[int, float]]:
-    """`_search_with_fts5`'s results, computed from each segment's kept postings (see
-    indexes.lexical.Lexicon) instead of by FTS5 at every question."""
-    found: list[tuple[Segment, list[tuple[int, float]]]] = []
-    fetch = n if len(reader.segments) == 1 else max(2 * n, n + 50)
-    for segment in reader.segments:
-        allowed = _allowed(segment, doc_rowids)
-        if allowed is _NONE:
-            continue
-        rows = ranked(_lexicon(segment), terms, fetch, allowed, context_weight)
-        if rows:
-            found.append((segment, rows))
-    if len(found) > 1:
-        found = [(s, _rescored_kept(reader, s, terms, rows, context_weight))
-                 for s, rows in found]
-    merged = [row for _, rows in found for row in rows]
-    merged.sort(key=lambda row: -row[1])
-    return merged[:n]
-
-
-_NONE = np.zeros(0, dtype=bool)  # `_allowed`'s answer for a segment holding none of them
-# Each open segment's Lexicon and mask of live passages, dropped with the segment.
-_LEXICONS: WeakKeyDictionary[Segment, Lexicon] = WeakKeyDictionary()
-_LIVE: WeakKeyDictionary[Segment, np.ndarray | None] = WeakKeyDictionary()
-
-
-def _lexicon(segment: Segment) -> Lexicon:
-    lexicon = _LEXICONS.get(segment)
-    if lexicon is None:
-        lexicon = _LEXICONS[segment] = Lexicon(segment.db)
-    return lexicon
-
-
-def _live(segment: Segment) -> np.ndarray | None:
-    """Mask of a segment's passages that are not tombstoned, by offset; None when all are."""
-    if segment not in _LIVE:
-        lexicon, gone = _lexicon(segment), segment.deleted_passages
-        live = None
-        if gone:
-            live = np.ones(len(lexicon.lengths), dtype=bool)
-            live[np.fromiter(gone, dtype=np.int64, count=len(gone)) - lexicon.first] = False
-        _LIVE[segment] = live
-    return _LIVE[segment]
-
-
-def _allowed(segment: Segment, doc_rowids: list[int] | None) -> np.ndarray | None:
-    """Mask of the live passages of `doc_rowids` in a segment (None: every passage is);
-    `_NONE` when the segment holds none of the documents."""
-    live = _live(segment)
-    if doc_rowids is None:
-        return live
-    mine = [d for d in doc_rowids if segment.holds("documents", d)]
-    if not mine:
-        return _NONE
-    ranges = segment.ranges
-    chosen = ranges[np.isin(ranges[:, 0], mine)]
-    lengths = chosen[:, 2]
-    starts = chosen[:, 1] - _lexicon(segment).first
-    # Every passage offset of the chosen documents: each run start, counted up.
-    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(
-        int(lengths.sum()))
-    allowed = np.zeros(len(_lexicon(segment).lengths), dtype=bool)
-    allowed[offsets] = True
-    return allowed if live is None else allowed & live
-
-
-def _rescored_kept(reader: IndexReader, segment: Segment, terms: list[str],
-                   rows: list[tuple[int, float]],
-                   context_weight: float) -> list[tuple[int, float]]:
-    """`_rescored`, with each term's share read from the kept postings."""
-    lexicon = _lexicon(segment)
-    candidates = np.array([p for p, _ in rows], dtype=np.int64) - lexicon.first
-    scores = np.zeros(len(candidates), dtype=np.float64)
-    live = reader.manifest.counts.get("passages", 0)
-    for term in terms:
-        local = _idf(segment.info.counts.get("passages", 0), len(lexicon.postings(term)))
-        overall = _idf(live, sum(_live_hits(s, term) for s in reader.segments))
-        offsets, share = lexicon.contributions(term, context_weight)
-        where = np.minimum(np.searchsorted(offsets, candidates), max(len(offsets) - 1, 0))
-        held = (offsets[where] == candidates) if len(offsets) else where < 0
-        scores[held] += share[where[held]] * overall / local
-    order = np.argsort(-scores, kind="stable")
-    return [(rows[i][0], float(scores[i])) for i in order]
-
-
-def _live_hits(segment: Segment, term: str) -> int:
-    offsets = _lexicon(segment).postings(term).offsets
-    live = _live(segment)
-    return len(offsets) if live is None else int(np.count_nonzero(live[offsets]))
-
-
-def _search_with_fts5(reader: IndexReader, question: str, n: int,
-                      doc_rowids: list[int] | None = None,
-                      context_weight: float = 0.5) -> list[tuple[int, float]]:
-    """The ranking by FTS5's own bm25(): each segment's best, re-scored with the
-    collection's IDF when there are several."""
     found: list[tuple[Segment, list[tuple[int, float]]]] = []
     # A segment's own ranking only proposes candidates when there are several: ask it for
     # more than `n`, so that a passage its local IDF ranks lower is still re-scored.
