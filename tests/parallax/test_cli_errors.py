@@ -83,20 +83,18 @@ def test_an_empty_folder_is_an_error_and_leaves_the_index_intact(tmp_path: Path,
 
 def test_a_file_that_vanishes_while_indexing_is_skipped(tmp_path: Path, fake_model,  # noqa: ANN001
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import corpus
-
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "stays.txt").write_text("This file stays.\n", encoding="utf-8")
     (folder / "goes.txt").write_text("This file goes away.\n", encoding="utf-8")
-    real_discover = corpus.discover
+    real_find = parallax.indexing.find_documents
 
-    def discover_then_delete(paths):  # noqa: ANN001, ANN202
-        found = real_discover(paths)
+    def find_then_delete(path):  # noqa: ANN001, ANN202
+        found = real_find(path)
         os.remove(folder / "goes.txt")  # gone between listing and reading
         return found
 
-    monkeypatch.setattr(corpus, "discover", discover_then_delete)
+    monkeypatch.setattr(parallax.indexing, "find_documents", find_then_delete)
     result = runner.invoke(app, ["index", str(folder), "--index", str(tmp_path / "i"), "--json"])
     assert result.exit_code == 0, result.output
     assert "goes.txt" in result.stderr
