@@ -40,11 +40,15 @@ class MentionIndex:
     def __init__(self, documents: Iterable[DocumentRecord]) -> None:
         self._by_word: dict[str, set[int]] = {}
         self._by_year: dict[str, set[int]] = {}
+        by_author: dict[str, list[int]] = {}  # a few hundred authors for 100,000s of documents
         for doc in documents:
-            for word in _name_words(doc.author):
-                self._by_word.setdefault(word, set()).add(doc.rowid)
+            if doc.author:
+                by_author.setdefault(doc.author, []).append(doc.rowid)
             if doc.date:
                 self._by_year.setdefault(doc.date[:4], set()).add(doc.rowid)
+        for author, rowids in by_author.items():
+            for word in _name_words(author):
+                self._by_word.setdefault(word, set()).update(rowids)
 
     def find(self, question: str, common: Callable[[str], bool] | None = None) -> Mentions:
         """Which documents the question names by author or year (one count per field),

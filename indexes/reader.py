@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,9 +34,9 @@ class _Named(NamedTuple):
     date: str | None
 
 
-@dataclass(frozen=True)
-class DocumentState:
-    """What a refresh compares a file with: which version is indexed, and how it looked."""
+class DocumentState(NamedTuple):
+    """What a refresh compares a file with: which version is indexed, and how it looked.
+    A tuple: a refresh makes one per indexed document (125,000 at a million passages)."""
 
     rowid: int
     size: int
@@ -177,18 +176,25 @@ class IndexReader:
 
     # Documents -------------------------------------------------------------------------
 
-    def _live_documents(self, columns: str) -> Iterator[sqlite3.Row]:
+    def _live_documents(self, columns: str, records: bool = False) -> Iterator[tuple]:
         """`columns` (the rowid first) of every document no later segment replaced, in one
-        read per segment."""
+        read per segment: plain tuples, or sqlite3.Row for `records`."""
         for segment in self.segments:
-            for row in segment.db.execute(f"SELECT {columns} FROM documents"):
-                if not segment.is_deleted(row[0]):
-                    yield row
+            cursor = segment.db.cursor()
+            if not records:
+                cursor.row_factory = None  # a Row per document costs more than reading it
+            rows = cursor.execute(f"SELECT {columns} FROM documents")
+            if not len(segment.deleted):
+                yield from rows
+                continue
+            gone = set(segment.deleted.tolist())
+            yield from (row for row in rows if row[0] not in gone)
 
     def documents(self) -> list[DocumentRecord]:
         """All live documents by path; read once, since a generation never changes."""
         if self._documents is None:
-            self._documents = sorted(map(DocumentRecord.from_row, self._live_documents("*")),
+            self._documents = sorted(map(DocumentRecord.from_row,
+                                         self._live_documents("*", records=True)),
                                      key=lambda d: d.path)
         return list(self._documents)
 
@@ -204,9 +210,9 @@ class IndexReader:
 
     def document_states(self) -> dict[str, DocumentState]:
         """Path -> state of every live document."""
-        return {path: DocumentState(rowid, size, mtime, content, meta)
-                for rowid, path, size, mtime, content, meta in self._live_documents(
-                    "rowid, path, size, mtime_ns, content_hash, metadata_key")}
+        make = DocumentState._make
+        return {row[1]: make((row[0], *row[2:])) for row in self._live_documents(
+            "rowid, path, size, mtime_ns, content_hash, metadata_key")}
 
     def document(self, rowid: int) -> DocumentRecord:
         segment = self._segment("documents", rowid)
@@ -249,7 +255,7 @@ class IndexReader:
         # changes, and each new filter is then evaluated column-wise.
         if self._document_columns is None:
             self._document_columns = DocumentColumns(
-                tuple(row) for row in self._live_documents("rowid, path, root, date, author"))
+                self._live_documents("rowid, path, root, date, author"))
         return self._document_columns
 
     @property
