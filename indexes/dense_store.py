@@ -40,7 +40,7 @@ class ApproximateParams:
     m: int
     nbits: int = 8
     nprobe: int = 48
-    rerank: int = 8
+    rerank: int = 4
     fastscan: int = 0
 
     @property
@@ -176,21 +176,27 @@ class ApproximateStore:
         # Ordinary reads, not the memory map: the kernel would read around every row it
         # faults in (128 KB for 768 bytes), and a query process re-scoring candidates at
         # every question would hold most of the file resident within hours. One read per
-        # run of consecutive ids (a passage's units are consecutive, and often found
-        # together).
+        # run of consecutive ids (a document's units are consecutive, and often found
+        # together), straight into the array.
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDONLY)
-        width = 2 * self.dimension
-        order = np.argsort(ids, kind="stable")
-        ordered = ids[order]
+        ascending = len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1]))
+        order = None if ascending else np.argsort(ids, kind="stable")
+        ordered = ids if order is None else ids[order]
         breaks = np.flatnonzero(np.diff(ordered) != 1) + 1
         starts = np.concatenate(([0], breaks)).tolist()
         stops = np.concatenate((breaks, [len(ordered)])).tolist()
-        base = self.exact.offset
+        width = 2 * self.dimension
+        rows = np.empty((len(ids), self.dimension), dtype=np.float16)
+        view = memoryview(rows).cast("B")
         first = ordered.tolist()
-        data = b"".join(os.pread(self._fd, (b - a) * width, base + first[a] * width)
-                        for a, b in zip(starts, stops, strict=True))
-        rows = np.frombuffer(data, dtype=np.float16).reshape(-1, self.dimension)
+        for a, b in zip(starts, stops, strict=True):
+            wanted = (b - a) * width
+            if os.preadv(self._fd, [view[a * width:b * width]],
+                         self.exact.offset + first[a] * width) != wanted:
+                raise ValueError(f"{self.path.name} ends before unit {first[b - 1]}")
+        if order is None:
+            return rows.astype(np.float32)
         out = np.empty((len(ids), self.dimension), dtype=np.float32)
         out[order] = rows
         return out
@@ -206,8 +212,11 @@ class ApproximateStore:
 
 _NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
 # Filters leaving at most this many units of a segment are searched exactly: reading
-# 50,000 float16 rows (38 MB, consecutive per document) and scoring them takes a few ms.
-EXACT_BELOW = 50_000
+# 10,000 float16 rows (7.7 MB, consecutive per document) and scoring them takes a few ms
+# (50,000 took 100 ms: converting float16 costs more than reading). Past it, the IVF
+# lists are probed with the filter as a selector; the nearest lists hold the filtered
+# neighbours as they hold the unfiltered ones.
+EXACT_BELOW = 10_000
 # Candidates re-scored exactly at least: fast-scan codes rank coarsely, and re-scoring a
 # thousand float16 rows costs about a millisecond.
 RERANK_FLOOR = 1000
