@@ -11,6 +11,11 @@ approximate store on them exactly as a large segment is built (indexes/dense_sto
 compares its top `k` passages with exact search for the dataset's queries, embedded with
 the index's model. Nothing in the index is changed; the approximate store is built in a
 temporary folder.
+
+With --dataset (the BEIR folder the index was built from by `parallax eval`), nDCG@10 of
+every mode is also computed twice in one process, with the index's own (flat) store and
+with the approximate store in its place: the quality the approximate backend would give
+without embedding the corpus again.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ def main() -> None:
     parser.add_argument("--nprobe", type=int, default=0, help="0: the default for the size")
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--limit", type=int, default=1000, help="queries used at most")
+    parser.add_argument("--dataset", type=Path, help="BEIR folder: also nDCG@10, flat vs "
+                        "approximate (an index of one segment, as `parallax eval` builds)")
+    parser.add_argument("--ignore-identical-ids", action="store_true", help="as parallax eval")
     args = parser.parse_args()
 
     from embed import load_query_encoder
@@ -73,11 +81,38 @@ def main() -> None:
             times.append(time.perf_counter() - start)
             floor = truth[-1][1] - 1e-6  # a passage scoring as well as the exact k-th is as right
             recalls.append(sum(score >= floor for _, score in got) / len(truth))
+        if args.dataset:
+            ndcg = _ndcg_both_ways(args, store)
     print(f"index {args.index} ({model}): {len(vectors):,} units, "
           f"{len(np.unique(units)):,} passages; approximate store {params.layout}, "
           f"nprobe {args.nprobe or params.nprobe}, built in {built:.1f} s")
     print(f"dense recall@{args.k} (passages) over {len(queries)} queries: "
           f"{np.mean(recalls):.4f}; search p50 {np.median(times) * 1000:.2f} ms")
+    if args.dataset:
+        for mode, (flat, approximate) in ndcg.items():
+            print(f"nDCG@10 {mode:<8} flat {flat:.4f}  approximate {approximate:.4f}  "
+                  f"({approximate - flat:+.4f})")
+
+
+def _ndcg_both_ways(args: argparse.Namespace, store: object) -> dict[str, tuple[float, float]]:
+    from indexes import Mode
+    from parallax.beir import load_dataset
+    from parallax.evaluation import evaluate_dataset
+    from parallax.session import Session
+
+    dataset = load_dataset(args.dataset)
+    modes = [Mode.dense, Mode.lexical, Mode.hybrid]
+    figures = {}
+    with Session(args.index.resolve()) as session:
+        if len(session.reader.segments) != 1:
+            raise SystemExit("--dataset needs an index of one segment (as parallax eval builds)")
+        for label in ("flat", "approximate"):
+            if label == "approximate":
+                session.reader.segments[0]._dense = store  # the same units, ids and order
+            result = evaluate_dataset(session, dataset, modes,
+                                      ignore_identical_ids=args.ignore_identical_ids)
+            figures[label] = {m: v["ndcg@10"] for m, v in result.modes.items()}
+    return {m: (figures["flat"][m], figures["approximate"][m]) for m in figures["flat"]}
 
 
 def _exact(vectors: np.ndarray, query: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
