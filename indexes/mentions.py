@@ -38,14 +38,27 @@ class MentionIndex:
     """Author words and years of every document, looked up per question in O(words)."""
 
     def __init__(self, documents: Iterable[DocumentRecord]) -> None:
-        self._by_word: dict[str, set[int]] = {}
-        self._by_year: dict[str, set[int]] = {}
         by_author: dict[str, list[int]] = {}  # a few hundred authors for 100,000s of documents
+        by_year: dict[str, list[int]] = {}
         for doc in documents:
             if doc.author:
                 by_author.setdefault(doc.author, []).append(doc.rowid)
             if doc.date:
-                self._by_year.setdefault(doc.date[:4], set()).add(doc.rowid)
+                by_year.setdefault(doc.date[:4], []).append(doc.rowid)
+        self._index(by_author, by_year)
+
+    @classmethod
+    def from_groups(cls, by_author: dict[str, list[int]],
+                    by_year: dict[str, list[int]]) -> MentionIndex:
+        """The index of documents already grouped by author and by year (the first four
+        characters of their date), as SQL groups them without a row per document."""
+        index = cls.__new__(cls)
+        index._index(by_author, by_year)
+        return index
+
+    def _index(self, by_author: dict[str, list[int]], by_year: dict[str, list[int]]) -> None:
+        self._by_word: dict[str, set[int]] = {}
+        self._by_year = {year: set(rowids) for year, rowids in by_year.items()}
         for author, rowids in by_author.items():
             for word in _name_words(author):
                 self._by_word.setdefault(word, set()).update(rowids)

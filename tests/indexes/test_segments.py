@@ -339,3 +339,28 @@ def test_a_filter_leaving_few_units_is_searched_exactly(tmp_path: Path, fake_enc
                 Filters(source="d1*")))
             assert got.tolist() == truth.tolist()
             assert np.allclose(scores, expected, atol=2e-3)
+
+
+def test_mentions_read_by_group_are_those_of_the_live_documents(tmp_path: Path,
+                                                                fake_encoder) -> None:  # noqa: ANN001
+    from indexes.mentions import MentionIndex
+
+    docs, index = _corpus(tmp_path, 6), tmp_path / "index"
+    authors = ["Wang Yi", "Antony Blinken", "", "Wang Yi", "Zhao Lijian", "Qin Gang"]
+    dates = ["2019-03-01", "2020", "2021-07", "", "2019", "2023-01-05"]
+    rows = [f"d{i}.txt,,{dates[i]},{authors[i]}," for i in range(6)]
+    (docs / "metadata.csv").write_text("file,title,date,author,publisher\n" + "\n".join(rows),
+                                       encoding="utf-8")
+    _index(docs, index, fake_encoder)
+    (docs / "metadata.csv").write_text("file,title,date,author,publisher\n"
+                                       + "\n".join(rows).replace("Zhao Lijian", "Hua Chunying"),
+                                       encoding="utf-8")
+    (docs / "d0.txt").unlink()
+    _index(docs, index, fake_encoder)  # a tombstone for d0 and the old d4, a segment for d4
+    with IndexReader(index) as reader:
+        assert len(reader.segments) > 1 and len(reader.deleted) == 2
+        expected = MentionIndex(reader.documents())
+        found = reader.mentions
+        assert found._by_word == expected._by_word and found._by_year == expected._by_year
+        assert "zhao" not in found._by_word and "hua" in found._by_word
+        assert found.find("What did Hua say in 2019?").documents  # the new d4
