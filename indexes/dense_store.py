@@ -144,7 +144,7 @@ class ApproximateStore:
 
     def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None,
                exact: bool = False, nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        total = self.count if allowed is None else int(np.count_nonzero(allowed))
+        total = _allowed_count(self.count, allowed)
         n = min(n, total)
         if n <= 0:
             return _NONE
@@ -229,6 +229,8 @@ def _top(ids: np.ndarray, scores: np.ndarray, n: int) -> tuple[np.ndarray, np.nd
         ids, scores = ids[keep], scores[keep]
     order = np.lexsort((ids, -scores))
     return ids[order], scores[order].astype(np.float32)
+
+
 FLAT_HEADER = 45  # bytes before the rows of an IndexFlatIP file (see indexes/flatfile.py)
 
 
@@ -253,9 +255,14 @@ def write_npy_rows(path: Path, rows: int, dimension: int, blocks) -> None:  # no
             handle.write(np.ascontiguousarray(block, dtype=np.float16).tobytes())
 
 
+def _allowed_count(count: int, allowed: np.ndarray | None) -> int:
+    """Units `allowed` leaves of a store of `count`."""
+    return count if allowed is None else int(np.count_nonzero(allowed))
+
+
 def _reachable(n: int, count: int, allowed: np.ndarray | None) -> int:
     """At most `n`, and no more than the units `allowed` leaves."""
-    return min(n, count if allowed is None else int(allowed.sum()))
+    return min(n, _allowed_count(count, allowed))
 
 
 def _row(query: np.ndarray) -> np.ndarray:
