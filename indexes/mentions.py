@@ -37,31 +37,25 @@ def _name_words(name: str | None) -> set[str]:
 class MentionIndex:
     """Author words and years of every document, looked up per question in O(words)."""
 
-    def __init__(self, documents: Iterable[DocumentRecord]) -> None:
-        by_author: dict[str, list[int]] = {}  # a few hundred authors for 100,000s of documents
+    def __init__(self, by_author: dict[str, list[int]], by_year: dict[str, list[int]]) -> None:
+        """From documents grouped by author and by year (the first four characters of their
+        date), as SQL groups them without a row per document."""
+        self._by_word: dict[str, set[int]] = {}
+        self._by_year = {year: set(rowids) for year, rowids in by_year.items()}
+        for author, rowids in by_author.items():  # a few hundred for 100,000s of documents
+            for word in _name_words(author):
+                self._by_word.setdefault(word, set()).update(rowids)
+
+    @classmethod
+    def of_documents(cls, documents: Iterable[DocumentRecord]) -> MentionIndex:
+        by_author: dict[str, list[int]] = {}
         by_year: dict[str, list[int]] = {}
         for doc in documents:
             if doc.author:
                 by_author.setdefault(doc.author, []).append(doc.rowid)
             if doc.date:
                 by_year.setdefault(doc.date[:4], []).append(doc.rowid)
-        self._index(by_author, by_year)
-
-    @classmethod
-    def from_groups(cls, by_author: dict[str, list[int]],
-                    by_year: dict[str, list[int]]) -> MentionIndex:
-        """The index of documents already grouped by author and by year (the first four
-        characters of their date), as SQL groups them without a row per document."""
-        index = cls.__new__(cls)
-        index._index(by_author, by_year)
-        return index
-
-    def _index(self, by_author: dict[str, list[int]], by_year: dict[str, list[int]]) -> None:
-        self._by_word: dict[str, set[int]] = {}
-        self._by_year = {year: set(rowids) for year, rowids in by_year.items()}
-        for author, rowids in by_author.items():
-            for word in _name_words(author):
-                self._by_word.setdefault(word, set()).update(rowids)
+        return cls(by_author, by_year)
 
     def find(self, question: str, common: Callable[[str], bool] | None = None) -> Mentions:
         """Which documents the question names by author or year (one count per field),
@@ -88,5 +82,5 @@ class MentionIndex:
 
 
 def find_mentions(question: str, documents: Iterable[DocumentRecord]) -> Mentions:
-    """One-off form of MentionIndex(documents).find(question)."""
-    return MentionIndex(documents).find(question)
+    """One-off form of MentionIndex.of_documents(documents).find(question)."""
+    return MentionIndex.of_documents(documents).find(question)

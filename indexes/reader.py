@@ -28,6 +28,14 @@ from indexes.segments import DB_NAME, Segment, SegmentInfo, read_only_uri, segme
 _VERIFIED: set[tuple[str, str]] = set()
 
 
+# SQL keeping a segment's live documents, given `_gone(segment)` as its parameter.
+_LIVE = "rowid NOT IN (SELECT value FROM json_each(?))"
+
+
+def _gone(segment: Segment) -> str:
+    return json.dumps(segment.deleted.tolist())
+
+
 class DocumentState(NamedTuple):
     """What a refresh compares a file with: which version is indexed, and how it looked.
     A tuple: a refresh makes one per indexed document (125,000 at a million passages)."""
@@ -220,10 +228,9 @@ class IndexReader:
         """The folders the indexed documents came from (one query per segment)."""
         roots: set[str] = set()
         for segment in self.segments:
-            gone = json.dumps([int(r) for r in segment.deleted])
             roots |= {r[0] for r in segment.db.execute(
-                "SELECT DISTINCT root FROM documents WHERE root IS NOT NULL AND rowid NOT IN"
-                " (SELECT value FROM json_each(?))", (gone,))}
+                f"SELECT DISTINCT root FROM documents WHERE root IS NOT NULL AND {_LIVE}",
+                (_gone(segment),))}
         return sorted(roots)
 
     def document_by_path(self, path: str) -> DocumentRecord | None:
@@ -258,7 +265,7 @@ class IndexReader:
         if self._mentions is None:
             # Grouped by SQL: a few hundred authors and a few dozen years, not a row per
             # document (a hybrid `ask` on a million passages would read 125,000).
-            self._mentions = MentionIndex.from_groups(
+            self._mentions = MentionIndex(
                 self._live_groups("author"), self._live_groups("substr(date, 1, 4)"))
         return self._mentions
 
@@ -266,11 +273,10 @@ class IndexReader:
         """Rowids of live documents by the value of `expression` (empty values left out)."""
         groups: dict[str, list[int]] = {}
         for segment in self.segments:
-            gone = json.dumps(segment.deleted.tolist())
             rows = segment.db.execute(
                 f"SELECT {expression} AS value, group_concat(rowid) FROM documents"
-                " WHERE value IS NOT NULL AND value != ''"
-                " AND rowid NOT IN (SELECT value FROM json_each(?)) GROUP BY value", (gone,))
+                f" WHERE value IS NOT NULL AND value != '' AND {_LIVE} GROUP BY value",
+                (_gone(segment),))
             for value, rowids in rows:
                 groups.setdefault(value, []).extend(map(int, rowids.split(",")))
         return groups

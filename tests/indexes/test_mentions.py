@@ -44,7 +44,7 @@ def test_a_question_that_is_only_a_name_keeps_its_words() -> None:
 def test_an_institution_is_not_named_by_its_common_words() -> None:
     ministry = _doc(4, "Ministry of Foreign Affairs of the People's Republic of China", "2019")
     common = {"china", "people"}.__contains__  # frequent in the texts: they name no one
-    found = MentionIndex([ministry]).find("What did China say about Taiwan?", common)
+    found = MentionIndex.of_documents([ministry]).find("What did China say about Taiwan?", common)
     assert found.documents == {} and found.semantic == "What did China say about Taiwan?"
-    named = MentionIndex([ministry]).find("What did the Foreign Ministry say?", common)
+    named = MentionIndex.of_documents([ministry]).find("What did the Foreign Ministry say?", common)
     assert named.documents == {4: 1}

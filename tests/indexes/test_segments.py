@@ -359,7 +359,7 @@ def test_mentions_read_by_group_are_those_of_the_live_documents(tmp_path: Path,
     _index(docs, index, fake_encoder)  # a tombstone for d0 and the old d4, a segment for d4
     with IndexReader(index) as reader:
         assert len(reader.segments) > 1 and len(reader.deleted) == 2
-        expected = MentionIndex(reader.documents())
+        expected = MentionIndex.of_documents(reader.documents())
         found = reader.mentions
         assert found._by_word == expected._by_word and found._by_year == expected._by_year
         assert "zhao" not in found._by_word and "hua" in found._by_word
