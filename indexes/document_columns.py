@@ -13,7 +13,7 @@ import bisect
 import fnmatch
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cached_property
 
 import numpy as np
@@ -31,9 +31,10 @@ class DocumentColumns:
                  ) -> None:
         ordered = sorted(rows, key=lambda row: row[1])
         self.rowids = np.array([row[0] for row in ordered], dtype=np.int64)
-        self._paths = [row[1] for row in ordered]
-        self._names = [os.path.basename(path) for path in self._paths]
-        self._relative = [_below(path, root) for _, path, root, _, _ in ordered]
+        paths = [row[1] for row in ordered]
+        self._paths = _Column(paths, already_sorted=True)
+        self._names = _Column([os.path.basename(path) for path in paths])
+        self._relative = _Column([_below(path, root) for _, path, root, _, _ in ordered])
         days = [_days(row[3]) for row in ordered]
         self._first = np.array([d[0] for d in days], dtype=np.int64)
         self._last = np.array([d[1] for d in days], dtype=np.int64)
@@ -68,58 +69,58 @@ class DocumentColumns:
         (fnmatch, case-sensitive), as `Filters.accepts` reads it."""
         match = re.compile(fnmatch.translate(pattern)).match
         mask = np.zeros(len(self), dtype=bool)
-        for column, views in ((self._names, "_name_views"), (self._paths, "_path_views"),
-                              (self._relative, "_relative_views")):
+        for column in (self._names, self._paths, self._relative):
             if column is self._names and "/" in _SPECIAL.sub("", pattern):
                 continue  # a literal "/" never matches within a file name
-            for i in _candidates(pattern, column, lambda name=views: getattr(self, name)):
-                value = column[i]
+            for i in column.candidates(pattern):
+                value = column.values[i]
                 if not mask[i] and value is not None and match(value):
                     mask[i] = True
         return mask
 
-    @cached_property
-    def _name_views(self) -> _SortedViews:
-        return _SortedViews(self._names)
+
+class _Column:
+    """One text column, with views sorted forwards and by reversed strings for prefix and
+    suffix ranges (each built on first use: a sort of every value)."""
+
+    def __init__(self, values: list[str | None], already_sorted: bool = False) -> None:
+        self.values = values
+        self._already_sorted = already_sorted
 
     @cached_property
-    def _path_views(self) -> _SortedViews:
-        return _SortedViews(self._paths, already_sorted=True)
+    def _present(self) -> list[int]:
+        return [i for i, v in enumerate(self.values) if v is not None]
 
     @cached_property
-    def _relative_views(self) -> _SortedViews:
-        return _SortedViews(self._relative)
+    def _forward(self) -> tuple[list[int], list[str]]:
+        values = self.values
+        order = self._present if self._already_sorted else sorted(self._present,
+                                                                  key=values.__getitem__)
+        return order, [values[i] for i in order]  # type: ignore[misc]
 
+    @cached_property
+    def _backward(self) -> tuple[list[int], list[str]]:
+        values = self.values
+        order = sorted(self._present, key=lambda i: values[i][::-1])  # type: ignore[index]
+        return order, [values[i][::-1] for i in order]  # type: ignore[index]
 
-class _SortedViews:
-    """A column sorted forwards and by its reversed strings, for prefix and suffix ranges
-    (built on first use: a sort of every value)."""
-
-    def __init__(self, column: list[str | None], already_sorted: bool = False) -> None:
-        present = [i for i, v in enumerate(column) if v is not None]
-        self.forward = present if already_sorted else sorted(present, key=column.__getitem__)
-        self.forward_keys = [column[i] for i in self.forward]
-        self.backward = sorted(present, key=lambda i: column[i][::-1])  # type: ignore[index]
-        self.backward_keys = [column[i][::-1] for i in self.backward]  # type: ignore[index]
-
-
-def _candidates(pattern: str, column: list[str | None],
-                views: Callable[[], _SortedViews]) -> Iterable[int]:
-    """Positions of `column` that can match `pattern`: those starting with its literal
-    prefix or ending with its literal suffix, whichever range is smaller (every value if
-    the pattern has neither)."""
-    pieces = _SPECIAL.split(pattern)
-    prefix, suffix = pieces[0], pieces[-1] if len(pieces) > 1 else pieces[0]
-    if not prefix and not suffix:
-        return range(len(column))
-    sorted_views = views()
-    ranges = []
-    if prefix:
-        ranges.append((sorted_views.forward, _range(sorted_views.forward_keys, prefix)))
-    if suffix:
-        ranges.append((sorted_views.backward, _range(sorted_views.backward_keys, suffix[::-1])))
-    positions, (start, stop) = min(ranges, key=lambda r: r[1][1] - r[1][0])
-    return positions[start:stop]
+    def candidates(self, pattern: str) -> Iterable[int]:
+        """Positions that can match `pattern`: those starting with its literal prefix or
+        ending with its literal suffix, whichever range is smaller (every position if the
+        pattern has neither)."""
+        pieces = _SPECIAL.split(pattern)
+        prefix, suffix = pieces[0], pieces[-1] if len(pieces) > 1 else pieces[0]
+        if not prefix and not suffix:
+            return range(len(self.values))
+        ranges = []
+        if prefix:
+            order, keys = self._forward
+            ranges.append((order, _range(keys, prefix)))
+        if suffix:
+            order, keys = self._backward
+            ranges.append((order, _range(keys, suffix[::-1])))
+        positions, (start, stop) = min(ranges, key=lambda r: r[1][1] - r[1][0])
+        return positions[start:stop]
 
 
 def _range(keys: list[str], prefix: str) -> tuple[int, int]:
