@@ -124,11 +124,10 @@ def _exact(vectors: np.ndarray, query: np.ndarray, n: int) -> tuple[np.ndarray, 
 
 def _passages(ids: np.ndarray, scores: np.ndarray, units: np.ndarray,
               k: int) -> list[tuple[int, float]]:
-    """The best `k` passages (a passage scores as its best unit)."""
-    best: dict[int, float] = {}
-    for unit, score in zip(ids.tolist(), scores.tolist(), strict=True):
-        best.setdefault(int(units[unit]), float(score))
-    return list(best.items())[:k]
+    """The best `k` passages, as dense search ranks them (a passage scores as its best unit)."""
+    from indexes.dense import best_per_passage
+
+    return best_per_passage(units[ids], scores)[:k]
 
 
 if __name__ == "__main__":
