@@ -1,5 +1,10 @@
 """BM25 across an index's segments, with index-wide statistics.
 
+Segments written with stored postings (indexes/postings.py) are ranked by indexes/bm25.py,
+exactly as FTS5 would rank a fresh build of the live documents. A question holding a term
+that is not one token (a CJK phrase, "e-mail"), or an index with older segments, goes
+through FTS5 as follows.
+
 FTS5 ranks each segment's passages with that segment's own statistics: a term's IDF in a
 one-document segment (written by a one-file edit) says nothing of its rarity in the
 collection, and would rank that document's passages as if every word were common. With one
@@ -16,7 +21,16 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from indexes.lexical import fts_query, lexical_search, passages_with_term, phrase, search_terms
+from indexes.bm25 import bm25_top
+from indexes.lexical import (
+    fts_query,
+    index_form,
+    lexical_search,
+    passages_with_term,
+    phrase,
+    search_terms,
+)
+from indexes.postings import index_tokens
 
 if TYPE_CHECKING:
     from indexes.reader import IndexReader
@@ -29,6 +43,12 @@ def search_lexical(reader: IndexReader, question: str, n: int,
     """Top `n` (passage rowid, BM25) among the live passages of `doc_rowids` (all when None)."""
     if fts_query(question) is None or n <= 0:
         return []
+    tokens = _single_tokens(question)
+    if tokens is not None and all(s.lexicon is not None for s in reader.segments):
+        if not tokens:
+            return []
+        return bm25_top(reader.segments, reader.passage_masks(doc_rowids), tokens, n,
+                        context_weight)
     found: list[tuple[Segment, list[tuple[int, float]]]] = []
     # A segment's own ranking only proposes candidates when there are several: ask it for
     # more than `n`, so that a passage its local IDF ranks lower is still re-scored.
@@ -48,6 +68,18 @@ def search_lexical(reader: IndexReader, question: str, n: int,
     merged = [row for _, rows in found for row in rows]
     merged.sort(key=lambda row: -row[1])
     return merged[:n]
+
+
+def _single_tokens(question: str) -> list[str] | None:
+    """The question's search terms as the index's tokens, in order, when each is one token
+    (a term of none, such as "_", matches nothing and is left out); else None."""
+    tokens = []
+    for term in search_terms(question):
+        made = index_tokens(index_form(term))
+        if len(made) > 1:
+            return None
+        tokens += made
+    return tokens
 
 
 def _rescored(reader: IndexReader, segment: Segment, question: str,

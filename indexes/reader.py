@@ -80,6 +80,7 @@ class IndexReader:
         self._allowed: dict[Filters, list[int]] = {}
         self._document_columns: DocumentColumns | None = None
         self._masks: list[tuple[Sequence[int], list[np.ndarray | None]]] = []
+        self._passage_masks: list[tuple[Sequence[int], list[np.ndarray | None]]] = []
 
     def _open_generation(self) -> tuple[Path, str]:
         # A writer may switch CURRENT between our reading it and holding the generation,
@@ -401,6 +402,19 @@ class IndexReader:
         allowed = np.asarray(doc_rowids, dtype=np.int64)
         masks = [segment.unit_mask(allowed) for segment in self.segments]
         self._masks = [(doc_rowids, masks), *self._masks[:3]]
+        return masks
+
+    def passage_masks(self, doc_rowids: Sequence[int] | None) -> list[np.ndarray | None]:
+        """Each segment's mask of the live passages of `doc_rowids`, kept as `_unit_masks`
+        keeps its own."""
+        if doc_rowids is None:
+            return [segment.live_passages() for segment in self.segments]
+        for kept, masks in self._passage_masks:
+            if kept is doc_rowids:
+                return masks
+        allowed = np.asarray(doc_rowids, dtype=np.int64)
+        masks = [segment.passage_mask(allowed) for segment in self.segments]
+        self._passage_masks = [(doc_rowids, masks), *self._passage_masks[:3]]
         return masks
 
     def sample_vectors(self, limit: int) -> np.ndarray:

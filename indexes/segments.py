@@ -30,6 +30,7 @@ from indexes.dense_store import (
     DenseStore,
     FlatStore,
 )
+from indexes.postings import Lexicon, has_postings
 
 DB_NAME = "index.sqlite"
 UNITS_NAME = "window_passages.npy"  # global passage rowid of each unit, by local unit id
@@ -96,6 +97,8 @@ class Segment:
         self._unit_passages: np.ndarray | None = None
         self._ranges: np.ndarray | None = None
         self._live: np.ndarray | None = None
+        self._live_passages: np.ndarray | None = None
+        self._lexicon: Lexicon | None | bool = False  # False: not looked for yet
         self._deleted_passages: frozenset[int] | None = None
         self._table = False
         # Rows holding a term (all, as FTS5's own statistics count them; live), by term:
@@ -120,6 +123,14 @@ class Segment:
             else:
                 self._dense = FlatStore(self.folder / FLAT_NAME)
         return self._dense
+
+    @property
+    def lexicon(self) -> Lexicon | None:
+        """The segment's stored postings (indexes/postings.py); None for a segment written
+        before they were (its lexical search goes through FTS5's bm25())."""
+        if self._lexicon is False:
+            self._lexicon = Lexicon(self.db) if has_postings(self.db) else None
+        return self._lexicon  # type: ignore[return-value]
 
     @property
     def unit_passages(self) -> np.ndarray:
@@ -158,6 +169,28 @@ class Segment:
             _set_ranges(dead, gone[:, 3] - self.first_unit, gone[:, 4])
             self._live = ~dead
         return self._live
+
+    def passage_mask(self, doc_rowids: np.ndarray | None) -> np.ndarray | None:
+        """Boolean mask over this segment's passages: live passages of `doc_rowids` (all
+        live passages when None); None when every passage is allowed."""
+        if doc_rowids is None:
+            return self.live_passages()
+        ranges = self.ranges
+        chosen = ranges[np.isin(ranges[:, 0], doc_rowids)]
+        mask = np.zeros(self.info.counts.get("passages", 0), dtype=bool)
+        _set_ranges(mask, chosen[:, 1] - self.info.first.get("passages", 0), chosen[:, 2])
+        live = self.live_passages()
+        return mask if live is None else mask & live
+
+    def live_passages(self) -> np.ndarray | None:
+        if not len(self.deleted):
+            return None
+        if self._live_passages is None:
+            gone = self._deleted_ranges()
+            dead = np.zeros(self.info.counts.get("passages", 0), dtype=bool)
+            _set_ranges(dead, gone[:, 1] - self.info.first.get("passages", 0), gone[:, 2])
+            self._live_passages = ~dead
+        return self._live_passages
 
     @property
     def deleted_passages(self) -> frozenset[int]:

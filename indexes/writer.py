@@ -36,6 +36,7 @@ from indexes.dense_store import (
 )
 from indexes.flatfile import VectorSpill, write_flat_index
 from indexes.manifest import MANIFEST_NAME, Manifest
+from indexes.postings import write_postings
 from indexes.recovery import Sources
 from indexes.schema import SCHEMA
 from indexes.segments import (
@@ -208,6 +209,8 @@ class SegmentWriter:
         """Write the lexical index, the document ranges, the unit map and the vector store;
         the segment's info and the checksum of each of its files."""
         self.db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
+        write_postings(self.db, self.info.first["passages"],
+                       self._next["passages"] - self.info.first["passages"])
         self.db.execute(
             "UPDATE documents SET first_passage = coalesce((SELECT min(rowid) FROM passages"
             " WHERE doc_rowid = documents.rowid), 0), first_unit = coalesce((SELECT min(w.id)"

@@ -214,7 +214,8 @@ def test_a_killed_driver_keeps_the_previous_index_and_the_next_run_resumes(
 ) -> None:
     index = tmp_path / "index"
     shutil.copytree(sample_index, index)
-    before = _top(index, QUESTIONS[0])
+    with IndexReader(index) as reader:
+        sample_passages = {p.id for d in reader.documents() for p in reader.passages_of(d.rowid)}
     reports = _reports(tmp_path / "reports", 60)  # 480 passages, parts of 120 or more
     engine.stop_workers()  # free the CPUs for the driver's worker
     driver = subprocess.Popen([sys.executable, "-c", DRIVER, str(reports), str(index), "120"],
@@ -227,7 +228,10 @@ def test_a_killed_driver_keeps_the_previous_index_and_the_next_run_resumes(
     driver.send_signal(signal.SIGKILL)
     driver.wait()
 
-    assert _top(index, QUESTIONS[0]) == before  # the previous index answers
+    # The previous index answers, with the parts published before the kill beside it: the
+    # reports say nothing of Taiwan, so the sample's passages still lead (in an order that
+    # the collection's statistics, now counting the reports, may change).
+    assert set(_top(index, QUESTIONS[0])) <= sample_passages
     with IndexReader(index) as reader:
         published = reader.manifest.counts["documents"] - 5
     assert 0 < published < 60
