@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import os
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -115,6 +116,8 @@ class MetadataCatalog:
         self._above: dict[str, list[str]] = {}
         # Folder as given -> (that folder made absolute, with a slash; its _folders_above).
         self._places: dict[str, tuple[str, list[str]]] = {}
+        self._signatures: dict[str, str] = {}  # folder -> its metadata.csv's, before reading
+        self._states: dict[str, str] = {}  # a file's folder -> state of the files above it
 
     def get(self, path: Path | str) -> Metadata | None:
         """The metadata row for `path` (a document's path in its tree, as discover gives it)
@@ -133,6 +136,37 @@ class MetadataCatalog:
             if entry is not None:
                 return entry
         return None
+
+    def state(self, path: Path | str) -> str:
+        """A short token that changes whenever any metadata.csv that `get(path)` consults
+        changes, appears or disappears (judged by stat, not by reading): equal tokens at two
+        times mean `get` gives the same answer for every file of `path`'s folder. The same
+        for all files of a folder, worked out once per folder; taken before the folder's
+        tables are read, so an edit made while they are read changes the next token."""
+        path = os.fspath(path)
+        folder = path.rpartition("/")[0]
+        token = self._states.get(folder)
+        if token is None:
+            chain = self._folders_above(os.path.abspath(path))
+            described = "\n".join(f"{above}\t{self._signature(above)}" for above in chain)
+            token = hashlib.blake2b(described.encode(), digest_size=8).hexdigest()
+            self._states[folder] = token
+        return token
+
+    def _signature(self, folder: str) -> str:
+        """What stat says of `folder`'s metadata.csv: size, modification and change times
+        and inode (the change time moves on every write, even one that restores the
+        modification time), or that there is none, or none that can be read."""
+        signature = self._signatures.get(folder)
+        if signature is None:
+            csv_path = os.path.join(folder, METADATA_FILENAME)
+            try:
+                info = os.stat(csv_path)
+                signature = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+            except OSError:
+                signature = "link" if os.path.lexists(csv_path) else "none"
+            self._signatures[folder] = signature
+        return signature
 
     def _remember(self, path: str, folder: str, name: str, key: str,
                   folders: list[str]) -> None:
@@ -161,6 +195,7 @@ class MetadataCatalog:
 
     def _table(self, folder: str) -> dict[str, Metadata]:
         if folder not in self._tables:
+            self._signature(folder)  # stat before reading: see `state`
             self._tables[folder] = self._load(folder)
         return self._tables[folder]
 

@@ -33,6 +33,10 @@ class Manifest:
     next_ids: dict[str, int] = field(default_factory=dict)  # first unused id of each kind
     deleted: int = 0  # tombstoned documents (listed in TOMBSTONES_NAME)
     store: dict[str, Any] = field(default_factory=dict)  # store settings it was written with
+    # Folder of documents -> corpus.MetadataCatalog.state of its metadata.csv files when the
+    # metadata of all its documents was last read: a refresh that finds the same state and a
+    # file of unchanged size and mtime keeps that file without reading any metadata.csv.
+    metadata_states: dict[str, str] = field(default_factory=dict)
 
     def data_files(self) -> list[str]:
         """Every file of the generation besides the manifest: tombstones and segments'."""

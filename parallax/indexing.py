@@ -228,8 +228,12 @@ def _write(job: _Job, plan: _Plan, old: IndexReader | None, checkpoint: int | No
     source = old
     try:
         for number, chunk in enumerate(chunks, start=1):
-            writer = GenerationWriter(job.index_dir, manifest, model_option(job.identity),
-                                      base=source, store=job.store)
+            # Only the last part's generation holds every document the plan read with the
+            # metadata it read: one published before may still hold a replaced version.
+            states = plan.metadata_states if number == len(chunks) \
+                else plan.metadata_states_before
+            writer = GenerationWriter(job.index_dir, replace(manifest, metadata_states=states),
+                                      model_option(job.identity), base=source, store=job.store)
             try:
                 if number == 1 and plan.removed:
                     writer.remove_documents(list(plan.removed.values()))
@@ -249,7 +253,8 @@ def _write(job: _Job, plan: _Plan, old: IndexReader | None, checkpoint: int | No
                 raise
             source = _reopen(job.index_dir, source, old)
         if source is not None:
-            _compact(job, manifest, source, keep_start, force=compact,
+            _compact(job, replace(manifest, metadata_states=plan.metadata_states), source,
+                     keep_start, force=compact,
                      published=source is not old)
     finally:
         if source is not None and source is not old:
@@ -372,6 +377,10 @@ class _Plan:
     in_scope: set[str] = field(default_factory=set)
     metadata_changed: set[str] = field(default_factory=set)
     removed: dict[str, int] = field(default_factory=dict)  # documents to drop: path -> rowid
+    # Manifest.metadata_states once this plan is carried out, and before (for the
+    # generations published on the way, which may still hold documents it replaces).
+    metadata_states: dict[str, str] = field(default_factory=dict)
+    metadata_states_before: dict[str, str] = field(default_factory=dict)
     parsed: int = 0  # passages of the documents to embed
 
 
@@ -437,15 +446,30 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
     # subfolder is being indexed.
     metadata = corpus.MetadataCatalog([Path(index_root(p).anchor) for p in paths],
                                       known_files=plan.in_scope)
+    recorded = old.manifest.metadata_states if old else {}
+    plan.metadata_states_before = dict(recorded)
+    states = dict(recorded)
+    doubtful: set[str] = set()  # folders with a document kept as it was because unreadable
+    walked = {root: root.is_dir() for root in {source.root for source in sources}}
     progress.started("Reading", len(sources), "files")
     with _CollectorPause() as pause:
         # What the index holds, read once: a million lookups would cost more than the plan.
         before = old.document_states() if old else {}
         for source in sources:
             progress.advanced(1)
-            _plan_file(source, before.get(source.path), metadata.get(source.path), plan,
-                       skipped, progress, pause)
+            folder = source.path.rpartition("/")[0]
+            state = metadata.state(source.path)
+            kept = len(skipped)
+            _plan_file(source, before.get(source.path), metadata, plan, skipped, progress,
+                       pause, same_metadata=recorded.get(folder) == state)
+            # A walked folder's documents are all seen here, so their metadata is now that
+            # of `state`; a file named on its own says nothing of the rest of its folder.
+            if walked[source.root]:
+                states[folder] = state
+            if len(skipped) > kept and plan.to_copy and plan.to_copy[-1] == source.path:
+                doubtful.add(folder)
     progress.finished()
+    plan.metadata_states = {f: s for f, s in states.items() if f not in doubtful}
     for problem in metadata.problems:
         progress.warning(str(problem))
     if old is not None:
@@ -453,21 +477,26 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
     return plan
 
 
-def _plan_file(source: _Source, previous: DocumentState | None, meta: Metadata | None,
-               plan: _Plan, skipped: list[SkippedFile], progress: IndexProgress,
-               pause: _CollectorPause) -> None:
-    """Whether a file is kept as indexed, embedded (parsed now) or skipped."""
+def _plan_file(source: _Source, previous: DocumentState | None,
+               catalog: corpus.MetadataCatalog, plan: _Plan, skipped: list[SkippedFile],
+               progress: IndexProgress, pause: _CollectorPause, same_metadata: bool) -> None:
+    """Whether a file is kept as indexed, embedded (parsed now) or skipped. `same_metadata`:
+    no metadata.csv that governs the file changed since its metadata was last read."""
     key = source.path
-    key_of_meta = metadata_key(meta)
     try:
         stat = source.stat or _stat(key)
     except OSError as error:
         _skip_or_keep(plan, skipped, Path(key), previous, error.strerror or str(error))
         return
     # Unchanged by size and modification time: not even read (a refresh of a large
-    # collection reads only what changed).
-    if previous and (previous.size, previous.mtime_ns) == stat \
-            and previous.metadata_key == key_of_meta:
+    # collection reads only what changed), nor its metadata when no metadata.csv changed.
+    unchanged = previous is not None and (previous.size, previous.mtime_ns) == stat
+    if unchanged and same_metadata:
+        plan.to_copy.append(key)
+        return
+    meta = catalog.get(key)
+    key_of_meta = metadata_key(meta)
+    if unchanged and previous.metadata_key == key_of_meta:  # type: ignore[union-attr]
         plan.to_copy.append(key)
         return
     path = Path(key)
