@@ -446,11 +446,8 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
     # subfolder is being indexed.
     metadata = corpus.MetadataCatalog([Path(index_root(p).anchor) for p in paths],
                                       known_files=plan.in_scope)
-    recorded = old.manifest.metadata_states if old else {}
-    plan.metadata_states_before = dict(recorded)
-    states = dict(recorded)
-    doubtful: set[str] = set()  # folders with a document kept as it was because unreadable
-    walked = {root: root.is_dir() for root in {source.root for source in sources}}
+    states = _MetadataStates(old.manifest.metadata_states if old else {}, sources)
+    plan.metadata_states_before = dict(states.recorded)
     progress.started("Reading", len(sources), "files")
     with _CollectorPause() as pause:
         # What the index holds, read once: a million lookups would cost more than the plan.
@@ -459,22 +456,48 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
             progress.advanced(1)
             folder = source.path.rpartition("/")[0]
             state = metadata.state(source.path)
-            kept = len(skipped)
+            skips = len(skipped)
             _plan_file(source, before.get(source.path), metadata, plan, skipped, progress,
-                       pause, same_metadata=recorded.get(folder) == state)
-            # A walked folder's documents are all seen here, so their metadata is now that
-            # of `state`; a file named on its own says nothing of the rest of its folder.
-            if walked[source.root]:
-                states[folder] = state
-            if len(skipped) > kept and plan.to_copy and plan.to_copy[-1] == source.path:
-                doubtful.add(folder)
+                       pause, same_metadata=states.recorded.get(folder) == state)
+            kept_unreadable = len(skipped) > skips and plan.to_copy[-1:] == [source.path]
+            states.saw(source, folder, state, kept_unreadable)
     progress.finished()
-    plan.metadata_states = {f: s for f, s in states.items() if f not in doubtful}
+    plan.metadata_states = states.after()
     for problem in metadata.problems:
         progress.warning(str(problem))
     if old is not None:
         _plan_the_rest(before, paths, plan, progress)
     return plan
+
+
+class _MetadataStates:
+    """Manifest.metadata_states as a plan goes: the state of the metadata.csv files above
+    each folder whose documents all had their metadata read (or found unchanged) in it."""
+
+    def __init__(self, recorded: dict[str, str], sources: list[_Source]) -> None:
+        self.recorded = recorded
+        self._states = dict(recorded)
+        self._seen: set[str] = set()
+        self._doubtful: set[str] = set()
+        self._walked = {root: root.is_dir() for root in {source.root for source in sources}}
+
+    def saw(self, source: _Source, folder: str, state: str, kept_unreadable: bool) -> None:
+        # A walked folder's documents are all seen by the plan, so their metadata is now
+        # that of `state`; a file named on its own says nothing of the rest of its folder.
+        if self._walked[source.root]:
+            self._states[folder] = state
+            self._seen.add(folder)
+        if kept_unreadable:  # its document keeps the metadata it had
+            self._doubtful.add(folder)
+
+    def after(self) -> dict[str, str]:
+        # A folder a walk found no file in any more holds no document after the plan.
+        walked = [root for root, is_folder in self._walked.items() if is_folder]
+        gone = {folder for folder in self.recorded.keys() - self._seen
+                if _under_any(Path(folder), walked)}
+        dropped = self._doubtful | gone
+        return {folder: state for folder, state in self._states.items()
+                if folder not in dropped}
 
 
 def _plan_file(source: _Source, previous: DocumentState | None,

@@ -188,3 +188,18 @@ def test_an_unreadable_file_kept_as_it_was_is_checked_again_next_time(
     assert _index(docs, index, fake_encoder).metadata_updated == [str(docs / "b.txt")]
     assert _titles(index) == {"a.txt": "Alpha 2", "b.txt": "Bravo 2"}
 
+
+
+def test_a_folder_whose_files_are_all_gone_is_forgotten(tmp_path: Path,
+                                                        fake_encoder) -> None:  # noqa: ANN001
+    top = tmp_path / "collection"
+    _write(top / "2020", {"a.txt": "Pandas are envoys.\n"})
+    _write(top / "2021", {"b.txt": "Beekeeping notes.\n"})
+    index = tmp_path / "index"
+    _index(top, index, fake_encoder)
+    with IndexReader(index) as reader:
+        assert sorted(reader.manifest.metadata_states) == [str(top / "2020"), str(top / "2021")]
+    (top / "2021" / "b.txt").unlink()
+    _index(top, index, fake_encoder)
+    with IndexReader(index) as reader:
+        assert sorted(reader.manifest.metadata_states) == [str(top / "2020")]
