@@ -32,8 +32,51 @@ _VERIFIED: set[tuple[str, str]] = set()
 _LIVE = "rowid NOT IN (SELECT value FROM json_each(?))"
 
 
+_STATE = "rowid, size, mtime_ns, content_hash, metadata_key"  # DocumentState's fields
+
+
 def _gone(segment: Segment) -> str:
     return json.dumps(segment.deleted.tolist())
+
+
+class DocumentStates:
+    """What a refresh compares each file with. `stamp(path)` is the indexed document's size
+    and mtime as "size mtime_ns" (None when the path is not indexed): read for every
+    document at once, it decides for the unchanged files, nearly all of a refresh.
+    `get(path)` is its whole DocumentState: read one by one for the first few files that
+    need it, then all at once."""
+
+    ONE_BY_ONE = 256
+
+    def __init__(self, reader: IndexReader, stamps: dict[str, str]) -> None:
+        self._reader = reader
+        self._stamps = stamps
+        self._all: dict[str, DocumentState] | None = None
+        self._asked = 0
+
+    def __len__(self) -> int:
+        return len(self._stamps)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stamps)
+
+    def stamp(self, path: str) -> str | None:
+        return self._stamps.get(path)
+
+    def get(self, path: str) -> DocumentState | None:
+        if path not in self._stamps:
+            return None
+        if self._all is None:
+            self._asked += 1
+            if self._asked <= self.ONE_BY_ONE:
+                return self._reader.document_state(path)
+            self._all = self._reader._all_document_states()
+        return self._all.get(path)
+
+
+def stamp(size: int, mtime_ns: int) -> str:
+    """DocumentStates.stamp of a file of this size and mtime."""
+    return f"{size} {mtime_ns}"
 
 
 class DocumentState(NamedTuple):
@@ -211,11 +254,30 @@ class IndexReader:
             found.update({row["rowid"]: DocumentRecord.from_row(row) for row in rows})
         return found
 
-    def document_states(self) -> dict[str, DocumentState]:
-        """Path -> state of every live document."""
+    def document_states(self) -> DocumentStates:
+        """Path -> state of every live document, for a refresh (see DocumentStates)."""
+        stamps: dict[str, str] = {}
+        for segment in self.segments:
+            cursor = segment.db.cursor()
+            cursor.row_factory = None
+            # Pairs straight into a dict, in C: a Python step per document would cost more
+            # than the refresh of an unchanged collection is allowed.
+            stamps.update(cursor.execute(
+                f"SELECT path, size || ' ' || mtime_ns FROM documents WHERE {_LIVE}",
+                (_gone(segment),)))
+        return DocumentStates(self, stamps)
+
+    def document_state(self, path: str) -> DocumentState | None:
+        for segment in reversed(self.segments):  # a replaced document's newest version
+            for row in segment.db.execute(f"SELECT {_STATE} FROM documents WHERE path = ?",
+                                          (path,)):
+                if not segment.is_deleted(row[0]):
+                    return DocumentState._make(tuple(row))
+        return None
+
+    def _all_document_states(self) -> dict[str, DocumentState]:
         make = DocumentState._make
-        return {row[1]: make((row[0], *row[2:])) for row in self._live_documents(
-            "rowid, path, size, mtime_ns, content_hash, metadata_key")}
+        return {row[-1]: make(row[:-1]) for row in self._live_documents(f"{_STATE}, path")}
 
     def document(self, rowid: int) -> DocumentRecord:
         segment = self._segment("documents", rowid)

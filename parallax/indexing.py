@@ -23,7 +23,7 @@ from embed import Encoder, load_encoder, make_windows, model_identity
 from embed.encoder import PoolingEncoder, Ranges
 from indexes import GenerationWriter, IndexReader, Manifest, exists, layout
 from indexes.compaction import merge_plan
-from indexes.reader import DocumentState, indexed_paths, indexed_roots
+from indexes.reader import DocumentState, DocumentStates, indexed_paths, indexed_roots, stamp
 from indexes.recovery import Sources, index_command, read_sources, rebuild_command, rebuild_hint
 from indexes.writer import SegmentWriter, StoreSettings
 from parallax.context import passage_context
@@ -451,16 +451,24 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
     progress.started("Reading", len(sources), "files")
     with _CollectorPause() as pause:
         # What the index holds, read once: a million lookups would cost more than the plan.
-        before = old.document_states() if old else {}
+        before = old.document_states() if old else None
+        folder, same_metadata = "", False
         for source in sources:
             progress.advanced(1)
-            folder = source.path.rpartition("/")[0]
-            state = metadata.state(source.path)
+            if source.path.rpartition("/")[0] != folder:  # a walk gives a folder's files in a row
+                folder = source.path.rpartition("/")[0]
+                same_metadata = states.saw(source.root, folder, metadata.state(source.path))
+            # The common case, decided without a state or metadata: unchanged size and mtime,
+            # and no metadata.csv above it changed.
+            if same_metadata and source.stat is not None and before is not None \
+                    and before.stamp(source.path) == stamp(*source.stat):
+                plan.to_copy.append(source.path)
+                continue
             skips = len(skipped)
-            _plan_file(source, before.get(source.path), metadata, plan, skipped, progress,
-                       pause, same_metadata=states.recorded.get(folder) == state)
-            kept_unreadable = len(skipped) > skips and plan.to_copy[-1:] == [source.path]
-            states.saw(source, folder, state, kept_unreadable)
+            _plan_file(source, before.get(source.path) if before is not None else None, metadata,
+                       plan, skipped, progress, pause)
+            if len(skipped) > skips and plan.to_copy[-1:] == [source.path]:
+                states.doubt(folder)  # kept as it was, with the metadata it had
     progress.finished()
     plan.metadata_states = states.after()
     for problem in metadata.problems:
@@ -481,14 +489,19 @@ class _MetadataStates:
         self._doubtful: set[str] = set()
         self._walked = {root: root.is_dir() for root in {source.root for source in sources}}
 
-    def saw(self, source: _Source, folder: str, state: str, kept_unreadable: bool) -> None:
+    def saw(self, root: Path, folder: str, state: str) -> bool:
+        """Note the state of the metadata.csv files above `folder`, whose files under `root`
+        come next; True when it is the state recorded, i.e. none of them changed."""
         # A walked folder's documents are all seen by the plan, so their metadata is now
         # that of `state`; a file named on its own says nothing of the rest of its folder.
-        if self._walked[source.root]:
+        if self._walked[root]:
             self._states[folder] = state
             self._seen.add(folder)
-        if kept_unreadable:  # its document keeps the metadata it had
-            self._doubtful.add(folder)
+        return self.recorded.get(folder) == state
+
+    def doubt(self, folder: str) -> None:
+        """A document of `folder` kept the metadata it had (its file could not be read)."""
+        self._doubtful.add(folder)
 
     def after(self) -> dict[str, str]:
         # A folder a walk found no file in any more holds no document after the plan.
@@ -502,24 +515,20 @@ class _MetadataStates:
 
 def _plan_file(source: _Source, previous: DocumentState | None,
                catalog: corpus.MetadataCatalog, plan: _Plan, skipped: list[SkippedFile],
-               progress: IndexProgress, pause: _CollectorPause, same_metadata: bool) -> None:
-    """Whether a file is kept as indexed, embedded (parsed now) or skipped. `same_metadata`:
-    no metadata.csv that governs the file changed since its metadata was last read."""
+               progress: IndexProgress, pause: _CollectorPause) -> None:
+    """Whether a file is kept as indexed, embedded (parsed now) or skipped."""
     key = source.path
     try:
         stat = source.stat or _stat(key)
     except OSError as error:
         _skip_or_keep(plan, skipped, Path(key), previous, error.strerror or str(error))
         return
-    # Unchanged by size and modification time: not even read (a refresh of a large
-    # collection reads only what changed), nor its metadata when no metadata.csv changed.
-    unchanged = previous is not None and (previous.size, previous.mtime_ns) == stat
-    if unchanged and same_metadata:
-        plan.to_copy.append(key)
-        return
     meta = catalog.get(key)
     key_of_meta = metadata_key(meta)
-    if unchanged and previous.metadata_key == key_of_meta:  # type: ignore[union-attr]
+    # Unchanged by size and modification time: not even read (a refresh of a large
+    # collection reads only what changed).
+    if previous and (previous.size, previous.mtime_ns) == stat \
+            and previous.metadata_key == key_of_meta:
         plan.to_copy.append(key)
         return
     path = Path(key)
@@ -544,17 +553,17 @@ def _plan_file(source: _Source, previous: DocumentState | None,
     plan.parsed += len(doc.passages)
 
 
-def _plan_the_rest(before: dict[str, DocumentState], paths: Sequence[Path], plan: _Plan,
+def _plan_the_rest(before: DocumentStates, paths: Sequence[Path], plan: _Plan,
                    progress: IndexProgress) -> None:
     """Indexed documents no file was found for: removed, or kept when their folder is
     another one or missing."""
     # A missing folder may be an unmounted drive: its documents are kept, not removed.
     scope = [index_root(p) for p in paths if p.exists()]
-    for path, state in before.items():
+    for path in before:
         if path in plan.in_scope:
             continue
         if _under_any(Path(path), scope):
-            plan.removed[path] = state.rowid
+            plan.removed[path] = before.get(path).rowid  # type: ignore[union-attr]
         else:
             plan.to_copy.append(path)  # another folder, or one that is missing
     for missing in (p for p in paths if not p.exists()):

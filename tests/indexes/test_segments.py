@@ -364,3 +364,29 @@ def test_mentions_read_by_group_are_those_of_the_live_documents(tmp_path: Path,
         assert found._by_word == expected._by_word and found._by_year == expected._by_year
         assert "zhao" not in found._by_word and "hua" in found._by_word
         assert found.find("What did Hua say in 2019?").documents  # the new d4
+
+
+def test_a_refresh_sees_each_documents_newest_version_whichever_way_it_is_read(
+        tmp_path: Path, fake_encoder, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """DocumentStates answers from stamps for all documents, then full states one by one
+    for the first few, then all at once: every way gives the live version, never a
+    tombstoned one."""
+    from indexes.reader import DocumentStates, stamp
+
+    docs = _corpus(tmp_path, count=6)
+    index = tmp_path / "index"
+    _index(docs, index, fake_encoder)
+    for name in ("d1.txt", "d4.txt"):  # replaced: the old rows stay, tombstoned
+        (docs / name).write_text("A new version.\n", encoding="utf-8")
+    _index(docs, index, fake_encoder)
+    with IndexReader(index) as reader:
+        assert len(reader.deleted) == 2
+        expected = {d.path: d for d in reader.documents()}
+        monkeypatch.setattr(DocumentStates, "ONE_BY_ONE", 3)
+        states = reader.document_states()
+        assert sorted(states) == sorted(expected) and states.get(str(docs / "nope.txt")) is None
+        for path in sorted(expected):  # the first three one by one, the rest all at once
+            state, file = states.get(path), os.stat(path)
+            assert state.rowid == expected[path].rowid
+            assert states.stamp(path) == stamp(state.size, state.mtime_ns) \
+                == stamp(file.st_size, file.st_mtime_ns)
