@@ -68,18 +68,32 @@ def _scores(segment: Segment, postings: list[tuple[np.ndarray, np.ndarray]],
             idf: list[float], avgdl: float, context_weight: float
             ) -> tuple[np.ndarray, np.ndarray]:
     """BM25 of each of a segment's passages, and whether any of the tokens occur in it."""
-    lengths = segment.lexicon.lengths
-    scores = np.zeros(len(lengths), dtype=np.float64)
-    matched = np.zeros(len(lengths), dtype=bool)
+    norms = _norms(segment, avgdl)
+    scores = np.zeros(len(norms), dtype=np.float64)
+    # Every occurrence scores above 0 (the IDF floor is positive) unless context counts
+    # for nothing: only then must matches be told from scores.
+    matched = np.zeros(len(norms), dtype=bool) if context_weight <= 0 else None
     for (rows, tf), weight in zip(postings, idf, strict=True):
         if not len(rows):
             continue
         freq = tf[:, 0] + context_weight * tf[:, 1].astype(np.float64)
-        size = lengths[rows].astype(np.float64)
-        # Written as fts5_aux.c writes it, so that the doubles come out the same.
-        scores[rows] += weight * ((freq * (K1 + 1.0)) / (freq + K1 * (1 - B + B * size / avgdl)))
-        matched[rows] = True
-    return scores, matched
+        # fts5_aux.c's expression, the length part computed once per passage (`norms`),
+        # so that the doubles come out the same.
+        scores[rows] += weight * ((freq * (K1 + 1.0)) / (freq + norms[rows]))
+        if matched is not None:
+            matched[rows] = True
+    return scores, scores > 0 if matched is None else matched
+
+
+def _norms(segment: Segment, avgdl: float) -> np.ndarray:
+    """k1 * (1 - b + b * length / avgdl) of each passage, as fts5_aux.c computes it; kept
+    with the segment's lexicon for the collection's average length, which changes only
+    when the index does."""
+    lexicon = segment.lexicon
+    if lexicon.norms is None or lexicon.norms[0] != avgdl:
+        size = lexicon.lengths.astype(np.float64)
+        lexicon.norms = (avgdl, K1 * (1 - B + B * size / avgdl))
+    return lexicon.norms[1]
 
 
 def _count(segment: Segment, alive: np.ndarray | None) -> int:

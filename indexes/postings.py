@@ -120,6 +120,8 @@ class Lexicon:
         self.db = db
         self._lengths: np.ndarray | None = None
         self._live_tokens: int | None = None
+        # BM25's length part of each passage for an average length (indexes.bm25 keeps it).
+        self.norms: tuple[float, np.ndarray] | None = None
 
     @property
     def lengths(self) -> np.ndarray:

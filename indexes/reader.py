@@ -398,8 +398,7 @@ class IndexReader:
         wanted = np.asarray(sorted(set(doc_rowids)), dtype=np.int64)
         pieces = [np.zeros(0, dtype=np.int64)]
         for segment in self.segments:
-            ranges = segment.ranges
-            chosen = ranges[np.isin(ranges[:, 0], wanted)]
+            chosen = segment.ranges_of(wanted)
             pieces += [np.arange(a, a + n, dtype=np.int64) for a, n in chosen[:, 1:3]]
         return np.concatenate(pieces)
 

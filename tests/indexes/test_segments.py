@@ -390,3 +390,21 @@ def test_a_refresh_sees_each_documents_newest_version_whichever_way_it_is_read(
             assert state.rowid == expected[path].rowid
             assert states.stamp(path) == stamp(state.size, state.mtime_ns) \
                 == stamp(file.st_size, file.st_mtime_ns)
+
+
+def test_a_mask_of_document_ranges_sets_exactly_those_ranges() -> None:
+    from indexes.segments import _ranges_mask
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        size = int(rng.integers(0, 60))
+        cuts = np.sort(rng.choice(size + 1, size=2 * int(rng.integers(0, size // 2 + 1)),
+                                  replace=False)) if size else np.zeros(0, dtype=np.int64)
+        starts, stops = cuts[0::2], cuts[1::2]  # disjoint ranges, some empty-free, in order
+        order = rng.permutation(len(starts))  # the function must not rely on their order
+        expected = np.zeros(size, dtype=bool)
+        for a, b in zip(starts, stops, strict=True):
+            expected[a:b] = True
+        got = _ranges_mask(size, starts[order], (stops - starts)[order])
+        assert got.dtype == bool and np.array_equal(got, expected)
+    assert not _ranges_mask(5, np.array([2]), np.array([0])).any()  # an empty range
