@@ -13,7 +13,7 @@ of the People's Republic of China") names no document and is ignored, as are sto
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from indexes.lexical import STOPWORDS
@@ -37,14 +37,28 @@ def _name_words(name: str | None) -> set[str]:
 class MentionIndex:
     """Author words and years of every document, looked up per question in O(words)."""
 
-    def __init__(self, by_author: dict[str, list[int]], by_year: dict[str, list[int]]) -> None:
+    def __init__(self, by_author: Mapping[str, Iterable[int]],
+                 by_year: Mapping[str, Iterable[int]]) -> None:
         """From documents grouped by author and by year (the first four characters of their
-        date), as SQL groups them without a row per document."""
-        self._by_word: dict[str, set[int]] = {}
-        self._by_year = {year: set(rowids) for year, rowids in by_year.items()}
-        for author, rowids in by_author.items():  # a few hundred for 100,000s of documents
+        date). Only the keys are read here: a group's documents are read from the mapping
+        when a question names it, so a mapping that reads them on demand (the reader's)
+        costs a cold `ask` a list of authors, not a row per document."""
+        self._by_author = by_author
+        self._by_year = by_year
+        self._authors_of: dict[str, list[str]] = {}  # name word -> authors whose name has it
+        for author in by_author:  # a few hundred for 100,000s of documents
             for word in _name_words(author):
-                self._by_word.setdefault(word, set()).update(rowids)
+                self._authors_of.setdefault(word, []).append(author)
+
+    def words(self) -> dict[str, set[int]]:
+        """Each author word and the documents it names (every group read)."""
+        return {word: self._named_by(word) for word in self._authors_of}
+
+    def years(self) -> dict[str, set[int]]:
+        return {year: set(self._by_year[year]) for year in self._by_year}
+
+    def _named_by(self, word: str) -> set[int]:
+        return set().union(*(self._by_author[author] for author in self._authors_of[word]))
 
     @classmethod
     def of_documents(cls, documents: Iterable[DocumentRecord]) -> MentionIndex:
@@ -63,9 +77,9 @@ class MentionIndex:
         `common(word)` tells an author word too frequent in the texts to name anyone."""
         authors: dict[int, set[str]] = {}
         for word in {w.casefold() for w in _WORD.findall(question)}:
-            if word not in self._by_word or (common is not None and common(word)):
+            if word not in self._authors_of or (common is not None and common(word)):
                 continue
-            for rowid in self._by_word[word]:
+            for rowid in self._named_by(word):
                 authors.setdefault(rowid, set()).add(word)
         years = {y: self._by_year[y] for y in set(_YEAR.findall(question)) if y in self._by_year}
         hits = {rowid: 1 for rowid in authors}

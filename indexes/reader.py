@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,6 +37,38 @@ _STATE = "rowid, size, mtime_ns, content_hash, metadata_key"  # DocumentState's 
 
 def _gone(segment: Segment) -> str:
     return json.dumps(segment.deleted.tolist())
+
+
+class _LiveGroups(Mapping[str, list[int]]):
+    """Live documents' rowids by the value of an SQL expression over `documents` (empty
+    values left out): the values read at once, each value's rowids when asked for."""
+
+    def __init__(self, segments: list[Segment], expression: str) -> None:
+        self._segments = segments
+        self._expression = expression
+        values: set[str] = set()
+        for segment in segments:
+            values.update(value for (value,) in segment.db.execute(
+                f"SELECT DISTINCT {expression} AS value FROM documents"
+                f" WHERE value IS NOT NULL AND value != '' AND {_LIVE}", (_gone(segment),)))
+        self._values, self._known = sorted(values), frozenset(values)
+        self._rowids: dict[str, list[int]] = {}
+
+    def __getitem__(self, value: str) -> list[int]:
+        if value not in self._rowids:
+            if value not in self._known:
+                raise KeyError(value)
+            self._rowids[value] = [rowid for segment in self._segments for (rowid,) in
+                                   segment.db.execute(
+                                       f"SELECT rowid FROM documents WHERE {self._expression}"
+                                       f" = ? AND {_LIVE}", (value, _gone(segment)))]
+        return self._rowids[value]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 class DocumentStates:
@@ -326,23 +358,11 @@ class IndexReader:
     def mentions(self) -> MentionIndex:
         """Authors and years of the documents, for reading them in questions."""
         if self._mentions is None:
-            # Grouped by SQL: a few hundred authors and a few dozen years, not a row per
-            # document (a hybrid `ask` on a million passages would read 125,000).
-            self._mentions = MentionIndex(
-                self._live_groups("author"), self._live_groups("substr(date, 1, 4)"))
+            # The distinct authors and years, then a group's documents only when a question
+            # names it: a hybrid `ask` on a million passages would otherwise read 125,000.
+            self._mentions = MentionIndex(_LiveGroups(self.segments, "author"),
+                                          _LiveGroups(self.segments, "substr(date, 1, 4)"))
         return self._mentions
-
-    def _live_groups(self, expression: str) -> dict[str, list[int]]:
-        """Rowids of live documents by the value of `expression` (empty values left out)."""
-        groups: dict[str, list[int]] = {}
-        for segment in self.segments:
-            rows = segment.db.execute(
-                f"SELECT {expression} AS value, group_concat(rowid) FROM documents"
-                f" WHERE value IS NOT NULL AND value != '' AND {_LIVE} GROUP BY value",
-                (_gone(segment),))
-            for value, rowids in rows:
-                groups.setdefault(value, []).extend(map(int, rowids.split(",")))
-        return groups
 
     def is_common_word(self, word: str, share: float = 0.2) -> bool:
         """Whether more than `share` of the passages contain the word (FTS5, stemmed)."""

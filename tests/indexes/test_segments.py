@@ -361,8 +361,8 @@ def test_mentions_read_by_group_are_those_of_the_live_documents(tmp_path: Path,
         assert len(reader.segments) > 1 and len(reader.deleted) == 2
         expected = MentionIndex.of_documents(reader.documents())
         found = reader.mentions
-        assert found._by_word == expected._by_word and found._by_year == expected._by_year
-        assert "zhao" not in found._by_word and "hua" in found._by_word
+        assert found.words() == expected.words() and found.years() == expected.years()
+        assert "zhao" not in found.words() and "hua" in found.words()
         assert found.find("What did Hua say in 2019?").documents  # the new d4
 
 
