@@ -394,6 +394,8 @@ def _discover(paths: Sequence[Path]) -> tuple[list[_Source], list[SkippedFile]]:
             files, problems, stats = find_documents(given)
             sources += [_Source(path, root, stats.get(path)) for path in files]
             skipped += problems
+    if len(paths) == 1:  # a walk finds each file once
+        return sources, skipped
     unique = {source.path: source for source in sources}  # overlapping arguments
     return list(unique.values()), skipped
 
