@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
 
@@ -87,15 +89,19 @@ def search(
     pool = max(k, settings.candidates) if mode is Mode.hybrid else k
     dense: list[tuple[int, float]] = []
     lexical: list[tuple[int, float]] = []
-    if mode.needs_vectors:
-        if query_vector is None:
-            raise ValueError("dense and hybrid search need a query vector")
-        if mode is Mode.hybrid:
-            query_vector = with_feedback(reader, query_vector, settings.feedback_units,
-                                         settings.feedback_weight, doc_rowids)
-        dense = dense_search(reader, query_vector, pool, doc_rowids, nprobe=settings.nprobe)
-        _check_scores(reader, dense)
-    if mode is not Mode.dense:
+    if mode is Mode.hybrid:
+        # Lexical search runs beside the dense side (two searches: feedback, then the
+        # moved question), on the other core: FAISS, SQLite and numpy's array operations
+        # let go of the interpreter while they work.
+        beside = _beside().submit(search_lexical, reader, question, pool, doc_rowids,
+                                  settings.context_weight)
+        try:
+            dense = _dense_side(reader, mode, query_vector, pool, doc_rowids, settings)
+        finally:
+            lexical = beside.result()
+    elif mode is Mode.dense:
+        dense = _dense_side(reader, mode, query_vector, pool, doc_rowids, settings)
+    else:
         lexical = search_lexical(reader, question, pool, doc_rowids, settings.context_weight)
     if mode is Mode.dense:
         return [Hit(p, s, dense=s) for p, s in dense[:k]]
@@ -109,6 +115,24 @@ def search(
     fused = _smooth(fused, positions, settings.previous_weight, settings.next_weight)
     return [Hit(int(p), s, dense_scores.get(p), lexical_scores.get(p))  # type: ignore[arg-type]
             for p, s in fused[:k]]
+
+
+def _dense_side(reader: IndexReader, mode: Mode, query_vector: np.ndarray | None, pool: int,
+                doc_rowids: list[int] | None, settings: SearchSettings) -> list[tuple[int, float]]:
+    if query_vector is None:
+        raise ValueError("dense and hybrid search need a query vector")
+    if mode is Mode.hybrid:
+        query_vector = with_feedback(reader, query_vector, settings.feedback_units,
+                                     settings.feedback_weight, doc_rowids)
+    dense = dense_search(reader, query_vector, pool, doc_rowids, nprobe=settings.nprobe)
+    _check_scores(reader, dense)
+    return dense
+
+
+@functools.lru_cache(maxsize=1)
+def _beside() -> ThreadPoolExecutor:
+    """One thread for the lexical half of hybrid questions, made at the first one."""
+    return ThreadPoolExecutor(1, thread_name_prefix="parallax-lexical")
 
 
 def _check_scores(reader: IndexReader, dense: list[tuple[int, float]]) -> None:
