@@ -29,14 +29,14 @@ def test_the_sample_metadata_is_read_with_quoted_commas(sample_dir: Path) -> Non
     problems: list[MetadataProblem] = []
     table = load_metadata(sample_dir, problems)
     assert problems == [] and len(table) == 5
-    entry = table[(sample_dir / "003_dce9cd8685041cb8.txt").resolve()]
+    entry = table[sample_dir.absolute() / "003_dce9cd8685041cb8.txt"]  # in the tree, links kept
     assert entry == Metadata(
         title="Respect History, Look to the Future and Firmly Safeguard and Stabilize "
         "China-US Relations",
         date="2020-08-07",
         author="Yang Jiechi",
     )
-    assert table[(sample_dir / "000_66e27f2df0de6ee7.txt").resolve()].date == "2005"
+    assert table[sample_dir.absolute() / "000_66e27f2df0de6ee7.txt"].date == "2005"
 
 
 def test_extra_columns_empty_cells_and_whitespace(tmp_path: Path) -> None:
