@@ -36,9 +36,19 @@ class FakeEncoder:
     name = "fake-encoder"
     max_tokens = 12
 
+    class Crash(Exception):
+        """What `crash_at` raises: the machine dying part way through a run."""
+
     def __init__(self, dimension: int = 64) -> None:
         self._dimension = dimension
         self.encoded: list[str] = []
+        self._crash_at: int | None = None
+        self._calls = 0
+
+    def crash_at(self, call: int | None) -> None:
+        """Make the `call`-th call of `encode` from now raise FakeEncoder.Crash, before it
+        encodes anything (None: never)."""
+        self._crash_at, self._calls = call, 0
 
     @property
     def dimension(self) -> int:
@@ -48,6 +58,9 @@ class FakeEncoder:
         return [m.span() for m in re.finditer(r"\S+", text)]
 
     def encode(self, texts: Sequence[str], progress=None) -> np.ndarray:  # noqa: ANN001
+        self._calls += 1
+        if self._calls == self._crash_at:
+            raise self.Crash
         self.encoded.extend(texts)
         out = np.zeros((len(texts), self._dimension), dtype=np.float32)
         for row, text in enumerate(texts):

@@ -168,31 +168,19 @@ def test_index_without_a_folder_refreshes_every_folder_of_the_index(
     assert report["added"] == [str(second / "c.txt")]
 
 
-class _Crash(Exception):
-    pass
-
-
 def test_a_long_run_killed_part_way_keeps_its_finished_parts_and_resumes(
     tmp_path: Path, fake_encoder  # noqa: ANN001
 ) -> None:
     docs = _folder(tmp_path, "docs", {f"d{i}.txt": f"Report {i} on trade.\n\nSecond part {i}.\n"
                                       for i in range(6)})
     index = tmp_path / "index"
-    real_encode, calls = fake_encoder.encode, []
-
-    def encode_then_crash(texts, progress=None):  # noqa: ANN001, ANN202
-        calls.append(len(texts))
-        if len(calls) == 2:
-            raise _Crash  # the machine dies while embedding the second part
-        return real_encode(texts, progress)
-
-    fake_encoder.encode = encode_then_crash
-    with pytest.raises(_Crash):
+    fake_encoder.crash_at(2)  # the machine dies while embedding the second part
+    with pytest.raises(fake_encoder.Crash):
         _index(docs, index, fake_encoder, checkpoint=4)  # 2 documents (4 passages) per part
     with IndexReader(index) as reader:
         assert reader.manifest.counts["documents"] == 2  # the first part was published
 
-    fake_encoder.encode = real_encode
+    fake_encoder.crash_at(None)
     fake_encoder.encoded.clear()
     report = _index(docs, index, fake_encoder, checkpoint=4)
     assert len(report.added) == 4 and report.unchanged == 2

@@ -19,10 +19,6 @@ from indexes import IndexReader
 from parallax.indexing import build_index
 
 
-class _Crash(Exception):
-    pass
-
-
 def _write(folder: Path, files: dict[str, str]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
@@ -148,21 +144,13 @@ def test_a_run_killed_between_parts_leaves_the_rest_to_be_read_again(
     _write(docs, {name: f"Text number {i}.\n" for i, name in enumerate(names[:4])})
     (docs / "metadata.csv").write_text(_csv({name: "New" for name in names}))
 
-    real_encode, calls = fake_encoder.encode, []
-
-    def encode_then_crash(texts, progress=None):  # noqa: ANN001, ANN202
-        calls.append(len(texts))
-        if len(calls) == 2:
-            raise _Crash  # the machine dies while embedding the second part
-        return real_encode(texts, progress)
-
-    fake_encoder.encode = encode_then_crash
-    with pytest.raises(_Crash):
+    fake_encoder.crash_at(2)  # the machine dies while embedding the second part
+    with pytest.raises(fake_encoder.Crash):
         _index(docs, index, fake_encoder, checkpoint=1)
     assert _titles(index) == {"d0.txt": "New", "d1.txt": "New", "d4.txt": "Old",
                               "d5.txt": "Old"}  # the first part was published
 
-    fake_encoder.encode = real_encode
+    fake_encoder.crash_at(None)
     _index(docs, index, fake_encoder, checkpoint=1)
     assert _titles(index) == {name: "New" for name in names}
 
