@@ -164,7 +164,7 @@ class MetadataCatalog:
                 info = os.stat(csv_path)
                 signature = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
             except OSError:
-                signature = "link" if os.path.lexists(csv_path) else "none"
+                signature = "unreadable" if os.path.lexists(csv_path) else "none"
             self._signatures[folder] = signature
         return signature
 

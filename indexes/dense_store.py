@@ -194,9 +194,10 @@ class ApproximateStore:
         # disk together rather than one after another: at a million passages, with the
         # cache emptied, dense search took 122 ms a question without this and 31 ms with
         # it (2 ms more when every row is cached already).
-        for a, b in zip(starts, stops, strict=True) if hasattr(os, "posix_fadvise") else ():
-            os.posix_fadvise(self._fd, self.exact.offset + first[a] * width, (b - a) * width,
-                             os.POSIX_FADV_WILLNEED)
+        if hasattr(os, "posix_fadvise"):  # not on macOS
+            for a, b in zip(starts, stops, strict=True):
+                os.posix_fadvise(self._fd, self.exact.offset + first[a] * width,
+                                 (b - a) * width, os.POSIX_FADV_WILLNEED)
         for a, b in zip(starts, stops, strict=True):
             wanted = (b - a) * width
             if os.preadv(self._fd, [view[a * width:b * width]],

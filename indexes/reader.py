@@ -300,12 +300,8 @@ class IndexReader:
         return DocumentStates(self, stamps)
 
     def document_state(self, path: str) -> DocumentState | None:
-        for segment in reversed(self.segments):  # a replaced document's newest version
-            for row in segment.db.execute(f"SELECT {_STATE} FROM documents WHERE path = ?",
-                                          (path,)):
-                if not segment.is_deleted(row[0]):
-                    return DocumentState._make(tuple(row))
-        return None
+        row = self._live_row_by_path(path, _STATE)
+        return None if row is None else DocumentState._make(tuple(row))
 
     def _all_document_states(self) -> dict[str, DocumentState]:
         make = DocumentState._make
@@ -329,10 +325,16 @@ class IndexReader:
         return sorted(roots)
 
     def document_by_path(self, path: str) -> DocumentRecord | None:
+        row = self._live_row_by_path(path, "*")
+        return None if row is None else DocumentRecord.from_row(row)
+
+    def _live_row_by_path(self, path: str, columns: str) -> sqlite3.Row | None:
+        """`columns` (the rowid first) of the live document at `path`, or None."""
         for segment in reversed(self.segments):  # a replaced document's newest version
-            for row in segment.db.execute("SELECT * FROM documents WHERE path = ?", (path,)):
-                if not segment.is_deleted(row["rowid"]):
-                    return DocumentRecord.from_row(row)
+            for row in segment.db.execute(f"SELECT {columns} FROM documents WHERE path = ?",
+                                          (path,)):
+                if not segment.is_deleted(row[0]):
+                    return row
         return None
 
     def allowed_documents(self, filters: Filters | None) -> list[int] | None:

@@ -457,8 +457,9 @@ def _plan(sources: list[_Source], old: IndexReader | None, paths: Sequence[Path]
         folder, same_metadata = "", False
         for source in sources:
             progress.advanced(1)
-            if source.path.rpartition("/")[0] != folder:  # a walk gives a folder's files in a row
-                folder = source.path.rpartition("/")[0]
+            parent = source.path.rpartition("/")[0]
+            if parent != folder:  # a walk gives a folder's files in a row
+                folder = parent
                 same_metadata = states.saw(source.root, folder, metadata.state(source.path))
             # The common case, decided without a state or metadata: unchanged size and mtime,
             # and no metadata.csv above it changed.
