@@ -3,10 +3,14 @@
     .venv/bin/python benchmarks/bench_scale.py [--passages 100000] [--work /tmp/parallax-scale]
                                                [--seed 0] [--questions 300] [--fresh]
                                                [--recall-questions 200] [--keep-index]
+                                               [--stand-in sentences|hash]
 
 Generates (or reuses) a corpus with benchmarks/scale_corpus.py, builds an index of it through
 the public API (`parallax.indexing.build_index`) with a cheap deterministic stand-in encoder,
-so that the figures are the store's costs without embedding, then measures: the full build and
+so that the figures are the store's costs without embedding. The default stand-in gives every
+unit the sum of the real model's vectors of the pool sentences it covers (the pool is embedded
+once with the real model and cached under --work: about 12 minutes on 2 cores); `--stand-in
+hash` gives signed word hashes, which have no clusters. It then measures: the full build and
 its peak RSS, a one-file edit, a nothing-changed refresh, a deletion (and a compaction when
 `build_index` offers one), warm hybrid query latency with and without source and date filters,
 cold `ask` in a fresh process, the query process's peak RSS, dense recall@10 of the
@@ -146,14 +150,155 @@ class StandInEncoder:
         return out
 
 
+SENTENCES_ENCODER_NAME = "scale-stand-in-sentences"
+# A unit cut inside a sentence holds its start or its end: found by this many characters.
+_KEY = 32
+
+
+class SentenceStandInEncoder(StandInEncoder):
+    """The real model's geometry at a stand-in's cost. Every sentence of the generator's pool
+    and every question the benchmark asks are embedded once with the real default model
+    (cached under --work, `prepare_sentence_vectors`). A unit's vector is then the sum of the
+    vectors of the pool sentences it covers, each weighted by the characters it covers,
+    normalised: a one-sentence unit gets exactly the model's vector of that sentence, a
+    window roughly the model's mean pooling over its sentences. Hash vectors, by contrast,
+    are spread with no clusters at all (the worst case for an inverted file), so recall
+    measured on them says little of what text embeddings give. A unit cut inside a sentence
+    finds it by its first or last characters; a unit with no pool sentence (a title line
+    alone, an edit's new sentence) falls back to the hash vector."""
+
+    name = SENTENCES_ENCODER_NAME
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self._folder = folder
+        self._questions: dict[str, np.ndarray] = {}
+        for path in folder.glob("questions-*.json"):
+            texts = json.loads(path.read_text(encoding="utf-8"))
+            self._questions.update(zip(texts, np.load(path.with_suffix(".npy")), strict=True))
+        self._vectors: np.ndarray | None = None  # read on the first text not a question
+        self._exact: dict[str, int] = {}
+        self._head: dict[str, int] = {}
+        self._tail: dict[str, int] = {}
+
+    def _load(self) -> np.ndarray:
+        if self._vectors is None:
+            texts = json.loads((self._folder / "sentences.json").read_text(encoding="utf-8"))
+            for number, text in enumerate(texts):
+                self._exact.setdefault(text, number)
+                if len(text) >= _KEY:
+                    self._head.setdefault(text[:_KEY], number)
+                    self._tail.setdefault(text[-_KEY:], number)
+            self._vectors = np.load(self._folder / "sentences.npy").astype(np.float32)
+        return self._vectors
+
+    def _pieces(self, text: str) -> list[tuple[int, int, int]]:
+        """(start, end, pool sentence) of the pool sentences found in `text`, in order."""
+        from corpus import split_sentences
+
+        found = []
+        base = 0
+        for line in text.split("\n"):  # the context line is a line of its own
+            for a, b in split_sentences(line):
+                sentence = line[a:b]
+                number = self._exact.get(sentence)
+                if number is None and len(sentence) >= _KEY:
+                    number = self._head.get(sentence[:_KEY], self._tail.get(sentence[-_KEY:]))
+                if number is not None:
+                    found.append((base + a, base + b, number))
+            base += len(line) + 1
+        return found
+
+    def encode(self, texts: Sequence[str], progress=None) -> np.ndarray:  # noqa: ANN001
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        others = [i for i, text in enumerate(texts) if text not in self._questions]
+        for i, text in enumerate(texts):
+            if text in self._questions:
+                out[i] = self._questions[text]
+        if others:
+            out[others] = super().encode([texts[i] for i in others])
+        if progress is not None:
+            progress(len(texts))
+        return out
+
+    def encode_pooled(self, texts: Sequence[str], units: Sequence[Sequence[tuple]],
+                      progress=None) -> np.ndarray:  # noqa: ANN001
+        from scipy.sparse import csr_matrix
+
+        start, spent = time.perf_counter(), self.seconds
+        vectors = self._load()
+        rows: list[int] = []
+        columns: list[int] = []
+        weights: list[int] = []
+        missing: list[tuple[int, int, tuple]] = []  # (row, text, ranges) with no pool sentence
+        row = 0
+        for number, text in enumerate(texts):
+            pieces = self._pieces(text)
+            for ranges in units[number]:
+                before = len(rows)
+                for a, b in ranges:
+                    for start_, end, sentence in pieces:
+                        overlap = min(b, end) - max(a, start_)
+                        if overlap > 0:
+                            rows.append(row)
+                            columns.append(sentence)
+                            weights.append(overlap)
+                if len(rows) == before:
+                    missing.append((row, number, ranges))
+                row += 1
+        cover = csr_matrix((np.array(weights, dtype=np.float32), (rows, columns)),
+                           shape=(row, len(vectors)))
+        out = np.asarray(cover @ vectors, dtype=np.float32)
+        if missing:
+            out[[r for r, _, _ in missing]] = StandInEncoder.encode_pooled(
+                self, [texts[n] for _, n, _ in missing], [[ranges] for _, _, ranges in missing])
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        out /= np.where(norms == 0, 1, norms)
+        if progress is not None:
+            progress(len(texts))
+        self.seconds = spent + time.perf_counter() - start
+        return out
+
+
+STAND_INS = ("sentences", "hash")
 _ENCODER: StandInEncoder | None = None
 
 
 def stand_in_loader(name: str) -> StandInEncoder:
+    """The stand-in the parent chose (PARALLAX_SCALE_STAND_IN: a folder of sentence vectors,
+    or unset for hash vectors), one per process."""
     global _ENCODER
     if _ENCODER is None:
-        _ENCODER = StandInEncoder()
+        folder = os.environ.get("PARALLAX_SCALE_STAND_IN")
+        _ENCODER = SentenceStandInEncoder(Path(folder)) if folder else StandInEncoder()
     return _ENCODER
+
+
+def child_sentence_vectors(job: dict) -> dict:
+    """The real default model's vectors of the generator's sentence pool (unless cached) and
+    of the benchmark's questions, written into job["folder"]."""
+    sys.path.insert(0, str(HERE))
+    import scale_corpus
+
+    from embed import load_encoder
+
+    folder = Path(job["folder"])
+    folder.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    encoder = load_encoder(None)
+    done: dict = {"precision": str(getattr(encoder, "precision", "?"))}
+    if not (folder / "sentences.npy").exists():
+        pool = scale_corpus.sentence_pool()
+        vectors = encoder.encode(pool)
+        np.save(folder / "sentences.tmp.npy", vectors.astype(np.float16))
+        (folder / "sentences.json").write_text(json.dumps(pool), encoding="utf-8")
+        os.replace(folder / "sentences.tmp.npy", folder / "sentences.npy")
+        done["sentences"] = len(pool)
+    name = folder / job["questions_name"]
+    np.save(name.with_suffix(".npy"), encoder.encode(job["questions"]))
+    name.write_text(json.dumps(job["questions"]), encoding="utf-8")
+    done["seconds"] = time.perf_counter() - start
+    return done
 
 
 # ---------------------------------------------------------------------------------------------
@@ -364,7 +509,8 @@ def child_real_embed(job: dict) -> dict:
             "passages": report.counts.get("passages", 0)}
 
 
-CHILDREN = {"index": child_index, "queries": child_queries, "cold": child_cold,
+CHILDREN = {"sentence-vectors": child_sentence_vectors, "index": child_index,
+            "queries": child_queries, "cold": child_cold,
             "real-encoder": child_real_encoder, "real-embed": child_real_embed}
 
 
@@ -461,6 +607,10 @@ def main() -> None:
     parser.add_argument("--keep-index", action="store_true",
                         help="reuse the index under --work even if the code changed since it "
                              "was built (its build figures are those of the code that built it)")
+    parser.add_argument("--stand-in", choices=STAND_INS, default="sentences",
+                        help="the vectors indexed: sums of the real model's vectors of the pool"
+                             " sentences a unit covers (the default: clustered as text is), or"
+                             " signed word hashes (no clusters: the worst case for recall)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -480,7 +630,9 @@ def main() -> None:
     if args.fresh and work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
-    corpus_dir, index_dir = work / "corpus", work / "index"
+    # Hash vectors kept the plain name: indexes built before the sentence stand-in stay usable.
+    suffix = "" if args.stand_in == "hash" else f"-{args.stand_in}"
+    corpus_dir, index_dir = work / "corpus", work / f"index{suffix}"
     pending = Pending(work)
     restored = pending.restore()
     stamp = scale_corpus.generate(corpus_dir, args.passages, args.seed, log=say)
@@ -489,7 +641,16 @@ def main() -> None:
 
     # Full build (or the figures recorded when the reused index was built).
     key = code_key()
-    build_stamp_path = work / "index-build.json"
+    build_stamp_path = work / f"index-build{suffix}.json"
+    if args.stand_in == "sentences":
+        vectors_dir = args.work.resolve() / "stand-in-sentences"
+        asked = [*questions(args.questions, args.seed), *questions(1, args.seed + 1)]
+        say("the real model's vectors of the pool sentences and of the questions...")
+        prepared, _ = run_child("sentence-vectors", {
+            "folder": str(vectors_dir), "questions": asked,
+            "questions_name": f"questions-s{args.seed}-n{args.questions}.json"})
+        say(f"  {prepared}")
+        CHILD_ENV["PARALLAX_SCALE_STAND_IN"] = str(vectors_dir)
     build = None
     if build_stamp_path.exists() and index_dir.exists():
         recorded = json.loads(build_stamp_path.read_text(encoding="utf-8"))
