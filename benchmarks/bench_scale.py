@@ -726,6 +726,7 @@ def main() -> None:
     q = {label: queries[label] for label in
          ("hybrid", "hybrid, source filter", "hybrid, date filter", "lexical")}
 
+    edit_store = edit["seconds"] - edit["stand_in_seconds"]
     rows: list[tuple[str, str]] = [
         ("corpus", f"{stamp['documents']:,} documents in {folders} folders, "
                    f"{counts.get('passages', 0):,} passages, "
@@ -736,10 +737,13 @@ def main() -> None:
          + ", ".join(f"{k} {v:.1f} s" for k, v in build["stages"].items() if v >= 0.05)
          + f"; {build['parts']} published parts)"),
         ("peak RSS of the build", mb(build["peak_rss"])),
-        ("one-file edit, re-index", f"{edit['seconds']:.2f} s "
-         f"({edit['seconds'] / build['seconds']:.3f}x the full build; "
-         f"{edit_wall:.2f} s with process start; updated {edit['updated']}, "
-         f"{edit['embedded_units']} units embedded)"),
+        # The stand-in's own time (loading its vectors, embedding the file's units) stands
+        # for the embedding, which the real model's row below measures instead.
+        ("one-file edit, re-index, without embedding", f"{edit_store:.2f} s "
+         f"({edit_store / (build['seconds'] - build['stand_in_seconds']):.3f}x"
+         f" the full build without embedding; {edit['stand_in_seconds']:.2f} s more in the "
+         f"stand-in encoder, {edit_wall:.2f} s in all with process start; updated "
+         f"{edit['updated']}, {edit['embedded_units']} units embedded)"),
         ("the edited file with the real model (index of it alone)",
          f"{embed_one['seconds']:.2f} s for {embed_one['passages']} passages, "
          f"{embed_one['units']} units (model load {embed_one['load']:.1f} s more)"),

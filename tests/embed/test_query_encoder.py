@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
+import subprocess
+import sys
+from pathlib import Path
 
-from embed import load_query_encoder
+import numpy as np
+import pytest
+
+from embed import load_query_encoder, numpy_bert
 
 TEXTS = [
     "What did China say about Taiwan?",
@@ -38,3 +43,30 @@ def test_many_texts_come_back_in_the_callers_order(real_encoder) -> None:  # noq
     for encoder in (fast, real_encoder):
         cosines = (encoder.encode(texts) * one_by_one).sum(axis=1)
         assert np.all(cosines > 0.9999), cosines
+
+
+def test_gelu_is_berts_exact_gelu_to_float32_precision() -> None:
+    erfc = pytest.importorskip("scipy.special").erfc
+    x = np.concatenate([np.linspace(-12, 12, 200_001),
+                        np.random.default_rng(0).normal(0, 3, 100_000)]).astype(np.float32)
+    wide = x.astype(np.float64)
+    exact = 0.5 * wide * erfc(-wide / np.sqrt(2))  # 1 + erf(z) would cancel for z << 0
+    got = numpy_bert._gelu(x)
+    assert got.dtype == np.float32
+    assert np.max(np.abs(got - exact)) < 1e-6  # float32's own spacing near 12 is 1e-6
+    # The negative side is small, not zero, and keeps its digits (float32's rounding of
+    # x * x in the exponent leaves a few 1e-6 at x = -7): 1 + erf(z) in float32 would cancel.
+    small = (x < 0) & (np.abs(exact) > 1e-12)
+    assert np.max(np.abs(got[small] - exact[small]) / np.abs(exact[small])) < 1e-5
+
+
+def test_a_question_is_embedded_without_importing_scipy_or_torch() -> None:
+    # A cold hybrid `ask` pays for every import: scipy.special alone took 0.2-0.35 s.
+    script = ("import sys\nfrom embed import load_query_encoder\n"
+              "load_query_encoder().encode(['What did China say about Taiwan?'])\n"
+              "print([m for m in ('scipy', 'torch', 'sentence_transformers') "
+              "if m in sys.modules])\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
