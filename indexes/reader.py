@@ -65,7 +65,8 @@ class _LiveGroups(Mapping[str, list[int]]):
             for segment in self._segments:
                 for value_, rowid in segment.db.execute(
                         f"SELECT {self._expression} AS value, rowid FROM documents"
-                        f" WHERE value IS NOT NULL AND value != '' AND {_LIVE}",
+                        f" WHERE value IS NOT NULL AND value != '' AND {_LIVE}"
+                        " ORDER BY value, rowid",  # read from the schema's index, in order
                         (_gone(segment),)):
                     rowids.setdefault(value_, []).append(rowid)
             self._rowids = rowids
