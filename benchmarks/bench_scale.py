@@ -158,7 +158,7 @@ _KEY = 32
 class SentenceStandInEncoder(StandInEncoder):
     """The real model's geometry at a stand-in's cost. Every sentence of the generator's pool
     and every question the benchmark asks are embedded once with the real default model
-    (cached under --work, `prepare_sentence_vectors`). A unit's vector is then the sum of the
+    (cached under --work by the `sentence-vectors` child). A unit's vector is then the sum of the
     vectors of the pool sentences it covers, each weighted by the characters it covers,
     normalised: a one-sentence unit gets exactly the model's vector of that sentence, a
     window roughly the model's mean pooling over its sentences. Hash vectors, by contrast,

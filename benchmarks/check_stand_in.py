@@ -61,11 +61,7 @@ def main() -> None:
                        env=bench_scale.CHILD_ENV, stdout=subprocess.DEVNULL)
     pool = scale_corpus.sentence_pool()
     rng = random.Random(f"check-{args.seed}")
-    passages = []
-    for _ in range(args.passages):
-        start = rng.randrange(len(pool))
-        size = rng.randint(*scale_corpus.SENTENCES)
-        passages.append(" ".join(pool[(start + k) % len(pool)] for k in range(size)))
+    passages = [scale_corpus.paragraph(pool, rng) for _ in range(args.passages)]
     print(f"embedding {len(passages)} passages and {len(asked)} questions with the real "
           "model...", flush=True)
     model = load_encoder(None)

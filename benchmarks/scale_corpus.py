@@ -95,6 +95,13 @@ def _zipf_index(rng: random.Random, n: int) -> int:
     return min(n - 1, int(n * rng.random() ** 2.2))
 
 
+def paragraph(pool: list[str], rng: random.Random) -> str:
+    """3-6 consecutive sentences of the pool from a random place: paragraphs that read on."""
+    start = rng.randrange(len(pool))
+    size = rng.randint(*SENTENCES)
+    return " ".join(pool[(start + k) % len(pool)] for k in range(size))
+
+
 def folder_documents(pool: list[str], authors: list[str], publishers: list[str],
                      seed: int, folder: int, count: int) -> Iterator[tuple[str, str, list[str]]]:
     """(file name, text, metadata row) of the `count` documents of one folder."""
@@ -102,12 +109,7 @@ def folder_documents(pool: list[str], authors: list[str], publishers: list[str],
     n = len(pool)
     for i in range(count):
         number = folder * FILES_PER_FOLDER + i
-        # Consecutive sentences from a random place make paragraphs that read on.
-        paragraphs = []
-        for _ in range(PARAGRAPHS):
-            start = rng.randrange(n)
-            size = rng.randint(*SENTENCES)
-            paragraphs.append(" ".join(pool[(start + k) % n] for k in range(size)))
+        paragraphs = [paragraph(pool, rng) for _ in range(PARAGRAPHS)]
         title = title_of(pool[rng.randrange(n)])
         text = title + "\n\n" + "\n\n".join(paragraphs) + "\n"
         year = 1995 + _zipf_index(rng, 31) if rng.random() < 0.3 else rng.randint(1995, 2025)

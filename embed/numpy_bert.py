@@ -194,8 +194,8 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     """BERT's exact GELU, x * P(X <= x) for a standard normal X, without scipy: importing
     scipy.special for its erf took 0.2-0.35 s of every cold hybrid `ask`. Written with
     erfc(|z|), whose approximation below has a relative error near 1e-7, so that the small
-    side of 1 +/- erf keeps float32 precision too (within a few units in the last place of
-    scipy's, tests/embed/test_numpy_bert.py)."""
+    side of 1 +/- erf keeps float32 precision too (tests/embed/test_query_encoder.py checks
+    it against scipy's erfc in float64)."""
     z = np.abs(x) * np.float32(np.sqrt(0.5))
     half_tail = _erfc(z)
     half_tail *= np.float32(0.5)  # (1 - erf(|z|)) / 2: the normal's tail beyond |x|
