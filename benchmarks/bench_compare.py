@@ -31,9 +31,9 @@ BUDGET = 3.0  # seconds, the issue's bound for a warm compare on the sample corp
 
 def warm_timings(index: Path, topics: list[str], repeat: int) -> dict[str, list[float]]:
     from indexes import Mode
-    from parallax.compare import compare
-    from parallax.render_compare import comparison_json, comparison_markdown, comparison_view
     from parallax.session import Session
+    from parallax.stance.compare import compare
+    from parallax.stance.render import comparison_json, comparison_markdown, comparison_view
 
     timings: dict[str, list[float]] = {}
     with Session(index) as session:

@@ -21,8 +21,9 @@ What it prints:
    and reports each run and the median;
 4. a markdown table for the README.
 
---quality builds SciFact's index twice through the library (parallax.evaluation), once with
-fp32 and once with the path `auto` chooses (or --precision), queries encoded on the same
+--quality builds SciFact's index twice through the library
+(parallax.evaluation.retrieval), once with fp32 and once with the path `auto` chooses
+(or --precision), queries encoded on the same
 path, and prints hybrid (and dense, lexical) nDCG@10 of both.
 """
 
@@ -259,8 +260,8 @@ def compare(count: int, repeat: int, precision: str | None) -> dict:
 def quality(precision: str) -> dict[str, dict[str, float]]:
     from embed import load_encoder
     from indexes import Mode
-    from parallax.beir import load_dataset
-    from parallax.evaluation import ensure_dataset_index, evaluate_dataset
+    from parallax.evaluation.beir import load_dataset
+    from parallax.evaluation.retrieval import ensure_dataset_index, evaluate_dataset
     from parallax.session import Session
 
     dataset = load_dataset(SCIFACT)
@@ -312,7 +313,7 @@ def main() -> None:
     for key, value in info.items():
         print(f"- {key}: {value}")
     if args.quality:
-        print("\n## SciFact nDCG@10 (built through parallax.evaluation)")
+        print("\n## SciFact nDCG@10 (built through parallax.evaluation.retrieval)")
         result = quality(args.precision or "auto")
         base = result["fp32"]
         other = result[args.precision or "auto"]

@@ -96,8 +96,8 @@ def main() -> None:
 
 def _ndcg_both_ways(args: argparse.Namespace, store: object) -> dict[str, tuple[float, float]]:
     from indexes import Mode
-    from parallax.beir import load_dataset
-    from parallax.evaluation import evaluate_dataset
+    from parallax.evaluation.beir import load_dataset
+    from parallax.evaluation.retrieval import evaluate_dataset
     from parallax.session import Session
 
     dataset = load_dataset(args.dataset)

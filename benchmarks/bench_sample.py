@@ -31,8 +31,8 @@ def wall(command: list[str]) -> float:
 
 def warm_latencies(index: Path, repeat: int) -> dict[str, list[float]]:
     from indexes import Mode
-    from parallax.ask import ask
-    from parallax.evaluation import load_questions
+    from parallax.evaluation.retrieval import load_questions
+    from parallax.search.ask import ask
     from parallax.session import Session
 
     questions = [q.question for q in load_questions(QUESTIONS)]

@@ -398,7 +398,7 @@ def _percentiles(seconds: list[float]) -> dict:
 def child_queries(job: dict) -> dict:
     """Warm hybrid queries, plain and filtered, then the peak RSS, then recall@10."""
     from indexes import Filters, Mode
-    from parallax.ask import ask
+    from parallax.search.ask import ask
     from parallax.session import Session
 
     asked = questions(job["questions"], job["seed"])
@@ -468,7 +468,7 @@ def _recall(session, asked: list[str]) -> dict:  # noqa: ANN001
 def child_cold(job: dict) -> dict:
     """One ask in this fresh process, as `parallax ask` does it, timed from its start."""
     from indexes import Mode
-    from parallax.ask import ask
+    from parallax.search.ask import ask
     from parallax.session import Session
 
     mode = Mode(job["mode"])

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from indexes import Filters, Mode
-from parallax.ask import ask
 from parallax.indexing import build_index
+from parallax.search.ask import ask
 from parallax.session import Session
 
 

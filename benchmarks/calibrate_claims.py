@@ -38,9 +38,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from parallax.claim_match import FEATURES, MatchModel, fit_logistic  # noqa: E402
-from parallax.kpa import load_split  # noqa: E402
-from parallax.kpa_eval import Vectors, group_features, match_scores, split_texts, track1  # noqa: E402
+from parallax.evaluation.kpa import load_split  # noqa: E402
+from parallax.evaluation.kpa_eval import Vectors, group_features, match_scores, split_texts, track1  # noqa: E402
+from parallax.stance.claim_match import FEATURES, MatchModel, fit_logistic  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "argkp"
 

@@ -12,7 +12,7 @@ side by side. Output is Markdown, for docs/compare.md; CALIBRATE_DEBUG=1 also pr
 context weight tried on stderr.
 
 It fits the criterion on whole topics. `compare` then sets a topic's generic words aside
-(parallax.compare.topic_scores: a word in more than GENERIC_SHARE of the passages cannot
+(parallax.stance.compare.topic_scores: a word in more than GENERIC_SHARE of the passages cannot
 carry the verdict alone); that rule's share was chosen on the same training topics, and
 tests/parallax/test_compare.py scores the labelled pairs the way `compare` does.
 """
@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from indexes import Mode  # noqa: E402
 from indexes.lexical import query_terms  # noqa: E402
-from parallax.relevance import CRITERIA, Criterion, TopicEvidence, gather  # noqa: E402
 from parallax.session import Session  # noqa: E402
+from parallax.stance.relevance import CRITERIA, Criterion, TopicEvidence, gather  # noqa: E402
 
 SAMPLE = (ROOT.parent / "shared" / "corpus" / "china-us").resolve()
 TOPICS = ROOT / "evals" / "compare-topics.jsonl"

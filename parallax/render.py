@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.text import Text
 
 from indexes import DocumentRecord, PassageRecord
-from parallax.results import Answer, Result
+from parallax.search.results import Answer, GroupedAnswer, Result
 
 PREVIEW_CHARS = 600
 
@@ -98,6 +98,17 @@ def answer_view(answer: Answer, marks: bool = False) -> Group:
         return Group(Text(f"No passage matches {answer.query!r} (with the filters given).",
                           style="yellow"))
     return Group(*(result_view(r, marks) for r in answer.results))
+
+
+def ask_json(answer: Any) -> dict[str, Any]:
+    """`ask --json`, with or without --by-document (a grouped answer has `documents`)."""
+    return (grouped_answer_json(answer) if isinstance(answer, GroupedAnswer)
+            else answer_json(answer))
+
+
+def ask_view(answer: Any, marks: bool = False) -> Group:
+    return (grouped_answer_view(answer, marks) if isinstance(answer, GroupedAnswer)
+            else answer_view(answer, marks))
 
 
 # ask --by-document and related -------------------------------------------------------------
@@ -207,6 +218,12 @@ def index_report_view(report: Any) -> Group:
 
 def source_json(doc: DocumentRecord) -> dict[str, Any]:
     return {**document_json(doc), "passages": doc.n_passages, "extra": doc.extra}
+
+
+def sources_json(listing: Any) -> dict[str, Any]:
+    """`sources --json`: the index, its model and its documents in date order."""
+    return {"index": str(listing.index_dir), "model": listing.model,
+            "documents": [source_json(d) for d in listing.documents]}
 
 
 def in_context_json(shown: Any) -> dict[str, Any]:

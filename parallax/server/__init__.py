@@ -1,4 +1,5 @@
-"""`parallax serve` and `parallax mcp`: thin layers over the use cases. `service` opens the
-index once and answers with the CLI's JSON objects; `api` is the HTTP API and the web page
-(FastAPI); parallax.mcp_server offers the same service as MCP tools. Nothing here imports
-FastAPI, uvicorn or mcp until a server is built."""
+"""The long-lived front ends over parallax.service: `http` is the HTTP API and the web page
+(FastAPI; the page's files are in `web/`), `mcp` the same use cases as Model Context Protocol
+tools over stdio. Both hold one `parallax.service.Service` and convert its plain results
+with parallax.render, as the CLI's `--json` does. Nothing here imports FastAPI, uvicorn or
+mcp until a server is built."""

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from indexes import Mode
-from parallax.beir import load_dataset
-from parallax.evaluation import ensure_dataset_index, evaluate_dataset
+from parallax.evaluation.beir import load_dataset
+from parallax.evaluation.retrieval import ensure_dataset_index, evaluate_dataset
 from parallax.session import Session
 
 DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"

@@ -186,9 +186,9 @@ def test_an_unexpected_failure_is_one_line_not_a_traceback() -> None:
     import sys
 
     # A simulated bug stands in for any exception that no layer turned into a ParallaxError.
-    code = ("import parallax.cli_query, parallax.locations\n"
+    code = ("import parallax.cli.query, parallax.locations\n"
             "def boom(option):\n    raise ZeroDivisionError('simulated bug')\n"
-            "parallax.cli_query.resolve_index_dir = boom\n"
+            "parallax.cli.query.resolve_index_dir = boom\n"
             "import sys\nfrom parallax.cli import main\n"
             "sys.argv = ['parallax', 'sources']\nmain()\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

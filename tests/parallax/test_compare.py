@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 from indexes import DocumentRecord, Mode
 from indexes.lexical import query_terms
 from parallax.cli import app
-from parallax.compare import compare, topic_scores
-from parallax.groups import UNDATED, GroupBy, group_sources
-from parallax.relevance import CRITERIA
 from parallax.session import Session
+from parallax.stance.compare import compare, topic_scores
+from parallax.stance.groups import UNDATED, GroupBy, group_sources
+from parallax.stance.relevance import CRITERIA
 
 runner = CliRunner()
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us"

@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from indexes import Mode
-from parallax.beir import DatasetError, load_dataset, record_id
 from parallax.cli import app
-from parallax.evaluation import ensure_dataset_index, evaluate_dataset
+from parallax.evaluation.beir import DatasetError, load_dataset, record_id
+from parallax.evaluation.metrics import retrieval_metrics
+from parallax.evaluation.retrieval import ensure_dataset_index, evaluate_dataset
 from parallax.indexing import build_index
-from parallax.metrics import retrieval_metrics
 from parallax.session import Session
 
 runner = CliRunner()

@@ -240,7 +240,7 @@ def test_indexing_a_subfolder_keeps_metadata_from_the_folder_above(tmp_path: Pat
 
 
 def test_a_session_survives_a_multi_part_run_of_index(tmp_path: Path, fake_encoder) -> None:  # noqa: ANN001
-    from parallax.ask import ask
+    from parallax.search.ask import ask
     from parallax.session import Session
 
     docs = _folder(tmp_path, "docs", {"a.txt": "Pandas are envoys of friendship.\n"})

@@ -12,11 +12,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from parallax.claim_match import MODEL, content_words, features, fit_logistic, match
 from parallax.cli import app
-from parallax.kpa import is_kpa_folder, load_split
-from parallax.kpa_eval import evaluate_kpa
-from parallax.kpa_metrics import (
+from parallax.evaluation.kpa import is_kpa_folder, load_split
+from parallax.evaluation.kpa_eval import evaluate_kpa
+from parallax.evaluation.kpa_metrics import (
     Pair,
     adjusted_rand_index,
     average_precision,
@@ -25,6 +24,7 @@ from parallax.kpa_metrics import (
     track1_map,
     v_measure,
 )
+from parallax.stance.claim_match import MODEL, content_words, features, fit_logistic, match
 
 ARGKP = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "argkp"
 

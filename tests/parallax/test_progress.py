@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import parallax.app
+import parallax.cli.output
 import parallax.indexing
 from parallax.cli import app
 from parallax.indexing import _batches, _Embed
@@ -17,7 +17,7 @@ from parallax.indexing import _batches, _Embed
 
 def test_piped_stderr_gets_plain_progress_lines(tmp_path: Path, fake_encoder,  # noqa: ANN001
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parallax.app, "PROGRESS_EVERY", 0.0)  # a line at every step
+    monkeypatch.setattr(parallax.cli.output, "PROGRESS_EVERY", 0.0)  # a line at every step
     monkeypatch.setattr(parallax.indexing, "BATCH_PASSAGES", 4)
     monkeypatch.setattr(parallax.indexing, "load_encoder", lambda name: fake_encoder)
     docs = tmp_path / "docs"

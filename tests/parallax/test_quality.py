@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from indexes import Mode
-from parallax.evaluation import load_questions, rank_questions, summarise
+from parallax.evaluation.retrieval import load_questions, rank_questions, summarise
 from parallax.session import Session
 
 EVALS = Path(__file__).resolve().parents[2] / "evals"

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from indexes import Filters, Mode
 from parallax.cli import app
-from parallax.related import related
+from parallax.search.related import related
 from parallax.session import Session
 
 runner = CliRunner()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from parallax.claims import claims, cluster, without_topic
-from parallax.terms import count_terms, distinctive, log_odds, term_occurrences, topic_words
+from parallax.stance.claims import claims, cluster, without_topic
+from parallax.stance.terms import count_terms, distinctive, log_odds, term_occurrences, topic_words
 
 
 def test_terms_keep_acronyms_hyphenated_words_and_phrases_within_a_clause() -> None:
@@ -73,7 +73,7 @@ def test_claims_without_vectors_cluster_words_and_label_each_claim() -> None:
 
 
 def test_chinese_text_yields_words_not_whole_clauses() -> None:
-    from parallax.terms import term_occurrences, topic_words
+    from parallax.stance.terms import term_occurrences, topic_words
 
     assert "气候变化" in topic_words("中美两国在气候变化方面的合作")
     text = "两国在应对气候变化方面开展合作，推动可再生能源的发展。"

@@ -220,7 +220,7 @@ def test_another_host_is_warned_about(sample_index: Path) -> None:
 
 
 def test_loopback_is_the_default_and_needs_no_warning() -> None:
-    from parallax.cli_serve import LOOPBACK, is_loopback
+    from parallax.cli.serve import LOOPBACK, is_loopback
 
     assert LOOPBACK == "127.0.0.1"
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")

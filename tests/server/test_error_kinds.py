@@ -61,7 +61,7 @@ def serve_app() -> Iterator[object]:
 
 @pytest.mark.parametrize("kind", list(Kind))
 def test_each_kind_has_its_status(serve_app: object, kind: Kind) -> None:
-    from parallax.server.api import create_app
+    from parallax.server.http import create_app
 
     url = serve_app(create_app(FailingService(kind)))  # type: ignore[operator, arg-type]
     reply = get(url + "/api/sources")
@@ -70,7 +70,7 @@ def test_each_kind_has_its_status(serve_app: object, kind: Kind) -> None:
 
 
 def test_a_bug_is_a_500_without_details(serve_app: object) -> None:
-    from parallax.server.api import create_app
+    from parallax.server.http import create_app
 
     url = serve_app(create_app(FailingService(Kind.usage)))  # type: ignore[operator, arg-type]
     reply = get(url + "/api/ask?q=Taiwan")

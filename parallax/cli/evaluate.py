@@ -10,7 +10,9 @@ import typer
 from rich.table import Table
 
 from indexes import Mode
-from parallax.app import JsonOpt, _CliProgress, _print_json, app, out, user_errors
+from parallax.cli.application import app, out, user_errors
+from parallax.cli.options import JsonOpt
+from parallax.cli.output import CliProgress, print_json
 from parallax.locations import ENV_VAR, resolve_index_dir
 
 DEFAULT_MODE = Mode.hybrid  # what `ask` uses; eval reports it as "default_mode"
@@ -49,7 +51,7 @@ def evaluate(
     Example: parallax eval ../shared/datasets/scifact
     """
     chosen = list(dict.fromkeys(modes or [Mode.dense, Mode.lexical, Mode.hybrid]))
-    from parallax.kpa import is_kpa_folder
+    from parallax.evaluation.kpa import is_kpa_folder
 
     if is_kpa_folder(target):
         _kpa(target, as_json)
@@ -60,7 +62,7 @@ def evaluate(
         else:
             report = _beir(target, chosen, index_dir, ignore_identical_ids, qrels, rebuild)
     if as_json:
-        _print_json(report)
+        print_json(report)
     else:
         out.print(_table(report))
 
@@ -70,14 +72,18 @@ def _beir(folder: Path, modes: list[Mode], index_dir: Path | None,
     import time
 
     from embed import load_encoder
-    from parallax.beir import load_dataset
-    from parallax.evaluation import default_dataset_index, ensure_dataset_index, evaluate_dataset
+    from parallax.evaluation.beir import load_dataset
+    from parallax.evaluation.retrieval import (
+        default_dataset_index,
+        ensure_dataset_index,
+        evaluate_dataset,
+    )
     from parallax.session import Session
 
     start = time.perf_counter()
     dataset = load_dataset(folder, qrels)
     target = index_dir.expanduser().resolve() if index_dir else default_dataset_index(dataset)
-    progress = _CliProgress()
+    progress = CliProgress()
     built = ensure_dataset_index(dataset, target, rebuild=rebuild,
                                  progress=progress)  # type: ignore[arg-type]
     indexed = time.perf_counter()
@@ -99,11 +105,12 @@ def _beir(folder: Path, modes: list[Mode], index_dir: Path | None,
 
 
 def _kpa(folder: Path, as_json: bool) -> None:
-    """A KPA folder (ArgKP): key-point matching and claim discovery (parallax.kpa_eval)."""
+    """A KPA folder (ArgKP): key-point matching and claim discovery
+    (parallax.evaluation.kpa_eval)."""
     import time
 
     from embed import load_encoder
-    from parallax.kpa_eval import evaluate_kpa
+    from parallax.evaluation.kpa_eval import evaluate_kpa
 
     start = time.perf_counter()
     with user_errors():
@@ -111,15 +118,15 @@ def _kpa(folder: Path, as_json: bool) -> None:
         report = evaluate_kpa(folder, encoder.encode)
     report["seconds"] = round(time.perf_counter() - start, 1)
     if as_json:
-        _print_json(report)
+        print_json(report)
         return
-    from parallax.render_kpa import kpa_view
+    from parallax.evaluation.render_kpa import kpa_view
 
     out.print(kpa_view(report))
 
 
 def _question_file(path: Path, modes: list[Mode], index_dir: Path | None) -> dict:
-    from parallax.evaluation import evaluate_questions, load_questions
+    from parallax.evaluation.retrieval import evaluate_questions, load_questions
     from parallax.session import Session
 
     questions = load_questions(path)

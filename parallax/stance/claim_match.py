@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parallax.terms import term_occurrences
+from parallax.stance.terms import term_occurrences
 
 FEATURES = ("cosine", "margin", "overlap", "text_topic", "claim_topic")
 

@@ -10,9 +10,10 @@ import typer
 from rich.table import Table
 
 from indexes import Mode
-from parallax import render
-from parallax.app import (
-    MAX_K,
+from parallax import render, service
+from parallax.cli.application import app, out, user_errors
+from parallax.cli.options import (
+    LIMITS,
     AuthorOpt,
     IndexOpt,
     JsonOpt,
@@ -21,20 +22,17 @@ from parallax.app import (
     SourceOpt,
     TopOpt,
     UntilOpt,
-    _filters,
-    _print_json,
-    _question,
-    app,
-    out,
-    user_errors,
+    scope,
 )
+from parallax.cli.options import question as checked_question
+from parallax.cli.output import print_json
 from parallax.locations import resolve_index_dir
 
 
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="A question in plain language.",
-                                            callback=_question, metavar="QUESTION")],
+                                            callback=checked_question, metavar="QUESTION")],
     k: TopOpt = 5,
     mode: ModeOpt = Mode.hybrid,
     source: SourceOpt = None,
@@ -45,7 +43,8 @@ def ask(
         "--by-document", help="Group results per document: the best -k documents, each "
                               "with its best passages.")] = False,
     per_document: Annotated[int, typer.Option(
-        "--per-document", min=1, max=MAX_K, help="With --by-document: passages per document.")] = 3,
+        "--per-document", min=1, max=LIMITS.per_document,
+        help="With --by-document: passages per document.")] = 3,
     index_dir: IndexOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -53,28 +52,16 @@ def ask(
 
     Example: parallax ask "What did China say about Taiwan?" -k 3 --by-document
     """
-    from parallax.ask import ask as run_ask
-    from parallax.ask import ask_by_document
     from parallax.session import Session
 
-    filters = _filters(source, since, until, author)
+    chosen = scope(source, since, until, author)
     with user_errors(), Session(resolve_index_dir(index_dir)) as session:
-        if by_document:
-            grouped = ask_by_document(session, question, k, per_document, mode, filters)
-        else:
-            answer = run_ask(session, question, k, mode, filters)
-    if by_document:
-        if as_json:
-            _print_json(render.grouped_answer_json(grouped))
-        else:
-            out.print(render.grouped_answer_view(grouped, marks=not out.is_terminal))
-    elif as_json:
-        _print_json(render.answer_json(answer))
+        answer = service.ask(session, question, k, mode, chosen, by_document, per_document)
+    if as_json:
+        print_json(render.ask_json(answer))
     else:
-        out.print(render.answer_view(answer, marks=not out.is_terminal))
+        out.print(render.ask_view(answer, marks=not out.is_terminal))
 
-
-# related, compare ------------------------------------------------------------------------------
 
 @app.command()
 def related(
@@ -97,24 +84,21 @@ def related(
 
     Example: parallax related f7e65fcd9762.8 --other-sources
     """
-    from parallax.related import related as run_related
     from parallax.session import Session
 
     if (passage_id is None) == (text is None):
         raise typer.BadParameter("give a PASSAGE_ID or --text \"…\" (one of them)",
                                  param_hint="PASSAGE_ID / --text")
     if text is not None:
-        text = _question(text)
-    filters = _filters(source, since, until, author)
+        text = checked_question(text)
+    chosen = scope(source, since, until, author)
     with user_errors(), Session(resolve_index_dir(index_dir)) as session:
-        found = run_related(session, passage_id, text, k, mode, filters, other_sources)
+        found = service.related(session, passage_id, text, k, mode, chosen, other_sources)
     if as_json:
-        _print_json(render.related_json(found))
+        print_json(render.related_json(found))
     else:
         out.print(render.related_view(found, marks=not out.is_terminal))
 
-
-# sources, show, inspect -------------------------------------------------------------------------
 
 @app.command()
 def sources(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
@@ -122,23 +106,19 @@ def sources(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
 
     Example: parallax sources --json
     """
-    from indexes import IndexReader
-    from parallax.browse import chronological
     from parallax.session import open_reader
 
     with user_errors():
-        reader: IndexReader = open_reader(resolve_index_dir(index_dir))
-        docs = chronological(reader.documents())
+        listing = service.sources(open_reader(resolve_index_dir(index_dir)))
     if as_json:
-        _print_json({"index": str(reader.index_dir), "model": reader.manifest.model,
-                     "documents": [render.source_json(d) for d in docs]})
+        print_json(render.sources_json(listing))
         return
     rows = [(doc.date or "", doc.title or "(untitled)", doc.author or "", str(doc.n_passages),
-             doc.path) for doc in docs]
+             doc.path) for doc in listing.documents]
     if not out.is_terminal:  # one tab-separated line per document, for scripts
         sys.stdout.write("".join("\t".join(row) + "\n" for row in rows))
         return
-    table = Table(title=f"{len(docs)} documents in {reader.index_dir}", title_justify="left")
+    table = Table(title=f"{len(rows)} documents in {listing.index_dir}", title_justify="left")
     for column in ("date", "title", "author", "passages", "path"):
         table.add_column(column, overflow="fold")
     for row in rows:
@@ -150,7 +130,7 @@ def sources(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
 def show(
     passage_id: Annotated[str, typer.Argument(help="A passage id as printed by `ask`.",
                                               metavar="PASSAGE_ID")],
-    context: Annotated[int, typer.Option("--context", "-C", min=0, max=1000,
+    context: Annotated[int, typer.Option("--context", "-C", min=0, max=LIMITS.context,
                                          help="Neighbouring passages to show on each side.")] = 0,
     index_dir: IndexOpt = None,
     as_json: JsonOpt = False,
@@ -159,14 +139,12 @@ def show(
 
     Example: parallax show f7e65fcd9762.8 --context 1
     """
-    from parallax.browse import show_passage
     from parallax.session import open_reader
 
     with user_errors():
-        reader = open_reader(resolve_index_dir(index_dir))
-        shown = show_passage(reader, passage_id, context)
+        shown = service.show(open_reader(resolve_index_dir(index_dir)), passage_id, context)
     if as_json:
-        _print_json(render.in_context_json(shown))
+        print_json(render.in_context_json(shown))
     else:
         out.print(render.in_context_view(shown))
 
@@ -185,8 +163,6 @@ def inspect(
     with user_errors():
         report = inspect_file(file)
     if as_json:
-        _print_json(render.inspection_json(report))
+        print_json(render.inspection_json(report))
     else:
         out.print(render.inspection_view(report))
-
-

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from parallax.app import IndexOpt, app, err, user_errors
+from parallax.cli.application import app, err, user_errors
+from parallax.cli.options import IndexOpt
 from parallax.locations import resolve_index_dir
 
 LOOPBACK = "127.0.0.1"
@@ -40,8 +41,8 @@ def serve(
     """
     import uvicorn
 
-    from parallax.server.api import create_app
-    from parallax.server.service import Service
+    from parallax.server.http import create_app
+    from parallax.service import Service
 
     loopback = is_loopback(host)
     if not loopback:
@@ -70,7 +71,7 @@ def mcp(index_dir: IndexOpt = None) -> None:
 
     Example: parallax mcp --index ~/parallax-index (in an MCP client's configuration)
     """
-    from parallax.mcp_server import run
+    from parallax.server.mcp import run
 
     with user_errors():
         run(resolve_index_dir(index_dir))

@@ -15,12 +15,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from indexes import Mode
+from parallax import render
 from parallax.errors import ParallaxError
-from parallax.groups import GroupBy
-from parallax.server import service as bounds
-from parallax.server.service import Reply, Scope, Service
+from parallax.service import FILTER_HELP, SERVER_LIMITS, Reply, Scope, Service
+from parallax.stance import render as render_compare
+from parallax.stance.groups import GroupBy
 
-WEB = Path(__file__).resolve().parent.parent / "web"
+bounds = SERVER_LIMITS
+
+WEB = Path(__file__).resolve().parent / "web"
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]"}
 GENERATION_HEADER = "X-Parallax-Generation"
 # Set when a newer generation exists but could not be used (damaged, other settings): the
@@ -29,29 +32,25 @@ STALE_HEADER = "X-Parallax-Stale"
 BUG_HINT = ("This is a bug in Parallax: the server's log has the details; please report it "
             "with them.")
 
-Question = Annotated[str, Query(min_length=1, max_length=bounds.MAX_QUESTION,
+Question = Annotated[str, Query(min_length=1, max_length=bounds.question,
                                 description="A question in plain language.")]
-K = Annotated[int, Query(ge=1, le=bounds.MAX_K, description="Number of passages.")]
+K = Annotated[int, Query(ge=1, le=bounds.k, description="Number of passages.")]
 ModeQ = Annotated[Mode, Query(description="Retrieval: hybrid, dense or lexical.")]
-PassageId = Annotated[str, PathParam(min_length=1, max_length=bounds.MAX_ID,
+PassageId = Annotated[str, PathParam(min_length=1, max_length=bounds.passage_id,
                                      description="A passage id as ask and compare give it.")]
-Context = Annotated[int, Query(ge=0, le=bounds.MAX_CONTEXT,
+Context = Annotated[int, Query(ge=0, le=bounds.context,
                                description="Neighbouring passages on each side.")]
 
 
 def _filter(description: str) -> Any:
-    return Query(max_length=bounds.MAX_FILTER, description=description)
+    return Query(max_length=bounds.filter, description=description)
 
 
 def scope(
-    source: Annotated[str | None, _filter("Only documents whose file name or path matches "
-                                          "this glob.")] = None,
-    since: Annotated[str | None, _filter("Only documents dated on or after this ISO date "
-                                         "(2017, 2020-08, …).")] = None,
-    until: Annotated[str | None, _filter("Only documents dated on or before this ISO "
-                                         "date.")] = None,
-    author: Annotated[str | None, _filter("Only documents whose author contains this "
-                                          "(case-insensitive).")] = None,
+    source: Annotated[str | None, _filter(FILTER_HELP["source"])] = None,
+    since: Annotated[str | None, _filter(FILTER_HELP["since"])] = None,
+    until: Annotated[str | None, _filter(FILTER_HELP["until"])] = None,
+    author: Annotated[str | None, _filter(FILTER_HELP["author"])] = None,
 ) -> Scope:
     """The filters of ask, related and compare (`--source`, `--since`, `--until`, `--author`)."""
     return Scope(source, since, until, author)
@@ -86,8 +85,9 @@ def _headers(reply: Reply) -> dict[str, str]:
     return headers
 
 
-def _json(reply: Reply) -> JSONResponse:
-    return JSONResponse(reply.body, headers=_headers(reply))
+def _json(reply: Reply, convert: Any) -> JSONResponse:
+    """The reply's plain result as the CLI's `--json` object."""
+    return JSONResponse(convert(reply.value), headers=_headers(reply))
 
 
 def _add_api(app: FastAPI, service: Service) -> None:
@@ -95,61 +95,67 @@ def _add_api(app: FastAPI, service: Service) -> None:
     def ask(q: Question, scope: ScopeQ, k: K = 5, mode: ModeQ = Mode.hybrid,
             by_document: Annotated[bool, Query(description="Group the passages per "
                                                            "document.")] = False,
-            per_document: Annotated[int, Query(ge=1, le=bounds.MAX_PER_DOCUMENT, description=
+            per_document: Annotated[int, Query(ge=1, le=bounds.per_document, description=
                                                "With by_document: passages per "
                                                "document.")] = 3) -> JSONResponse:
         """The passages that best answer a question, best first."""
-        return _json(service.ask(q, k, mode, scope, by_document, per_document))
+        return _json(service.ask(q, k, mode, scope, by_document, per_document), render.ask_json)
 
     @app.get("/api/related", summary="parallax related --json")
     def related(scope: ScopeQ,
                 passage_id: Annotated[str | None, Query(
-                    max_length=bounds.MAX_ID, description="A passage id.")] = None,
+                    max_length=bounds.passage_id, description="A passage id.")] = None,
                 text: Annotated[str | None, Query(
-                    max_length=bounds.MAX_QUESTION,
+                    max_length=bounds.question,
                     description="Instead of a passage id: a text.")] = None,
                 k: K = 5, mode: ModeQ = Mode.hybrid,
                 other_sources: Annotated[bool, Query(
                     description="Only passages of other documents.")] = False) -> JSONResponse:
         """Passages closest in meaning to a passage (never itself or its neighbours) or to
         a text."""
-        return _json(service.related(passage_id, text, k, mode, scope, other_sources))
+        return _json(service.related(passage_id, text, k, mode, scope, other_sources),
+                     render.related_json)
 
     @app.get("/api/compare", summary="parallax compare --json")
-    def compare(topic: Annotated[str, Query(min_length=1, max_length=bounds.MAX_TOPIC,
+    def compare(topic: Annotated[str, Query(min_length=1, max_length=bounds.topic,
                                             description="A topic in a few words.")],
                 scope: ScopeQ, by: Annotated[GroupBy, Query(
                     description="Group sources by document, author or year.")] = GroupBy.document,
-                passages: Annotated[int, Query(ge=1, le=bounds.MAX_PASSAGES, description=
+                passages: Annotated[int, Query(ge=1, le=bounds.passages, description=
                                                "Best passages per source.")] = 2,
                 mode: ModeQ = Mode.hybrid,
+                claim: Annotated[list[str] | None, Query(
+                    description=f"A claim to check: which sources make it (repeatable, at "
+                                f"most {bounds.claims}, as `compare --claim`).")] = None,
                 format: Annotated[str, Query(pattern="^(json|md)$", description=
                                              "json, or md for the Markdown report of "
                                              "`compare --md`.")] = "json") -> Response:
         """How each source addresses a topic, in date order: its best passages or silence,
-        the claims, and each source's distinctive terms."""
-        reply = service.compare(topic, by, passages, mode, scope, markdown=format == "md")
+        the claims, and each source's distinctive terms; with `claim`, which sources make
+        each claim."""
+        reply = service.compare(topic, by, passages, mode, scope, claim or None)
         if format == "md":
-            return PlainTextResponse(reply.body, media_type="text/markdown; charset=utf-8",
+            return PlainTextResponse(render_compare.comparison_markdown(reply.value),
+                                     media_type="text/markdown; charset=utf-8",
                                      headers=_headers(reply))
-        return _json(reply)
+        return _json(reply, render_compare.comparison_json)
 
     @app.get("/api/sources", summary="parallax sources --json")
     def sources() -> JSONResponse:
         """The indexed documents with their metadata and passage counts, in date order."""
-        return _json(service.sources())
+        return _json(service.sources(), render.sources_json)
 
     @app.get("/api/passages/{passage_id}", summary="parallax show --json")
     def passage(passage_id: PassageId, context: Context = 0) -> JSONResponse:
         """A passage by id, from the index, with `context` neighbours on each side."""
-        return _json(service.show(passage_id, context))
+        return _json(service.show(passage_id, context), render.in_context_json)
 
     @app.get("/api/show", summary="parallax show --json")
-    def show(passage_id: Annotated[str, Query(min_length=1, max_length=bounds.MAX_ID,
+    def show(passage_id: Annotated[str, Query(min_length=1, max_length=bounds.passage_id,
                                               description="A passage id.")],
              context: Context = 0) -> JSONResponse:
         """The same as /api/passages/{passage_id}, with the id as a parameter."""
-        return _json(service.show(passage_id, context))
+        return _json(service.show(passage_id, context), render.in_context_json)
 
 
 def _add_page(app: FastAPI) -> None:

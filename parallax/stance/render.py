@@ -9,9 +9,9 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from parallax.compare import ClaimCheck, Comparison, Source
-from parallax.groups import GroupBy
 from parallax.render import document_json, emphasised, location, result_json
+from parallax.stance.compare import ClaimCheck, Comparison, Source
+from parallax.stance.groups import GroupBy
 
 MARKDOWN_PREVIEW = 700
 

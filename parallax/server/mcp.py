@@ -13,10 +13,13 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from indexes import Mode
+from parallax import render
 from parallax.errors import ParallaxError
-from parallax.groups import GroupBy
-from parallax.server import service as bounds
-from parallax.server.service import Reply, Scope, Service
+from parallax.service import FILTER_HELP, SERVER_LIMITS, Reply, Scope, Service
+from parallax.stance import render as render_compare
+from parallax.stance.groups import GroupBy
+
+bounds = SERVER_LIMITS
 
 INSTRUCTIONS = (
     "Parallax searches an index of documents (statements, speeches, reports) by meaning. "
@@ -24,17 +27,14 @@ INSTRUCTIONS = (
     "`related` to find where else a passage's point is made, `show` to read a passage in "
     "context, `sources` to list the documents. Cite passages by document path and lines.")
 
-K = Annotated[int, Field(ge=1, le=bounds.MAX_K, description="Number of passages.")]
+K = Annotated[int, Field(ge=1, le=bounds.k, description="Number of passages.")]
 ModeF = Annotated[Mode, Field(description="Retrieval: hybrid (best), dense or lexical.")]
-Source = Annotated[str | None, Field(max_length=bounds.MAX_FILTER, description=
-                                     "Only documents whose file name or path matches this "
-                                     "glob.")]
-Since = Annotated[str | None, Field(max_length=bounds.MAX_FILTER, description=
-                                    "Only documents dated on or after this ISO date.")]
-Until = Annotated[str | None, Field(max_length=bounds.MAX_FILTER, description=
-                                    "Only documents dated on or before this ISO date.")]
-Author = Annotated[str | None, Field(max_length=bounds.MAX_FILTER, description=
-                                     "Only documents whose author contains this.")]
+Source = Annotated[str | None, Field(max_length=bounds.filter,
+                                     description=FILTER_HELP["source"])]
+Since = Annotated[str | None, Field(max_length=bounds.filter, description=FILTER_HELP["since"])]
+Until = Annotated[str | None, Field(max_length=bounds.filter, description=FILTER_HELP["until"])]
+Author = Annotated[str | None, Field(max_length=bounds.filter,
+                                     description=FILTER_HELP["author"])]
 
 
 def build(service: Service) -> Any:
@@ -45,14 +45,16 @@ def build(service: Service) -> Any:
     server = MCPServer("parallax", instructions=INSTRUCTIONS)
     read_only = {"readOnlyHint": True, "openWorldHint": False}
 
-    def answer(call: Callable[[], Reply]) -> dict[str, Any]:
+    def answer(call: Callable[[], Reply], convert: Callable[[Any], dict[str, Any]]
+               ) -> dict[str, Any]:
+        """The use case's plain result as the CLI's `--json` object, or a tool error."""
         try:
-            return call().body
+            return convert(call().value)
         except ParallaxError as error:
             raise ToolError(error.message + (f" ({error.hint})" if error.hint else "")) from None
 
     @server.tool(annotations=read_only)
-    def search(question: Annotated[str, Field(min_length=1, max_length=bounds.MAX_QUESTION,
+    def search(question: Annotated[str, Field(min_length=1, max_length=bounds.question,
                                               description="A question in plain language.")],
                k: K = 5, mode: ModeF = Mode.hybrid, source: Source = None,
                since: Since = None, until: Until = None,
@@ -60,14 +62,15 @@ def build(service: Service) -> Any:
         """The passages that best answer a question, best first, each with its document
         (path, title, date, author), line span and passage id (`parallax ask --json`)."""
         return answer(lambda: service.ask(question, k, mode, Scope(source, since, until,
-                                                                   author)))
+                                                                   author)),
+                      render.ask_json)
 
     @server.tool(annotations=read_only)
     def related(passage_id: Annotated[str | None, Field(
-                    max_length=bounds.MAX_ID, description="A passage id from search or "
+                    max_length=bounds.passage_id, description="A passage id from search or "
                                                           "compare.")] = None,
                 text: Annotated[str | None, Field(
-                    max_length=bounds.MAX_QUESTION,
+                    max_length=bounds.question,
                     description="Instead of a passage id: a text.")] = None,
                 k: K = 5,
                 other_sources: Annotated[bool, Field(
@@ -78,37 +81,42 @@ def build(service: Service) -> Any:
         made or answered (`parallax related --json`)."""
         return answer(lambda: service.related(passage_id, text, k, mode,
                                               Scope(source, since, until, author),
-                                              other_sources))
+                                              other_sources), render.related_json)
 
     @server.tool(annotations=read_only)
-    def compare(topic: Annotated[str, Field(min_length=1, max_length=bounds.MAX_TOPIC,
+    def compare(topic: Annotated[str, Field(min_length=1, max_length=bounds.topic,
                                             description="A topic in a few words.")],
                 by: Annotated[GroupBy, Field(description="Group sources by document, author "
                                                          "or year.")] = GroupBy.document,
-                passages: Annotated[int, Field(ge=1, le=bounds.MAX_PASSAGES, description=
+                passages: Annotated[int, Field(ge=1, le=bounds.passages, description=
                                                "Best passages per source.")] = 2,
-                mode: ModeF = Mode.hybrid, source: Source = None, since: Since = None,
+                mode: ModeF = Mode.hybrid,
+                claims: Annotated[list[str] | None, Field(
+                    max_length=bounds.claims, description="Claims to check: which sources "
+                    "make each (as `compare --claim`).")] = None,
+                source: Source = None, since: Since = None,
                 until: Until = None, author: Author = None) -> dict[str, Any]:
         """How each source addresses a topic, in date order: addressed or silent with its
-        best passages, the claims across sources, distinctive terms
-        (`parallax compare --json`)."""
+        best passages, the claims across sources, distinctive terms; with `claims`, which
+        sources make each (`parallax compare --json`)."""
         return answer(lambda: service.compare(topic, by, passages, mode,
-                                              Scope(source, since, until, author)))
+                                              Scope(source, since, until, author), claims),
+                      render_compare.comparison_json)
 
     @server.tool(annotations=read_only)
-    def show(passage_id: Annotated[str, Field(min_length=1, max_length=bounds.MAX_ID,
+    def show(passage_id: Annotated[str, Field(min_length=1, max_length=bounds.passage_id,
                                               description="A passage id.")],
-             context: Annotated[int, Field(ge=0, le=bounds.MAX_CONTEXT, description=
+             context: Annotated[int, Field(ge=0, le=bounds.context, description=
                                            "Neighbouring passages on each side.")] = 0,
              ) -> dict[str, Any]:
         """A passage by id with its document and neighbours (`parallax show --json`)."""
-        return answer(lambda: service.show(passage_id, context))
+        return answer(lambda: service.show(passage_id, context), render.in_context_json)
 
     @server.tool(annotations=read_only)
     def sources() -> dict[str, Any]:
         """The indexed documents in date order with metadata and passage counts
         (`parallax sources --json`)."""
-        return answer(service.sources)
+        return answer(service.sources, render.sources_json)
 
     return server
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from indexes import DocumentRecord, IndexReader, PassageRecord
 from indexes.recovery import index_command
@@ -12,6 +13,19 @@ from parallax.errors import PassageNotFound
 def chronological(docs: list[DocumentRecord]) -> list[DocumentRecord]:
     """Dated documents by date, then undated ones, each group by title and path."""
     return sorted(docs, key=lambda d: (d.date is None, d.date or "", d.title or "", d.path))
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What `sources` lists: the index, its model and its documents in date order."""
+
+    index_dir: Path
+    model: str
+    documents: list[DocumentRecord]
+
+
+def listing(reader: IndexReader) -> Listing:
+    return Listing(reader.index_dir, reader.manifest.model, chronological(reader.documents()))
 
 
 @dataclass(frozen=True)

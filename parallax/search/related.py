@@ -9,9 +9,9 @@ import numpy as np
 
 from indexes import DocumentRecord, Filters, Mode, PassageRecord, search
 from indexes.recovery import index_command
-from parallax.ask import to_results
 from parallax.errors import PassageNotFound
-from parallax.results import Result
+from parallax.search.ask import to_results
+from parallax.search.results import Result
 from parallax.session import Session
 
 # Besides what is excluded, the search asks for this many more passages, so that `k`

@@ -8,17 +8,10 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from parallax import render
-from parallax.app import (
-    IndexOpt,
-    JsonOpt,
-    _CliProgress,
-    _print_json,
-    app,
-    err,
-    out,
-    user_errors,
-)
+from parallax import render, service
+from parallax.cli.application import app, err, out, user_errors
+from parallax.cli.options import IndexOpt, JsonOpt
+from parallax.cli.output import CliProgress, print_json
 from parallax.locations import resolve_index_dir
 
 
@@ -75,11 +68,11 @@ def index(
         with runner or nullcontext():
             report = build_index(folders, target, model, rebuild=rebuild, compact=compact,
                                  precision=precision, engine=runner,
-                                 progress=_CliProgress())  # type: ignore[arg-type]
+                                 progress=CliProgress())  # type: ignore[arg-type]
     for skipped in report.skipped:
         err.print(Text("Skipped ", style="yellow") + Text(f"{skipped.path}: {skipped.reason}"))
     if as_json:
-        _print_json(render.index_report_json(report))
+        print_json(render.index_report_json(report))
     else:
         out.print(render.index_report_view(report))
 
@@ -93,14 +86,13 @@ def check(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
 
     Example: parallax check --index ~/my-index
     """
-    from corpus.errors import EXIT_CODES, Kind
-    from indexes.check import check_index
+    from parallax.errors import EXIT_CODES, Kind
 
     with user_errors():
         target = resolve_index_dir(index_dir)
-        report = check_index(target)
+        report = service.check(target)
     if as_json:
-        _print_json({"index": str(report.index_dir), "generation": report.generation,
+        print_json({"index": str(report.index_dir), "generation": report.generation,
                      "ok": report.ok, "problems": report.problems, "checked": report.checked,
                      "counts": report.counts, "recovery": None if report.ok else report.recovery})
     elif report.ok:

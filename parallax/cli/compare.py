@@ -8,28 +8,26 @@ from typing import Annotated
 import typer
 
 from indexes import Mode
-from parallax.app import (
+from parallax import service
+from parallax.cli.application import app, out, user_errors
+from parallax.cli.options import (
     AuthorOpt,
     IndexOpt,
     JsonOpt,
     SinceOpt,
     SourceOpt,
     UntilOpt,
-    _filters,
-    _print_json,
-    _topic,
-    _write_report,
-    app,
-    out,
-    user_errors,
+    scope,
 )
-from parallax.groups import GroupBy
+from parallax.cli.options import topic as checked_topic
+from parallax.cli.output import print_json, write_report
 from parallax.locations import resolve_index_dir
+from parallax.stance.groups import GroupBy
 
 
 @app.command()
 def compare(
-    topic: Annotated[str, typer.Argument(help="A topic in a few words.", callback=_topic,
+    topic: Annotated[str, typer.Argument(help="A topic in a few words.", callback=checked_topic,
                                          metavar="TOPIC")],
     by: Annotated[GroupBy, typer.Option(
         "--by", case_sensitive=False, help="Group sources by document, author or year.")
@@ -59,19 +57,18 @@ def compare(
 
     Example: parallax compare "the Taiwan question" --md taiwan.md
     """
-    from parallax import render_compare
-    from parallax.compare import compare as run_compare
     from parallax.session import Session
+    from parallax.stance import render as render_compare
 
-    filters = _filters(source, since, until, author)
+    chosen = scope(source, since, until, author)
     with user_errors():
         wanted = _claims(claims_file, claim)
     with user_errors(), Session(resolve_index_dir(index_dir)) as session:
-        result = run_compare(session, topic, mode, by, passages, filters, wanted)
+        result = service.compare(session, topic, by, passages, mode, chosen, wanted)
         if md is not None:
-            _write_report(md, render_compare.comparison_markdown(result))
+            write_report(md, render_compare.comparison_markdown(result))
     if as_json:
-        _print_json(render_compare.comparison_json(result))
+        print_json(render_compare.comparison_json(result))
     else:
         out.print(render_compare.comparison_view(result, marks=not out.is_terminal))
 

@@ -21,3 +21,19 @@ class Answer:
     query: str
     mode: str
     results: list[Result]
+
+
+@dataclass(frozen=True)
+class DocumentHits:
+    """One document's best passages for a question."""
+
+    document: DocumentRecord
+    score: float  # its best passage's
+    results: list[Result]
+
+
+@dataclass(frozen=True)
+class GroupedAnswer:
+    query: str
+    mode: str
+    documents: list[DocumentHits]

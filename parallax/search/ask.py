@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indexes import DocumentRecord, Filters, Hit, Mode, search
+from indexes import Filters, Hit, Mode, search
 from indexes.search import DEFAULT_SEARCH, SearchSettings
-from parallax.highlight import best_sentences
-from parallax.results import Answer, Result
+from parallax.search.highlight import best_sentences
+from parallax.search.results import Answer, DocumentHits, GroupedAnswer, Result
 from parallax.session import Session
 
 
@@ -67,22 +67,6 @@ def to_results(session: Session, question: str, hits: list[Hit],
 # Grouped by document ---------------------------------------------------------------------
 
 PER_DOCUMENT = 3
-
-
-@dataclass(frozen=True)
-class DocumentHits:
-    """One document's best passages for a question."""
-
-    document: DocumentRecord
-    score: float  # its best passage's
-    results: list[Result]
-
-
-@dataclass(frozen=True)
-class GroupedAnswer:
-    query: str
-    mode: str
-    documents: list[DocumentHits]
 
 
 def ask_by_document(session: Session, question: str, k: int = 5,

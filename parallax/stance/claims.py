@@ -5,7 +5,7 @@ Passages are clustered with average-linkage agglomerative clustering on cosine d
 on the corpus mean and with the topic's own direction removed, so that passages group by what
 they add to the topic rather than by how strongly they match it. Without vectors (lexical
 mode) the passages' TF-IDF term vectors are clustered instead. Each claim is labelled with the
-terms its passages use more than the other claims' (parallax.terms.distinctive)."""
+terms its passages use more than the other claims' (parallax.stance.terms.distinctive)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from parallax.terms import count_terms, distinctive, term_key, topic_words
+from parallax.stance.terms import count_terms, distinctive, term_key, topic_words
 
 # Passages further apart than this (cosine distance, average linkage) make separate claims.
 # Chosen by reading the claims it gives on the sample corpus's topics (docs/compare.md); a

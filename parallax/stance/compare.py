@@ -10,19 +10,19 @@ import numpy as np
 
 from indexes import DocumentRecord, Filters, Mode, PassageRecord
 from indexes.lexical import query_terms
-from parallax.ask import unit_scores
-from parallax.browse import chronological
-from parallax.claim_check import checked_claims, has_content_words, match_claims
-from parallax.claim_match import MODEL as CLAIM_MODEL
-from parallax.claims import claims as group_claims
-from parallax.claims import without_topic
 from parallax.errors import UsageError
-from parallax.groups import GroupBy, group_sources
-from parallax.highlight import best_sentence
-from parallax.relevance import CRITERIA, Evidence, TopicEvidence, corpus_centre, gather
-from parallax.results import Result
+from parallax.search.ask import unit_scores
+from parallax.search.browse import chronological
+from parallax.search.highlight import best_sentence
+from parallax.search.results import Result
 from parallax.session import Session
-from parallax.terms import WeightedTerm, distinctive, topic_words
+from parallax.stance.claim_check import checked_claims, has_content_words, match_claims
+from parallax.stance.claim_match import MODEL as CLAIM_MODEL
+from parallax.stance.claims import claims as group_claims
+from parallax.stance.claims import without_topic
+from parallax.stance.groups import GroupBy, group_sources
+from parallax.stance.relevance import CRITERIA, Evidence, TopicEvidence, corpus_centre, gather
+from parallax.stance.terms import WeightedTerm, distinctive, topic_words
 
 PASSAGES_PER_SOURCE = 2
 DISTINCTIVE_TERMS = 6

@@ -2,7 +2,7 @@
 the claim, with the passages that do and their match scores.
 
 The finest embedded units of the candidate passages (their sentences, read from the index)
-are matched against every claim with parallax.claim_match, the function fitted on ArgKP
+are matched against every claim with parallax.stance.claim_match, the function fitted on ArgKP
 (arguments ~ sentences, key points ~ claims, debate topic ~ the compare topic). A passage
 makes a claim when it addresses the claim's subject (compare's relevance criterion,
 calibrated on evals/compare-topics.jsonl, with the claim as the topic) and one of its units
@@ -24,9 +24,9 @@ import numpy as np
 from indexes import Filters
 from indexes.dense import dense_search
 from indexes.lexical import STOPWORDS
-from parallax.claim_match import MODEL, MatchModel, content_words, match
 from parallax.errors import UsageError
 from parallax.session import Session
+from parallax.stance.claim_match import MODEL, MatchModel, content_words, match
 
 # Passages proposed by dense search per claim and for the topic.
 CANDIDATES_PER_CLAIM = 40

@@ -1,7 +1,7 @@
 """`parallax eval` on a KPA folder (ArgKP): key-point matching with the match function of
-`compare --claims` (parallax.claim_match), scored as the KPA-2021 shared task's Track 1, and
-claim discovery: the claims clustering of `compare` (parallax.claims) on each topic × stance's
-arguments against the gold key-point groups."""
+`compare --claims` (parallax.stance.claim_match), scored as the KPA-2021 shared task's
+Track 1, and claim discovery: the claims clustering of `compare` (parallax.stance.claims) on
+each topic × stance's arguments against the gold key-point groups."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from parallax.claim_match import MODEL, MatchModel, content_words, features
-from parallax.claims import cluster
-from parallax.kpa import Item, Split, load_split, splits_in
-from parallax.kpa_metrics import adjusted_rand_index, best_pairs, track1_map, v_measure
+from parallax.evaluation.kpa import Item, Split, load_split, splits_in
+from parallax.evaluation.kpa_metrics import adjusted_rand_index, best_pairs, track1_map, v_measure
+from parallax.stance.claim_match import MODEL, MatchModel, content_words, features
+from parallax.stance.claims import cluster
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 REPORTED_SPLITS = ("dev", "test")
@@ -97,7 +97,7 @@ def claim_discovery(split: Split, vectors: Vectors) -> Discovery:
     against the groups of the key point they match. Four clusterings, macro-averaged over
     topic × stance:
 
-    - claims: the claims clustering of `compare` as it runs there (parallax.claims.cluster:
+    - claims: the claims clustering of `compare` as it runs there (parallax.stance.claims.cluster:
       vectors centred on the arguments' mean with the topic's direction removed, average
       linkage on cosine distance cut at CLAIM_DISTANCE, at most MAX_CLAIMS);
     - agglomerative: plain average-linkage clustering of the model's vectors into as many
@@ -106,7 +106,7 @@ def claim_discovery(split: Split, vectors: Vectors) -> Discovery:
     """
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    from parallax.claims import without_topic
+    from parallax.stance.claims import without_topic
 
     gold: dict[str, str] = {}
     for (arg, kp), label in split.labels.items():
@@ -150,7 +150,7 @@ def evaluate_kpa(folder: Path, encode: Encode, splits: Sequence[str] = REPORTED_
     present = [s for s in splits if s in splits_in(folder)]
     vectors = Vectors(encode)
     report: dict = {"dataset": str(folder.resolve()), "task": "kpa",
-                    "match_function": "parallax.claim_match (logistic regression over "
+                    "match_function": "parallax.stance.claim_match (logistic regression over "
                                       "cosine, margin, word overlap, topic similarities)",
                     "threshold": model.threshold, "splits": {}}
     for name in present:

@@ -16,10 +16,10 @@ from embed import model_identity
 from indexes import DocumentRecord, Hit, IndexOutdated, IndexReader, Mode, PassageRecord, exists
 from indexes.search import DEFAULT_SEARCH, SearchSettings
 from indexes.writer import StoreSettings
-from parallax.ask import retrieve
-from parallax.beir import CORPUS, BeirDataset, DatasetError, corpus_documents, record_id
+from parallax.evaluation.beir import CORPUS, BeirDataset, DatasetError, corpus_documents, record_id
+from parallax.evaluation.metrics import retrieval_metrics
 from parallax.indexing import EncoderLoader, IndexProgress, index_documents
-from parallax.metrics import retrieval_metrics
+from parallax.search.ask import retrieve
 from parallax.session import Session
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
 
