@@ -88,7 +88,7 @@ def untruncated_offsets(tokenizer: Any, text: str, limit: int) -> list[tuple[int
     return [(a, b) for a, b in encoding.offsets if b > a]
 
 
-def _max_length(model_dir: Path, config: dict[str, Any]) -> int:
+def max_length_of(model_dir: Path, config: dict[str, Any]) -> int:
     """Word pieces sentence-transformers reads: its own setting, else the tokenizer's
     limit capped by the model's positions, as sentence-transformers >= 6 decides."""
     positions = int(config["max_position_embeddings"])
@@ -115,7 +115,7 @@ class NumpyBertEncoder:
         self._eps = float(config.get("layer_norm_eps", 1e-12))
         self._weights = load_file(str(model_dir / "model.safetensors"))
         self._prefix = "bert." if "bert.embeddings.word_embeddings.weight" in self._weights else ""
-        max_length = _max_length(model_dir, config)
+        max_length = max_length_of(model_dir, config)
         self.max_tokens = max_length - 2
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.no_padding()

@@ -123,12 +123,12 @@ class OpenVinoBertEncoder:
         import openvino as ov
         from tokenizers import Tokenizer
 
-        from embed.numpy_bert import _max_length
+        from embed.numpy_bert import max_length_of
 
         self.name = name
         config = _read_json(model_dir / "config.json")
         self._dimension = int(config["hidden_size"])
-        self._limit = _max_length(model_dir, config)
+        self._limit = max_length_of(model_dir, config)
         self.max_tokens = self._limit - 2
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.no_padding()

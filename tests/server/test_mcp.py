@@ -16,6 +16,7 @@ from tests.server.conftest import run_cli
 
 SESSION_SECONDS = 300  # a bound for model loading and five calls on a busy machine
 QUESTION = "What did China say about Taiwan?"
+CLAIM = "China opposes Taiwan independence"
 
 
 def _structured(result: Any) -> dict[str, Any]:
@@ -39,6 +40,8 @@ async def _session(index: Path) -> dict[str, Any]:
                 "search", {"question": QUESTION, "k": 3}))
             seen["compare"] = _structured(await session.call_tool(
                 "compare", {"topic": "the Taiwan question"}))
+            seen["claims"] = _structured(await session.call_tool(
+                "compare", {"topic": "Taiwan", "claims": [CLAIM]}))
             first = seen["search"]["results"][0]["passage_id"]
             seen["show"] = _structured(await session.call_tool("show", {"passage_id": first}))
             seen["related"] = _structured(await session.call_tool(
@@ -81,6 +84,14 @@ def test_compare_answers_as_compare_json(mcp_session: dict[str, Any],
     compared = mcp_session["compare"]
     assert compared == run_cli("compare", "the Taiwan question", "--index", str(sample_index))
     assert len(compared["sources"]) == 5 and compared["claims"]
+
+
+def test_compare_checks_claims_as_the_cli_does(mcp_session: dict[str, Any],
+                                               sample_index: Path) -> None:
+    checked = mcp_session["claims"]
+    assert checked == run_cli("compare", "Taiwan", "--claim", CLAIM, "--index",
+                              str(sample_index))
+    assert [c["claim"] for c in checked["claim_checks"]] == [CLAIM]
 
 
 def test_show_related_and_sources(mcp_session: dict[str, Any], sample_index: Path) -> None:
