@@ -54,29 +54,28 @@ def group_features(vectors: Vectors, arguments: list[Item], key_points: list[Ite
 def match_scores(split: Split, vectors: Vectors, model: MatchModel = MODEL
                  ) -> dict[str, dict[str, float]]:
     """scores[arg_id][key_point_id] for every argument and key point of its topic × stance."""
-    key_points = split.key_points_of()
-    scores: dict[str, dict[str, float]] = {}
-    for group, arguments in split.arguments_of().items():
-        kps = key_points.get(group, [])
-        if not kps:
-            continue
-        p = model.probabilities(group_features(vectors, arguments, kps))
-        for i, argument in enumerate(arguments):
-            scores[argument.id] = {k.id: float(p[i, j]) for j, k in enumerate(kps)}
-    return scores
+    return _pair_scores(split, lambda arguments, kps: model.probabilities(
+        group_features(vectors, arguments, kps)))
 
 
 def cosine_scores(split: Split, vectors: Vectors) -> dict[str, dict[str, float]]:
     """The baseline: plain cosine between argument and key point."""
+    return _pair_scores(split, lambda arguments, kps: vectors([a.text for a in arguments])
+                        @ vectors([k.text for k in kps]).T)
+
+
+def _pair_scores(split: Split, score: Callable[[list[Item], list[Item]], np.ndarray]
+                 ) -> dict[str, dict[str, float]]:
+    """scores[arg_id][key_point_id] from `score(arguments, key_points)` of each group."""
     key_points = split.key_points_of()
     scores: dict[str, dict[str, float]] = {}
     for group, arguments in split.arguments_of().items():
         kps = key_points.get(group, [])
         if not kps:
             continue
-        cos = vectors([a.text for a in arguments]) @ vectors([k.text for k in kps]).T
+        matrix = score(arguments, kps)
         for i, argument in enumerate(arguments):
-            scores[argument.id] = {k.id: float(cos[i, j]) for j, k in enumerate(kps)}
+            scores[argument.id] = {k.id: float(matrix[i, j]) for j, k in enumerate(kps)}
     return scores
 
 
