@@ -1,5 +1,5 @@
 """Fit the match function of `compare --claims` and of `parallax eval` on a KPA folder
-(parallax/claim_match.py) on ArgKP, never on its test split.
+(parallax/stance/claim_match.py) on ArgKP, never on its test split.
 
     .venv/bin/python benchmarks/calibrate_claims.py [--data ../shared/datasets/argkp]
         [--cache DIR]

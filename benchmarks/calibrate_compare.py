@@ -1,4 +1,4 @@
-"""Calibrate `parallax compare`'s relevance criterion (parallax/relevance.py) on labelled
+"""Calibrate `parallax compare`'s relevance criterion (parallax/stance/relevance.py) on labelled
 topics: which documents of the sample corpus address each topic and which are silent.
 
     .venv/bin/python benchmarks/calibrate_compare.py [--index DIR] [--topics FILE]
@@ -211,7 +211,7 @@ def report(results: list[dict]) -> str:
 
     lines = ["Fitted on the training topics:", "", head, rule]
     lines += [row(r, r["fitted"], str(r["threshold"])) for r in results]
-    lines += ["", "Committed (parallax/relevance.py CRITERIA):", "", head, rule]
+    lines += ["", "Committed (parallax/stance/relevance.py CRITERIA):", "", head, rule]
     lines += [row(r, r["committed"], str(r["committed"]["threshold"])) for r in results]
     for r in results:
         lines += ["", f"Misjudged with the committed {r['mode']} criterion:", ""]
