@@ -77,3 +77,11 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
     tokenize='porter unicode61 remove_diacritics 2'
 );
 """
+
+# The columns written for a document and a passage besides their rowids (and a passage's
+# document): the writer inserts them, compaction copies them from segment to segment.
+DOCUMENT_COLUMNS = ("id, path, root, title, date, author, publisher, extra, title_inferred,"
+                     " date_inferred, encoding, content_hash, n_passages, metadata_key, size,"
+                     " mtime_ns")
+PASSAGE_COLUMNS = ("id, ordinal, heading, text, context, char_start, char_end, line_start,"
+                    " line_end")

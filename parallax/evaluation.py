@@ -15,7 +15,7 @@ from pathlib import Path, PurePath
 from embed import model_identity
 from indexes import DocumentRecord, Hit, IndexOutdated, IndexReader, Mode, PassageRecord, exists
 from indexes.search import SearchSettings
-from indexes.writer import StoreSettings
+from indexes.store_settings import StoreSettings
 from parallax.ask import retrieve
 from parallax.beir import CORPUS, BeirDataset, DatasetError, corpus_documents, record_id
 from parallax.indexing import EncoderLoader, IndexProgress, index_documents
