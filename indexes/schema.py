@@ -1,9 +1,9 @@
 """SQLite schema of an index: documents, passages, windows and the FTS5 lexical index."""
 
-from indexes.lexical import CJK_GLOB, CJK_LEAD_BYTES
+from indexes.lexical.fts import CJK_GLOB, CJK_LEAD_BYTES
 
 # The FTS table reads passages through `passages_lexical`, which sets every CJK character
-# apart with spaces so that unicode61 makes it a token of its own (indexes/lexical.py says
+# apart with spaces so that unicode61 makes it a token of its own (indexes/lexical/fts.py says
 # why; lexical.index_form is the same in Python). Text without CJK characters passes through
 # unchanged, so English is indexed exactly as by the table itself, and is recognised by
 # looking for the bytes that start a CJK character in UTF-8 (a GLOB over a character class

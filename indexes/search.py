@@ -15,7 +15,7 @@ from indexes.dense import dense_search, with_feedback
 from indexes.errors import IndexCorrupt
 from indexes.filters import Filters
 from indexes.fusion import reciprocal_rank_fusion, relative_score_fusion
-from indexes.lexical_global import search_lexical
+from indexes.lexical.across_segments import search_lexical
 from indexes.mentions import Mentions
 from indexes.reader import IndexReader
 from indexes.recovery import rebuild_hint

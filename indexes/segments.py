@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from indexes.postings import Lexicon, has_postings
+from indexes.lexical.postings import Lexicon, has_postings
 from indexes.vectors.base import DenseStore
 from indexes.vectors.factory import FLAT, open_store, store_files
 
@@ -113,8 +113,8 @@ class Segment:
 
     @property
     def lexicon(self) -> Lexicon | None:
-        """The segment's stored postings (indexes/postings.py); None for a segment written
-        before they were (its lexical search goes through FTS5's bm25())."""
+        """The segment's stored postings (indexes/lexical/postings.py); None for a segment
+        written before they were (its lexical search goes through FTS5's bm25())."""
         if self._lexicon is False:
             self._lexicon = Lexicon(self.db) if has_postings(self.db) else None
         return self._lexicon  # type: ignore[return-value]

@@ -27,8 +27,8 @@ import numpy as np
 from corpus.types import Metadata, ParsedDocument
 from indexes import compaction, layout
 from indexes.checksums import digest, file_checksum, remember_verified
+from indexes.lexical.postings import write_postings
 from indexes.manifest import MANIFEST_NAME, Manifest
-from indexes.postings import write_postings
 from indexes.recovery import Sources
 from indexes.schema import DOCUMENT_COLUMNS, SCHEMA
 from indexes.segments import DB_NAME, KINDS, SEGMENT_PREFIX, UNITS_NAME, Segment, SegmentInfo

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexes import DocumentRecord, Filters, Mode, PassageRecord
-from indexes.lexical import query_terms
+from indexes.lexical.fts import query_terms
 from parallax.ask import unit_scores
 from parallax.browse import chronological
 from parallax.claim_check import checked_claims, has_content_words, match_claims

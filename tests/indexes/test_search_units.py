@@ -9,7 +9,7 @@ import pytest
 from indexes import DocumentRecord, Filters, date_bounds
 from indexes.dense import dense_search
 from indexes.fusion import reciprocal_rank_fusion
-from indexes.lexical import fts_query, query_terms
+from indexes.lexical.fts import fts_query, query_terms
 
 
 def _random_unit(rows: int, dim: int, seed: int) -> np.ndarray:
