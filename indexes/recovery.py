@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.errors import command
-from indexes import layout
+from indexes.small_files import SOURCES, read_small
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Sources:
 def read_sources(index_dir: Path) -> Sources | None:
     """The recovery record, or None when it is missing or unreadable."""
     try:
-        data = json.loads(layout.read_small(index_dir / layout.SOURCES).decode("utf-8"))
+        data = json.loads(read_small(index_dir / SOURCES).decode("utf-8"))
         roots = [str(root) for root in data["roots"]]
         model = data.get("model")
         return Sources(roots, str(model) if model else None)

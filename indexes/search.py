@@ -128,7 +128,7 @@ def search(
     positions = reader.passage_positions([p for p, _ in fused])
     if mentions and mentions.documents:
         fused = _boost(fused, positions, mentions, settings.mention_boost)
-    fused = _smooth(fused, positions, settings.previous_weight, settings.next_weight)
+    fused = smooth(fused, positions, settings.previous_weight, settings.next_weight)
     return [Hit(int(p), s, dense_scores.get(p), lexical_scores.get(p))  # type: ignore[arg-type]
             for p, s in fused[:k]]
 
@@ -177,7 +177,7 @@ def _boost(fused: list[tuple[int, float]], positions: Positions, mentions: Menti
     return sorted(boosted, key=lambda pair: -pair[1])
 
 
-def _smooth(fused: list[tuple[int, float]], positions: Positions, previous: float,
+def smooth(fused: list[tuple[int, float]], positions: Positions, previous: float,
             following: float) -> list[tuple[int, float]]:
     """Add a share of each neighbouring candidate's score (a neighbour that is not a
     candidate counts 0)."""
