@@ -9,10 +9,10 @@ quoted for a shell: a hint that dropped `--index` would rebuild the default inde
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus.errors import command
 from indexes.small_files import SOURCES, read_small
 
 
@@ -36,12 +36,18 @@ def read_sources(index_dir: Path) -> Sources | None:
         return None
 
 
+def parallax_command(*words: str | Path) -> str:
+    """A `parallax …` command line with every word quoted for a POSIX shell, so that a hint
+    naming a folder such as `odd corpus ;$(id)` can be pasted and runs on that folder."""
+    return " ".join(["parallax", *(shlex.quote(str(word)) for word in words)])
+
+
 def index_command(index_dir: Path, *words: str | Path, model: str | None = None) -> str:
     """`parallax WORDS… --index DIR [--model M]`, quoted."""
     tail: list[str | Path] = ["--index", index_dir]
     if model:
         tail += ["--model", model]
-    return command(*words, *tail)
+    return parallax_command(*words, *tail)
 
 
 def rebuild_command(index_dir: Path, roots: list[str] | None = None,

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from indexes import Filters, Mode
-from parallax.errors import ParallaxError, ReportNotWritten
+from parallax.errors import ParallaxError, ReportNotWritten, exit_code
 from parallax.locations import ENV_VAR
 
 app = typer.Typer(
@@ -73,11 +73,11 @@ AuthorOpt = Annotated[str | None, typer.Option(
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn problems a user can fix into `Error: …` and a hint on stderr, with the exit code
-    of the error's kind (corpus.errors.EXIT_CODES)."""
+    of the error's kind (parallax.errors.EXIT_CODES)."""
     try:
         yield
     except ParallaxError as error:
-        _fail(error.message, error.hint, error.exit_code)
+        _fail(error.message, error.hint, exit_code(error))
     except KeyboardInterrupt:
         _fail("interrupted; the previous index (if any) is unchanged", code=130)
 

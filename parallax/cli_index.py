@@ -93,8 +93,8 @@ def check(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
 
     Example: parallax check --index ~/my-index
     """
-    from corpus.errors import EXIT_CODES, Kind
     from indexes.check import check_index
+    from parallax.errors import EXIT_CODES, Kind
 
     with user_errors():
         target = resolve_index_dir(index_dir)

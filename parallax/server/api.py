@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from indexes import Mode
-from parallax.errors import ParallaxError
+from parallax.errors import ParallaxError, http_status
 from parallax.groups import GroupBy
 from parallax.server import service as bounds
 from parallax.server.service import Reply, Scope, Service
@@ -175,7 +175,7 @@ def _error(status: int, message: str, hint: str | None) -> JSONResponse:
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ParallaxError)
     def parallax_error(request: Request, error: ParallaxError) -> JSONResponse:
-        return _error(error.http_status, error.message, error.hint)
+        return _error(http_status(error), error.message, error.hint)
 
     @app.exception_handler(RequestValidationError)
     def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
