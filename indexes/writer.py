@@ -39,6 +39,10 @@ from indexes.vectors.factory import write_store
 if TYPE_CHECKING:
     from indexes.reader import IndexReader
 
+# parallax/indexing.py imports StoreSettings from here (it moved to indexes.store_settings):
+# it stays importable from this module until that file is updated.
+__all__ = ["GenerationWriter", "SegmentWriter", "StoreSettings", "document_id", "passage_id"]
+
 
 def document_id(path: str) -> str:
     """Short stable id of a document, derived from its path."""
