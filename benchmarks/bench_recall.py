@@ -7,7 +7,7 @@ The scale benchmark's stand-in vectors are signed word hashes: close to uniforml
 the hardest case for an IVF index (no clusters to find). This measures the same thing on
 an index built with the real model (for example the one `parallax eval` keeps for SciFact
 or ArguAna, see `parallax eval --help`): it reads the index's own vectors, builds the
-approximate store on them exactly as a large segment is built (indexes/dense_store.py), and
+approximate store on them exactly as a large segment is built (indexes/vectors/ivfpq.py), and
 compares its top `k` passages with exact search for the dataset's queries, embedded with
 the index's model. Nothing in the index is changed; the approximate store is built in a
 temporary folder.
@@ -47,8 +47,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from embed import load_query_encoder
-    from indexes.dense_store import ApproximateStore, approximate_params, build_approximate
     from indexes.reader import IndexReader
+    from indexes.vectors.ivfpq import ApproximateStore, approximate_params, build_approximate
 
     with IndexReader(args.index.resolve()) as reader:
         vectors = np.concatenate([s.dense.rows(0, s.dense.count) for s in reader.segments])

@@ -434,7 +434,7 @@ def child_queries(job: dict) -> dict:
 
 
 def _layout(params: dict) -> str:
-    from indexes.dense_store import ApproximateParams
+    from indexes.vectors.ivfpq import ApproximateParams
 
     p = ApproximateParams(**params)
     return f"{p.layout}, nprobe {p.nprobe}, re-scoring {p.rerank} per unit wanted"

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexes import Mode  # noqa: E402
-from indexes.lexical import query_terms  # noqa: E402
+from indexes.lexical.fts import query_terms  # noqa: E402
 from parallax.session import Session  # noqa: E402
 from parallax.stance.relevance import CRITERIA, Criterion, TopicEvidence, gather  # noqa: E402
 

@@ -2,7 +2,7 @@
 test corpus (tests/data/zh: 5 documents, 28 questions with a gold document and phrase).
 
 Variants (index side / question side), each an FTS5 table over the same passages and
-contexts, ranked by bm25 with the context weighted 0.5 as indexes/lexical.py does:
+contexts, ranked by bm25 with the context weighted 0.5 as indexes/lexical/fts.py does:
 
   chars+bigrams   each CJK character a token; a question's CJK runs (split at particles)
                   as overlapping two-character phrases  <- what Parallax uses (fts_query)
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from corpus import load_document, load_metadata  # noqa: E402
-from indexes.lexical import CJK_RUN, cjk_question_runs, fts_query, index_form, query_terms  # noqa: E402
+from indexes.lexical.fts import CJK_RUN, cjk_question_runs, fts_query, index_form, query_terms  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "zh"
 TOKENIZER = "porter unicode61 remove_diacritics 2"

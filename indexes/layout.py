@@ -23,7 +23,6 @@ import fcntl
 import os
 import re
 import shutil
-import stat
 import time
 import uuid
 from collections.abc import Iterator
@@ -38,10 +37,9 @@ from indexes.errors import (
     IndexUnreadable,
     NotAnIndex,
 )
+from indexes.recovery import rebuild_hint
+from indexes.small_files import CURRENT, LOCK, SOURCES, read_small
 
-CURRENT = "CURRENT"
-LOCK = "LOCK"
-SOURCES = "SOURCES.json"
 # Besides its manifest (which records a checksum of every file) and its segments' folders
 # (indexes/segments.py), a generation holds the rowids of its tombstoned documents.
 TOMBSTONES_NAME = "deleted.npy"
@@ -53,33 +51,7 @@ _HASH = re.compile(r"^[0-9a-f]{32}$")
 _OURS = {CURRENT, LOCK, SOURCES}
 
 
-_SMALL_LIMIT = 1 << 20  # CURRENT, SOURCES.json and manifests are far smaller
-
-
-def read_small(path: Path, limit: int = _SMALL_LIMIT) -> bytes:
-    """The bytes of one of the index's own small files. Only a regular file is read (a FIFO
-    put in its place would block for ever), and at most `limit` bytes. OSError otherwise:
-    IsADirectoryError for a folder, FileNotFoundError when missing."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
-        if info.st_size > limit:
-            raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
-        chunks = []
-        while chunk := os.read(fd, limit + 1):
-            chunks.append(chunk)
-        return b"".join(chunks)[:limit + 1]
-    finally:
-        os.close(fd)
-
-
 def _hint(index_dir: Path) -> str:
-    from indexes.recovery import rebuild_hint
-
     return rebuild_hint(index_dir)
 
 

@@ -8,6 +8,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from indexes.checksums import digest
+from indexes.small_files import CURRENT, read_small
+
 # 2: checksums of every file, recorded in the manifest, whose own checksum is in CURRENT.
 # 3: segments (hard-linked between generations) and tombstones; approximate vector stores.
 FORMAT_VERSION = 3
@@ -62,8 +65,6 @@ class Manifest:
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
-        from indexes.layout import read_small
-
         return cls.parse(read_small(path))
 
     @classmethod
@@ -71,9 +72,6 @@ class Manifest:
         """A generation's manifest, checked against the checksum `CURRENT` holds for it.
         ValueError naming what is wrong when it is unreadable, altered or no manifest;
         PermissionError passes through (not damage: the reader may not read it)."""
-        from indexes.checksums import digest
-        from indexes.layout import CURRENT, read_small
-
         where = f"{generation.name}/{MANIFEST_NAME}"
         try:
             raw = read_small(generation / MANIFEST_NAME)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from indexes.lexical import STOPWORDS
+from indexes.lexical.fts import STOPWORDS
 from indexes.records import DocumentRecord
 
 _WORD = re.compile(r"\w+")

@@ -9,11 +9,11 @@ quoted for a shell: a hint that dropped `--index` would rebuild the default inde
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus.errors import command
-from indexes import layout
+from indexes.small_files import SOURCES, read_small
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Sources:
 def read_sources(index_dir: Path) -> Sources | None:
     """The recovery record, or None when it is missing or unreadable."""
     try:
-        data = json.loads(layout.read_small(index_dir / layout.SOURCES).decode("utf-8"))
+        data = json.loads(read_small(index_dir / SOURCES).decode("utf-8"))
         roots = [str(root) for root in data["roots"]]
         model = data.get("model")
         return Sources(roots, str(model) if model else None)
@@ -36,12 +36,18 @@ def read_sources(index_dir: Path) -> Sources | None:
         return None
 
 
+def parallax_command(*words: str | Path) -> str:
+    """A `parallax …` command line with every word quoted for a POSIX shell, so that a hint
+    naming a folder such as `odd corpus ;$(id)` can be pasted and runs on that folder."""
+    return " ".join(["parallax", *(shlex.quote(str(word)) for word in words)])
+
+
 def index_command(index_dir: Path, *words: str | Path, model: str | None = None) -> str:
     """`parallax WORDS… --index DIR [--model M]`, quoted."""
     tail: list[str | Path] = ["--index", index_dir]
     if model:
         tail += ["--model", model]
-    return command(*words, *tail)
+    return parallax_command(*words, *tail)
 
 
 def rebuild_command(index_dir: Path, roots: list[str] | None = None,

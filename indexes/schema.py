@@ -1,9 +1,9 @@
 """SQLite schema of an index: documents, passages, windows and the FTS5 lexical index."""
 
-from indexes.lexical import CJK_GLOB, CJK_LEAD_BYTES
+from indexes.lexical.fts import CJK_GLOB, CJK_LEAD_BYTES
 
 # The FTS table reads passages through `passages_lexical`, which sets every CJK character
-# apart with spaces so that unicode61 makes it a token of its own (indexes/lexical.py says
+# apart with spaces so that unicode61 makes it a token of its own (indexes/lexical/fts.py says
 # why; lexical.index_form is the same in Python). Text without CJK characters passes through
 # unchanged, so English is indexed exactly as by the table itself, and is recognised by
 # looking for the bytes that start a CJK character in UTF-8 (a GLOB over a character class
@@ -77,3 +77,11 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
     tokenize='porter unicode61 remove_diacritics 2'
 );
 """
+
+# The columns written for a document and a passage besides their rowids (and a passage's
+# document): the writer inserts them, compaction copies them from segment to segment.
+DOCUMENT_COLUMNS = ("id, path, root, title, date, author, publisher, extra, title_inferred,"
+                     " date_inferred, encoding, content_hash, n_passages, metadata_key, size,"
+                     " mtime_ns")
+PASSAGE_COLUMNS = ("id, ordinal, heading, text, context, char_start, char_end, line_start,"
+                    " line_end")

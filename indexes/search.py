@@ -6,7 +6,7 @@ import functools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
@@ -15,10 +15,16 @@ from indexes.dense import dense_search, with_feedback
 from indexes.errors import IndexCorrupt
 from indexes.filters import Filters
 from indexes.fusion import reciprocal_rank_fusion, relative_score_fusion
-from indexes.lexical_global import search_lexical
+from indexes.lexical.across_segments import search_lexical
 from indexes.mentions import Mentions
 from indexes.reader import IndexReader
 from indexes.recovery import rebuild_hint
+
+
+def nprobe_from_env() -> int | None:
+    """PARALLAX_NPROBE as a number of lists, or None when it is unset or not a number."""
+    value = os.environ.get("PARALLAX_NPROBE", "")
+    return int(value) if value.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -44,12 +50,10 @@ class SearchSettings:
     previous_weight: float = 0.2
     next_weight: float = 0.1
     # IVF lists an approximate segment probes (None: the value recorded in the manifest);
-    # more is slower and finds more of the exact neighbours. PARALLAX_NPROBE sets it.
-    nprobe: int | None = int(os.environ["PARALLAX_NPROBE"]) if os.environ.get(
-        "PARALLAX_NPROBE", "").isdigit() else None
+    # more is slower and finds more of the exact neighbours. PARALLAX_NPROBE sets it, read
+    # when settings are built, so that a process may set it after importing this module.
+    nprobe: int | None = field(default_factory=nprobe_from_env)
 
-
-DEFAULT_SEARCH = SearchSettings()
 
 
 class Mode(str, Enum):
@@ -64,8 +68,13 @@ class Mode(str, Enum):
 
 @dataclass(frozen=True)
 class Hit:
+    """A passage found. `score` is the mode's: cosine (dense), BM25 (lexical), or the fused
+    score (hybrid: relative score fusion by default, reciprocal rank fusion with
+    `SearchSettings.fusion == "rrf"`), after the mention boost and neighbour smoothing;
+    `dense` and `lexical` are the passage's scores from each retriever, when it had one."""
+
     passage_rowid: int
-    score: float  # the mode's score: cosine (dense), BM25 (lexical), RRF (hybrid)
+    score: float
     dense: float | None = None
     lexical: float | None = None
 
@@ -77,12 +86,14 @@ def search(
     question: str,
     query_vector: np.ndarray | None = None,
     filters: Filters | None = None,
-    settings: SearchSettings = DEFAULT_SEARCH,
+    settings: SearchSettings | None = None,
     mentions: Mentions | None = None,
 ) -> list[Hit]:
     """The `k` best passages for a question. Filters restrict candidates first, so `k`
     results come back whenever `k` passages pass them. In hybrid mode, passages of documents
-    the question names (`mentions`, see indexes.mentions) are boosted."""
+    the question names (`mentions`, see indexes.mentions) are boosted. `settings`: built
+    now from the defaults and the environment when not given."""
+    settings = settings if settings is not None else SearchSettings()
     doc_rowids = reader.allowed_documents(filters)
     if doc_rowids is not None and not doc_rowids:
         return []
@@ -97,8 +108,13 @@ def search(
                                   settings.context_weight)
         try:
             dense = _dense_side(reader, mode, query_vector, pool, doc_rowids, settings)
-        finally:
-            lexical = beside.result()
+        except BaseException:
+            # The dense half's error wins (an IndexCorrupt from impossible scores names the
+            # damage and the rebuild command); the lexical half is still waited for, so that
+            # no search outlives the question, but whatever it raised is secondary.
+            beside.exception()
+            raise
+        lexical = beside.result()
     elif mode is Mode.dense:
         dense = _dense_side(reader, mode, query_vector, pool, doc_rowids, settings)
     else:
@@ -112,7 +128,7 @@ def search(
     positions = reader.passage_positions([p for p, _ in fused])
     if mentions and mentions.documents:
         fused = _boost(fused, positions, mentions, settings.mention_boost)
-    fused = _smooth(fused, positions, settings.previous_weight, settings.next_weight)
+    fused = smooth(fused, positions, settings.previous_weight, settings.next_weight)
     return [Hit(int(p), s, dense_scores.get(p), lexical_scores.get(p))  # type: ignore[arg-type]
             for p, s in fused[:k]]
 
@@ -161,7 +177,7 @@ def _boost(fused: list[tuple[int, float]], positions: Positions, mentions: Menti
     return sorted(boosted, key=lambda pair: -pair[1])
 
 
-def _smooth(fused: list[tuple[int, float]], positions: Positions, previous: float,
+def smooth(fused: list[tuple[int, float]], positions: Positions, previous: float,
             following: float) -> list[tuple[int, float]]:
     """Add a share of each neighbouring candidate's score (a neighbour that is not a
     candidate counts 0)."""

@@ -3,7 +3,7 @@
 A generation is a list of segments plus tombstones (documents of older segments replaced or
 removed since). Each segment is a folder inside the generation holding its SQLite database
 (documents, passages, windows, FTS5), its unit -> passage map and its vector store
-(indexes/dense_store.py). A new generation hard-links the files of the segments it keeps
+(indexes/vectors/). A new generation hard-links the files of the segments it keeps
 from the previous one, so a one-file edit writes one small segment, not the whole index.
 
 Ids are global: documents, passages and units of a segment are consecutive ranges starting
@@ -23,21 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from indexes.dense_store import (
-    APPROXIMATE,
-    FLAT,
-    ApproximateParams,
-    ApproximateStore,
-    DenseStore,
-    FlatStore,
-)
-from indexes.postings import Lexicon, has_postings
+from indexes.lexical.postings import Lexicon, has_postings
+from indexes.vectors.base import DenseStore
+from indexes.vectors.factory import FLAT, open_store, store_files
 
 DB_NAME = "index.sqlite"
 UNITS_NAME = "window_passages.npy"  # global passage rowid of each unit, by local unit id
-FLAT_NAME = "dense.faiss"
-APPROXIMATE_NAME = "dense.ivfpq"
-EXACT_NAME = "vectors.f16.npy"  # beside an approximate index: exact vectors, float16
 SEGMENT_PREFIX = "seg-"
 KINDS = ("documents", "passages", "windows")
 
@@ -54,8 +45,8 @@ class SegmentInfo:
 
     @property
     def files(self) -> tuple[str, ...]:
-        dense = (FLAT_NAME,) if self.backend == FLAT else (APPROXIMATE_NAME, EXACT_NAME)
-        return tuple(f"{self.name}/{n}" for n in (DB_NAME, UNITS_NAME, *dense))
+        return tuple(f"{self.name}/{n}"
+                     for n in (DB_NAME, UNITS_NAME, *store_files(self.backend)))
 
     def end(self, kind: str) -> int:
         return self.first.get(kind, 0) + self.counts.get(kind, 0)
@@ -117,18 +108,13 @@ class Segment:
     @property
     def dense(self) -> DenseStore:
         if self._dense is None:
-            if self.info.backend == APPROXIMATE:
-                params = ApproximateParams(**self.info.params)
-                self._dense = ApproximateStore(self.folder / APPROXIMATE_NAME,
-                                               self.folder / EXACT_NAME, params)
-            else:
-                self._dense = FlatStore(self.folder / FLAT_NAME)
+            self._dense = open_store(self.folder, self.info.backend, self.info.params)
         return self._dense
 
     @property
     def lexicon(self) -> Lexicon | None:
-        """The segment's stored postings (indexes/postings.py); None for a segment written
-        before they were (its lexical search goes through FTS5's bm25())."""
+        """The segment's stored postings (indexes/lexical/postings.py); None for a segment
+        written before they were (its lexical search goes through FTS5's bm25())."""
         if self._lexicon is False:
             self._lexicon = Lexicon(self.db) if has_postings(self.db) else None
         return self._lexicon  # type: ignore[return-value]
@@ -160,7 +146,7 @@ class Segment:
         if doc_rowids is None:
             return self.live_units()
         chosen = self.ranges_of(doc_rowids)
-        mask = _ranges_mask(self.info.counts.get("windows", 0), chosen[:, 3] - self.first_unit,
+        mask = ranges_mask(self.info.counts.get("windows", 0), chosen[:, 3] - self.first_unit,
                             chosen[:, 4])
         live = self.live_units()
         return mask if live is None else mask & live
@@ -170,7 +156,7 @@ class Segment:
             return None
         if self._live is None:
             gone = self._deleted_ranges()
-            dead = _ranges_mask(self.info.counts.get("windows", 0), gone[:, 3] - self.first_unit,
+            dead = ranges_mask(self.info.counts.get("windows", 0), gone[:, 3] - self.first_unit,
                                 gone[:, 4])
             self._live = ~dead
         return self._live
@@ -181,7 +167,7 @@ class Segment:
         if doc_rowids is None:
             return self.live_passages()
         chosen = self.ranges_of(doc_rowids)
-        mask = _ranges_mask(self.info.counts.get("passages", 0),
+        mask = ranges_mask(self.info.counts.get("passages", 0),
                             chosen[:, 1] - self.info.first.get("passages", 0), chosen[:, 2])
         live = self.live_passages()
         return mask if live is None else mask & live
@@ -191,7 +177,7 @@ class Segment:
             return None
         if self._live_passages is None:
             gone = self._deleted_ranges()
-            dead = _ranges_mask(self.info.counts.get("passages", 0),
+            dead = ranges_mask(self.info.counts.get("passages", 0),
                                 gone[:, 1] - self.info.first.get("passages", 0), gone[:, 2])
             self._live_passages = ~dead
         return self._live_passages
@@ -246,7 +232,7 @@ class Segment:
         return i < len(self.deleted) and int(self.deleted[i]) == doc_rowid
 
 
-def _ranges_mask(size: int, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def ranges_mask(size: int, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """A mask of `size` with [s, s + n) set for every (s, n): ranges that are disjoint and in
     order, as a segment's documents' passages and units are. Written as alternating runs
     (np.repeat): a mask over millions of units in a few milliseconds, with no Python loop

@@ -2,8 +2,9 @@
 
 A generation keeps the segments of the one before it (hard-linked, never copied), adds the
 segments this run writes, and tombstones the documents they replace or that were removed,
-so that work is proportional to what changed. Compaction merges segments' live documents
-into one new segment. Nothing is visible to readers until `commit()`; `abort()` (or a
+so that work is proportional to what changed. Compaction (indexes/compaction.py) merges
+segments' live documents into one new segment; this module keeps the generation's account of
+which segments it holds. Nothing is visible to readers until `commit()`; `abort()` (or a
 crash) leaves the current generation untouched.
 """
 
@@ -17,42 +18,30 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from corpus.types import Metadata, ParsedDocument
-from indexes import layout
+from indexes import compaction, layout
 from indexes.checksums import digest, file_checksum, remember_verified
-from indexes.dense_store import (
-    APPROXIMATE,
-    FLAT,
-    approximate_params,
-    build_approximate,
-    read_rows,
-    write_npy_rows,
-)
-from indexes.flatfile import VectorSpill, write_flat_index
+from indexes.lexical.postings import write_postings
 from indexes.manifest import MANIFEST_NAME, Manifest
-from indexes.postings import write_postings
 from indexes.recovery import Sources
-from indexes.schema import SCHEMA
-from indexes.segments import (
-    APPROXIMATE_NAME,
-    DB_NAME,
-    EXACT_NAME,
-    FLAT_NAME,
-    KINDS,
-    SEGMENT_PREFIX,
-    UNITS_NAME,
-    Segment,
-    SegmentInfo,
-)
+from indexes.schema import DOCUMENT_COLUMNS, SCHEMA
+from indexes.segments import DB_NAME, KINDS, SEGMENT_PREFIX, UNITS_NAME, Segment, SegmentInfo
+from indexes.store_settings import DEFAULT_STORE, StoreSettings
+from indexes.vectors.base import VectorSpill
+from indexes.vectors.factory import write_store
 
 if TYPE_CHECKING:
     from indexes.reader import IndexReader
+
+# parallax/indexing.py imports StoreSettings from here (it moved to indexes.store_settings):
+# it stays importable from this module until that file is updated.
+__all__ = ["GenerationWriter", "SegmentWriter", "StoreSettings", "document_id", "passage_id"]
 
 
 def document_id(path: str) -> str:
@@ -65,43 +54,7 @@ def passage_id(doc_id: str, ordinal: int) -> str:
     return f"{doc_id}.{ordinal}"
 
 
-@dataclass(frozen=True)
-class StoreSettings:
-    """How the store lays itself out; none of it changes rankings beyond the approximate
-    search's recall, so it is recorded in the manifest but not fingerprinted."""
-
-    # A segment with more units than this gets an approximate vector store (IVF-PQ with
-    # exact re-scoring); below it, a flat one. 250,000 units: 380 MB flat, ~40 ms a scan.
-    approximate_above: int = 250_000
-    # An index of at most this many live passages is always kept as one segment (merging
-    # it costs about a second), so small collections rank exactly as a fresh build.
-    compact_below: int = 50_000
-    # Past this many segments, all but the largest are merged.
-    max_segments: int = 8
-    # Past this share of tombstoned passages, everything is merged.
-    max_deleted_share: float = 0.25
-
-    def as_dict(self) -> dict[str, float]:
-        return {"approximate_above": self.approximate_above, "compact_below": self.compact_below,
-                "max_segments": self.max_segments, "max_deleted_share": self.max_deleted_share}
-
-    @classmethod
-    def from_env(cls) -> StoreSettings:
-        """Defaults, with PARALLAX_APPROXIMATE_ABOVE overriding the threshold (to force the
-        approximate backend on a small index, in tests and evaluations)."""
-        value = os.environ.get("PARALLAX_APPROXIMATE_ABOVE")
-        return cls(approximate_above=int(value)) if value and value.isdigit() else cls()
-
-
-DEFAULT_STORE = StoreSettings()
-
-_DOCUMENT_COLUMNS = ("id, path, root, title, date, author, publisher, extra, title_inferred,"
-                     " date_inferred, encoding, content_hash, n_passages, metadata_key, size,"
-                     " mtime_ns")
-_PASSAGE_COLUMNS = ("id, ordinal, heading, text, context, char_start, char_end, line_start,"
-                    " line_end")
 _SPILL_NAME = "vectors.spill"  # removed once the vector store is written
-_COPY_BLOCK = 65536  # vectors carried over at a time
 
 
 class SegmentWriter:
@@ -115,13 +68,13 @@ class SegmentWriter:
         self.dimension = dimension
         self.db = sqlite3.connect(self.folder / DB_NAME)
         self.db.executescript(SCHEMA)
-        # Vectors go to disk as they come (see indexes.flatfile), not to a list in memory.
-        self._spill = VectorSpill(self.folder / _SPILL_NAME, dimension)
-        self._next = dict(first)
+        # Vectors go to disk as they come (indexes/vectors/base.py), not to a list in memory.
+        self.spill = VectorSpill(self.folder / _SPILL_NAME, dimension)
+        self.next_ids = dict(first)  # the ids the next rows of each kind get
 
     @property
     def documents(self) -> int:
-        return self._next["documents"] - self.info.first["documents"]
+        return self.next_ids["documents"] - self.info.first["documents"]
 
     def start_document(self, doc: ParsedDocument, root: Path | None, metadata_key: str = "",
                        stat: tuple[int, int] = (-1, -1)) -> int:
@@ -150,67 +103,14 @@ class SegmentWriter:
             for start, end in spans:
                 self.db.execute("INSERT INTO windows (id, passage_rowid, char_start, char_end)"
                                 " VALUES (?,?,?,?)", (self._take("windows"), rowid, start, end))
-        self._spill.append(vectors)
-
-    def copy_from(self, segment: Segment, deleted: Sequence[int]) -> None:
-        """Carry a segment's documents but `deleted` over, renumbered from this segment's
-        next ids, vectors included, in bulk (compaction)."""
-        self.db.commit()  # ATTACH is refused inside a transaction
-        self.db.execute("ATTACH DATABASE ? AS old", (str(segment.folder / DB_NAME),))
-        try:
-            self.db.execute("CREATE TEMP TABLE gone (rowid INTEGER PRIMARY KEY)")
-            self.db.executemany("INSERT INTO gone VALUES (?)",
-                                [(int(r),) for r in deleted])
-            base = {kind: self._next[kind] for kind in KINDS}
-            # Old -> new ids, in the old order, so that each document's passages and units
-            # stay consecutive.
-            # Keyed by the old id, so that each join below is a lookup, not a scan.
-            for table in ("dmap", "pmap", "umap"):
-                self.db.execute(f"CREATE TEMP TABLE {table} (old INTEGER PRIMARY KEY, new INTEGER)")
-            self.db.execute("INSERT INTO dmap SELECT rowid, ? + row_number() OVER (ORDER BY rowid)"
-                            " - 1 FROM old.documents WHERE rowid NOT IN gone", (base["documents"],))
-            self.db.execute("INSERT INTO pmap SELECT p.rowid, ? + row_number() OVER (ORDER BY"
-                            " p.rowid) - 1 FROM old.passages p JOIN dmap d ON d.old = p.doc_rowid",
-                            (base["passages"],))
-            self.db.execute("INSERT INTO umap SELECT w.id, ? + row_number() OVER (ORDER BY w.id)"
-                            " - 1 FROM old.windows w JOIN pmap p ON p.old = w.passage_rowid",
-                            (base["windows"],))
-            self.db.execute(f"INSERT INTO documents (rowid, {_DOCUMENT_COLUMNS}) SELECT d.new,"
-                            f" {', '.join('o.' + c.strip() for c in _DOCUMENT_COLUMNS.split(','))}"
-                            " FROM old.documents o JOIN dmap d ON d.old = o.rowid ORDER BY d.new")
-            self.db.execute(f"INSERT INTO passages (rowid, doc_rowid, {_PASSAGE_COLUMNS})"
-                            f" SELECT p.new, d.new,"
-                            f" {', '.join('o.' + c.strip() for c in _PASSAGE_COLUMNS.split(','))}"
-                            " FROM old.passages o JOIN pmap p ON p.old = o.rowid"
-                            " JOIN dmap d ON d.old = o.doc_rowid ORDER BY p.new")
-            self.db.execute("INSERT INTO windows (id, passage_rowid, char_start, char_end)"
-                            " SELECT u.new, p.new, w.char_start, w.char_end FROM old.windows w"
-                            " JOIN umap u ON u.old = w.id JOIN pmap p ON p.old = w.passage_rowid"
-                            " ORDER BY u.new")
-            old_units = np.fromiter((r[0] for r in self.db.execute(
-                "SELECT old FROM umap ORDER BY new")), dtype=np.int64)
-            for kind, table in (("documents", "dmap"), ("passages", "pmap"),
-                                ("windows", "umap")):
-                self._next[kind] += self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("gone", "dmap", "pmap", "umap"):
-                self.db.execute(f"DROP TABLE temp.{table}")
-            self.db.commit()
-        finally:
-            self.db.execute("DETACH DATABASE old")
-        local = old_units - segment.first_unit
-        # In blocks of consecutive rows read from the file: bounded memory at any size, and
-        # no memory-mapped page left resident.
-        for start in range(0, len(local), _COPY_BLOCK):
-            ids = local[start:start + _COPY_BLOCK]
-            block = segment.dense.rows(int(ids[0]), int(ids[-1]) + 1)
-            self._spill.append(block[ids - ids[0]])
+        self.spill.append(vectors)
 
     def finish(self, store: StoreSettings) -> tuple[SegmentInfo, dict[str, dict]]:
         """Write the lexical index, the document ranges, the unit map and the vector store;
         the segment's info and the checksum of each of its files."""
         self.db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
         write_postings(self.db, self.info.first["passages"],
-                       self._next["passages"] - self.info.first["passages"])
+                       self.next_ids["passages"] - self.info.first["passages"])
         self.db.execute(
             "UPDATE documents SET first_passage = coalesce((SELECT min(rowid) FROM passages"
             " WHERE doc_rowid = documents.rowid), 0), first_unit = coalesce((SELECT min(w.id)"
@@ -224,42 +124,25 @@ class SegmentWriter:
         self.db.commit()
         self.db.close()
         np.save(self.folder / UNITS_NAME, unit_passages)
-        counts = {kind: self._next[kind] - self.info.first[kind] for kind in KINDS}
-        if counts["windows"] != self._spill.rows:
-            raise ValueError(f"{self._spill.rows} vectors for {counts['windows']} units")
-        backend, params = FLAT, {}
-        if self._spill.rows > store.approximate_above:
-            backend, params = APPROXIMATE, self._write_approximate()
-        else:
-            write_flat_index(self._spill, self.folder / FLAT_NAME)
+        counts = {kind: self.next_ids[kind] - self.info.first[kind] for kind in KINDS}
+        if counts["windows"] != self.spill.rows:
+            raise ValueError(f"{self.spill.rows} vectors for {counts['windows']} units")
+        backend, params = write_store(self.spill, self.folder, store.approximate_above)
         (self.folder / _SPILL_NAME).unlink()
         info = replace(self.info, backend=backend, counts=counts, params=params)
         files = {name: file_checksum(self.folder.parent / name) for name in info.files}
         return info, files
 
-    def _write_approximate(self) -> dict[str, int]:
-        self._spill.close()
-        rows, dimension = self._spill.rows, self.dimension
-        blocks = (read_rows(self._spill.path, 0, np.float32, dimension, start,
-                            min(rows, start + _COPY_BLOCK))
-                  for start in range(0, rows, _COPY_BLOCK))
-        write_npy_rows(self.folder / EXACT_NAME, rows, dimension, blocks)
-        params = approximate_params(rows, dimension)
-        exact = np.load(self.folder / EXACT_NAME, mmap_mode="r")  # read by blocks, see there
-        build_approximate(exact, self.folder / APPROXIMATE_NAME, params)
-        del exact
-        return params.as_dict()
-
     def abort(self) -> None:
         try:
-            self._spill.close()
+            self.spill.close()
             self.db.close()
         except (OSError, sqlite3.Error):
             pass
 
     def _take(self, kind: str) -> int:
-        value = self._next[kind]
-        self._next[kind] = value + 1
+        value = self.next_ids[kind]
+        self.next_ids[kind] = value + 1
         return value
 
     def _insert_document(self, path: str, root: Path | None, meta: Metadata,
@@ -267,7 +150,7 @@ class SegmentWriter:
                          metadata_key: str, stat: tuple[int, int]) -> int:
         rowid = self._take("documents")
         self.db.execute(
-            f"INSERT INTO documents (rowid, {_DOCUMENT_COLUMNS}) VALUES ({','.join('?' * 17)})",
+            f"INSERT INTO documents (rowid, {DOCUMENT_COLUMNS}) VALUES ({','.join('?' * 17)})",
             (rowid, document_id(path), path, str(root) if root else None, meta.title,
              meta.date, meta.author, meta.publisher, json.dumps(meta.extra),
              int(meta.title_inferred), int(meta.date_inferred), encoding, content_hash,
@@ -325,8 +208,9 @@ class GenerationWriter:
         written so far) when it will hold at most `store.compact_below` live passages, so
         that a small index is published once per run, as one segment. True when merged."""
         self._finish_open()
-        untidy = len(self._kept) + len(self._written) > 1 or bool(self._deleted)
-        if self._counts["passages"] > self.store.compact_below or not untidy:
+        segments = len(self._kept) + len(self._written)
+        if not compaction.merges_everything(self._counts["passages"], segments,
+                                            bool(self._deleted), self.store):
             return False
         self._merge(list(self._kept), also_written=True)
         return True
@@ -339,14 +223,14 @@ class GenerationWriter:
         try:
             for segment in segments:
                 gone = self._in(segment)
-                writer.copy_from(segment, gone)
+                compaction.copy_live(writer, segment, gone)
                 self._kept.remove(segment)
                 self._deleted -= set(gone)
             replaced, self._written = (self._written, []) if also_written else ([], self._written)
             for info, _ in replaced:
                 fresh = Segment(self.folder, info, np.zeros(0, dtype=np.int64))
                 try:
-                    writer.copy_from(fresh, [])
+                    compaction.copy_live(writer, fresh, [])
                 finally:
                     fresh.close()
                 shutil.rmtree(self.folder / info.name)

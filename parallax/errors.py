@@ -1,13 +1,50 @@
-"""Problems a user can act on, raised by the use cases. They are `ParallaxError`s (defined
-once, in corpus.errors, for every layer): a message, a hint with the command to run next,
-and a kind from which the CLI's exit code and the server's HTTP status both come."""
+"""Problems a user can act on, raised by the use cases, and how the interfaces report them.
+
+They are `ParallaxError`s (defined once, in corpus.errors, for every layer): a message, a
+hint with the command to run next, and a kind. The CLI's exit code and the server's HTTP
+status both come from the kind, through the two tables here: they belong to the interfaces,
+not to the layers that raise the errors.
+"""
 
 from __future__ import annotations
 
-from corpus.errors import EXIT_CODES, HTTP_STATUS, Kind, ParallaxError, command
+from corpus.errors import Kind, ParallaxError
 
-__all__ = ["EXIT_CODES", "HTTP_STATUS", "Kind", "ParallaxError", "command", "NothingToIndex",
-           "SettingsMismatch", "PassageNotFound", "ReportNotWritten", "UsageError"]
+__all__ = ["EXIT_CODES", "HTTP_STATUS", "Kind", "ParallaxError", "NothingToIndex",
+           "SettingsMismatch", "PassageNotFound", "ReportNotWritten", "UsageError",
+           "exit_code", "http_status"]
+
+# Exit codes: 2 for usage errors as click does; distinct codes for the kinds a script may
+# want to tell apart (a damaged index is not a missing one).
+EXIT_CODES: dict[Kind, int] = {
+    Kind.usage: 2,
+    Kind.not_found: 3,
+    Kind.damaged: 4,
+    Kind.conflict: 5,
+    Kind.invalid_input: 1,
+    Kind.unavailable: 1,
+    Kind.io: 1,
+}
+
+HTTP_STATUS: dict[Kind, int] = {
+    Kind.usage: 400,
+    Kind.not_found: 404,
+    Kind.damaged: 503,
+    Kind.conflict: 409,
+    Kind.invalid_input: 422,
+    Kind.unavailable: 503,
+    Kind.io: 500,
+}
+
+
+def exit_code(error: ParallaxError) -> int:
+    """The command line's exit code for `error`."""
+    return EXIT_CODES[error.kind]
+
+
+def http_status(error: ParallaxError) -> int:
+    """The HTTP status the server answers `error` with."""
+    return HTTP_STATUS[error.kind]
 
 
 class NothingToIndex(ParallaxError):

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from parallax.errors import ParallaxError
+from parallax.errors import ParallaxError, exit_code
 
 app = typer.Typer(
     help="Semantic search over a folder of documents, and what each source says.",
@@ -51,7 +51,7 @@ def user_errors() -> Iterator[None]:
         yield
     except ParallaxError as error:
         say_error(error.message, error.hint)
-        raise typer.Exit(error.exit_code) from None
+        raise typer.Exit(exit_code(error)) from None
     except KeyboardInterrupt:
         say_error("interrupted; the previous index (if any) is unchanged")
         raise typer.Exit(130) from None

@@ -14,8 +14,8 @@ from pathlib import Path, PurePath
 
 from embed import model_identity
 from indexes import DocumentRecord, Hit, IndexOutdated, IndexReader, Mode, PassageRecord, exists
-from indexes.search import DEFAULT_SEARCH, SearchSettings
-from indexes.writer import StoreSettings
+from indexes.search import SearchSettings
+from indexes.store_settings import StoreSettings
 from parallax.evaluation.beir import CORPUS, BeirDataset, DatasetError, corpus_documents, record_id
 from parallax.evaluation.metrics import retrieval_metrics
 from parallax.indexing import EncoderLoader, IndexProgress, index_documents
@@ -79,9 +79,10 @@ def _normal(text: str) -> str:
 
 
 def rank_questions(session: Session, questions: list[Question], mode: Mode,
-                   depth: int = 10, settings: SearchSettings = DEFAULT_SEARCH
+                   depth: int = 10, settings: SearchSettings | None = None
                    ) -> list[QuestionOutcome]:
     """Where the first right passage ranks for each question, ranked as `ask` ranks."""
+    settings = settings if settings is not None else SearchSettings()
     outcomes = []
     documents = {doc.rowid: doc for doc in session.documents}
     for q in questions:
@@ -124,10 +125,11 @@ class DatasetEvaluation:
 
 def evaluate_dataset(session: Session, dataset: BeirDataset, modes: Sequence[Mode],
                      *, depth: int = 100, ignore_identical_ids: bool = False,
-                     settings: SearchSettings = DEFAULT_SEARCH,
+                     settings: SearchSettings | None = None,
                      progress: IndexProgress | None = None) -> DatasetEvaluation:
     """Rank the corpus for every judged query in each mode, documents ranked by their best
     passage, and score the rankings against the judgments."""
+    settings = settings if settings is not None else SearchSettings()
     progress = progress or IndexProgress()  # the same bar hooks as indexing
     ids = {doc.rowid: record_id(dataset, doc.path) for doc in session.documents}
     queries = sorted(dataset.queries.items())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexes import Filters, Hit, Mode, search
-from indexes.search import DEFAULT_SEARCH, SearchSettings
+from indexes.search import SearchSettings
 from parallax.search.highlight import best_sentences
 from parallax.search.results import Answer, DocumentHits, GroupedAnswer, Result
 from parallax.session import Session
@@ -21,10 +21,11 @@ class Retrieval:
 
 def retrieve(session: Session, question: str, k: int, mode: Mode = Mode.hybrid,
              filters: Filters | None = None,
-             settings: SearchSettings = DEFAULT_SEARCH) -> Retrieval:
+             settings: SearchSettings | None = None) -> Retrieval:
     """The ranking every command and the evaluation share. Hybrid mode reads names and
     years of the index's documents in the question (see indexes.mentions); dense and
     lexical modes are the plain retrievers, for comparison."""
+    settings = settings if settings is not None else SearchSettings()
     mentions = (session.reader.mentions.find(question, session.reader.is_common_word)
                 if mode is Mode.hybrid else None)
     semantic = mentions.semantic if mentions and settings.strip_mentions else question
@@ -72,11 +73,12 @@ PER_DOCUMENT = 3
 def ask_by_document(session: Session, question: str, k: int = 5,
                     per_document: int = PER_DOCUMENT, mode: Mode = Mode.hybrid,
                     filters: Filters | None = None,
-                    settings: SearchSettings = DEFAULT_SEARCH) -> GroupedAnswer:
+                    settings: SearchSettings | None = None) -> GroupedAnswer:
     """The `k` documents with the best passages for `question`, each with up to
     `per_document` of its passages, so that one long document does not take every place
     and a document with several good passages shows them. Result ranks are the passages'
     ranks in the whole ranking."""
+    settings = settings if settings is not None else SearchSettings()
     pool = max(settings.candidates, k * per_document * 4)
     found = retrieve(session, question, pool, mode, filters, settings)
     positions = session.reader.passage_positions([h.passage_rowid for h in found.hits])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from corpus import split_sentences
-from indexes.lexical import has_cjk, search_terms, word_tokens
+from indexes.lexical.fts import has_cjk, search_terms, word_tokens
 
 Span = tuple[int, int]
 

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 
 from indexes import Mode
 from parallax import render
-from parallax.errors import ParallaxError
+from parallax.errors import ParallaxError, http_status
 from parallax.service import FILTER_HELP, SERVER_LIMITS, Reply, Scope, Service
 from parallax.stance import render as render_compare
 from parallax.stance.groups import GroupBy
@@ -181,7 +181,7 @@ def _error(status: int, message: str, hint: str | None) -> JSONResponse:
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ParallaxError)
     def parallax_error(request: Request, error: ParallaxError) -> JSONResponse:
-        return _error(error.http_status, error.message, error.hint)
+        return _error(http_status(error), error.message, error.hint)
 
     @app.exception_handler(RequestValidationError)
     def invalid(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -23,7 +23,7 @@ import numpy as np
 
 from indexes import Filters
 from indexes.dense import dense_search
-from indexes.lexical import STOPWORDS
+from indexes.lexical.fts import STOPWORDS
 from parallax.errors import UsageError
 from parallax.session import Session
 from parallax.stance.claim_match import MODEL, MatchModel, content_words, match

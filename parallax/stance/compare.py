@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexes import DocumentRecord, Filters, Mode, PassageRecord
-from indexes.lexical import query_terms
+from indexes.lexical.fts import query_terms
 from parallax.errors import UsageError
 from parallax.search.ask import unit_scores
 from parallax.search.browse import chronological

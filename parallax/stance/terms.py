@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from indexes.lexical import STOPWORDS, split_cjk
+from indexes.lexical.fts import STOPWORDS, split_cjk
 
 # Words that carry no stance in statements of any kind: function words beyond the query
 # stopwords, and the filler of diplomatic and official prose.

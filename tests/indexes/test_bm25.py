@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from indexes import Filters, IndexReader, Mode, search
-from indexes.lexical import lexical_search
-from indexes.lexical_global import search_lexical
-from indexes.postings import index_tokens
-from indexes.writer import StoreSettings
+from indexes.lexical.across_segments import search_lexical
+from indexes.lexical.fts import lexical_search
+from indexes.lexical.postings import index_tokens
+from indexes.store_settings import StoreSettings
 from parallax.indexing import build_index
 from tests.conftest import SAMPLE
 

@@ -7,7 +7,7 @@ import sqlite3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexes.lexical import (
+from indexes.lexical.fts import (
     fts_query,
     index_form,
     lexical_search,

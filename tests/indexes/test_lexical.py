@@ -2,7 +2,7 @@
 
 import sqlite3
 
-from indexes.lexical import lexical_search, passages_with_term
+from indexes.lexical.fts import lexical_search, passages_with_term
 from indexes.schema import SCHEMA
 
 

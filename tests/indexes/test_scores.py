@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from indexes import IndexCorrupt, IndexReader, Mode, search
-from indexes.dense_store import FlatStore
+from indexes.vectors.flat import FlatStore
 from parallax.indexing import build_index
 
 

@@ -9,7 +9,7 @@ import pytest
 from indexes import DocumentRecord, Filters, date_bounds
 from indexes.dense import dense_search
 from indexes.fusion import reciprocal_rank_fusion
-from indexes.lexical import fts_query, query_terms
+from indexes.lexical.fts import fts_query, query_terms
 
 
 def _random_unit(rows: int, dim: int, seed: int) -> np.ndarray:
@@ -159,12 +159,12 @@ def test_relative_fusion_keeps_a_confident_retrievers_lead() -> None:
 
 
 def test_a_passage_next_to_a_match_rises_above_an_isolated_one() -> None:
-    from indexes.search import _smooth
+    from indexes.search import smooth
 
     # Passage 2 continues passage 1 (same document); passage 3 stands alone elsewhere.
     positions = {1: (10, 0), 2: (10, 1), 3: (20, 5)}
     fused = [(1, 1.0), (3, 0.45), (2, 0.4)]
-    smoothed = dict(_smooth(fused, positions, previous=0.2, following=0.1))
+    smoothed = dict(smooth(fused, positions, previous=0.2, following=0.1))
     assert smoothed[2] == pytest.approx(0.4 + 0.2 * 1.0)
     assert smoothed[1] == pytest.approx(1.0 + 0.1 * 0.4)
     assert smoothed[3] == pytest.approx(0.45)

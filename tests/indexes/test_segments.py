@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 
 import parallax.indexing
-from indexes import Filters, IndexCorrupt, IndexReader, Mode, dense_store, search
+from indexes import Filters, IndexCorrupt, IndexReader, Mode, search
 from indexes.check import check_index
 from indexes.dense import dense_search
-from indexes.writer import StoreSettings
+from indexes.store_settings import StoreSettings
+from indexes.vectors import ivfpq
 from parallax.indexing import build_index
 
 # Never merge on its own: each run's documents stay a segment of their own.
@@ -203,7 +204,7 @@ def test_the_approximate_backend_forced_on_a_small_index(tmp_path: Path, fake_en
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     # Few candidates re-scored, so that searches go through the IVF lists (a segment this
     # small would otherwise be re-scored whole, which is exact).
-    monkeypatch.setattr(dense_store, "RERANK_FLOOR", 1)
+    monkeypatch.setattr(ivfpq, "RERANK_FLOOR", 1)
     docs, index, flat = _corpus(tmp_path, 30), tmp_path / "index", tmp_path / "flat"
     report = _index(docs, index, fake_encoder, store=APPROXIMATE)
     assert report.backends == ["ivf-pq"]
@@ -273,14 +274,14 @@ import os, signal, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from conftest import FakeEncoder
-import indexes.writer as writer
+import indexes.compaction as compaction
 from parallax.indexing import build_index
 
-real = writer.SegmentWriter.copy_from
-def copy_then_die(self, *args, **kwargs):
-    real(self, *args, **kwargs)
+real = compaction.copy_live
+def copy_then_die(*args, **kwargs):
+    real(*args, **kwargs)
     os.kill(os.getpid(), signal.SIGKILL)
-writer.SegmentWriter.copy_from = copy_then_die
+compaction.copy_live = copy_then_die
 encoder = FakeEncoder()
 build_index([Path(sys.argv[1])], Path(sys.argv[2]), encoder_loader=lambda n: encoder,
             compact=True)
@@ -323,7 +324,7 @@ def test_an_approximate_segment_reads_vectors_in_any_order(tmp_path: Path,
 
 def test_a_filter_leaving_few_units_is_searched_exactly(tmp_path: Path, fake_encoder,  # noqa: ANN001
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dense_store, "RERANK_FLOOR", 1)  # the unfiltered path probes lists
+    monkeypatch.setattr(ivfpq, "RERANK_FLOOR", 1)  # the unfiltered path probes lists
     docs, index, flat = _corpus(tmp_path, 30), tmp_path / "index", tmp_path / "flat"
     _index(docs, index, fake_encoder, store=APPROXIMATE)
     build_index([docs], flat, encoder_loader=lambda name: fake_encoder)
@@ -393,7 +394,7 @@ def test_a_refresh_sees_each_documents_newest_version_whichever_way_it_is_read(
 
 
 def test_a_mask_of_document_ranges_sets_exactly_those_ranges() -> None:
-    from indexes.segments import _ranges_mask
+    from indexes.segments import ranges_mask
 
     rng = np.random.default_rng(0)
     for _ in range(200):
@@ -405,6 +406,6 @@ def test_a_mask_of_document_ranges_sets_exactly_those_ranges() -> None:
         expected = np.zeros(size, dtype=bool)
         for a, b in zip(starts, stops, strict=True):
             expected[a:b] = True
-        got = _ranges_mask(size, starts[order], (stops - starts)[order])
+        got = ranges_mask(size, starts[order], (stops - starts)[order])
         assert got.dtype == bool and np.array_equal(got, expected)
-    assert not _ranges_mask(5, np.array([2]), np.array([0])).any()  # an empty range
+    assert not ranges_mask(5, np.array([2]), np.array([0])).any()  # an empty range

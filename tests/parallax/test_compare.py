@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from indexes import DocumentRecord, Mode
-from indexes.lexical import query_terms
+from indexes.lexical.fts import query_terms
 from parallax.cli import app
 from parallax.session import Session
 from parallax.stance.compare import compare, topic_scores

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from indexes import IndexReader
 from parallax import indexing
 from parallax.cli import app
+from parallax.errors import exit_code
 from parallax.indexing import IndexProgress, build_index
 
 SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us").resolve()
@@ -169,7 +170,7 @@ def test_a_worker_that_cannot_read_a_shared_file_says_which_and_why(
                     progress=_DeleteBeforeEmbedding(victim))
     assert str(victim) in caught.value.message and "cannot read" in caught.value.message
     assert "shared file system" in (caught.value.hint or "")
-    assert caught.value.exit_code == 1
+    assert exit_code(caught.value) == 1
     assert not (tmp_path / "index" / "CURRENT").exists()  # nothing published
 
 

@@ -1,4 +1,4 @@
-"""Every error kind reaches an HTTP client with its status (corpus.errors.HTTP_STATUS), and a
+"""Every error kind reaches an HTTP client with its status (parallax.errors.HTTP_STATUS), and a
 damaged generation published under a running server is never served: the sound one answers,
 and the X-Parallax-Stale header says why the newer one was not used."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus.errors import HTTP_STATUS, Kind, ParallaxError
+from parallax.errors import HTTP_STATUS, Kind, ParallaxError
 from tests.conftest import SAMPLE
 from tests.server.conftest import Server, free_port, get
 

@@ -1,4 +1,4 @@
-"""BM25 over the segments' stored postings (indexes/postings.py), as one collection.
+"""BM25 over the segments' stored postings (indexes/lexical/postings.py), as one collection.
 
 The arithmetic is FTS5's bm25() (fts5_aux.c) step by step: k1 = 1.2, b = 0.75, a phrase's
 IDF log((N - n + 0.5) / (n + 0.5)) floored at 1e-6, a row's frequency the column-weighted

@@ -5,7 +5,7 @@ row holding any of the question's words. At a million passages common words matc
 hundred thousand rows of a segment, and a question took 100 ms to a second (docs/scale.md).
 The segment writer therefore also stores, for each term of the FTS5 index, the passages
 holding it and how often (in the text and in the context), and each passage's length in
-tokens. Scoring is then a few array operations over those postings (indexes/bm25.py), with
+tokens. Scoring is then a few array operations over those postings (lexical/bm25.py), with
 FTS5's own formula, so that rankings do not change.
 
 Terms are read from FTS5's own index (its `fts5vocab` instance table), so that tokenizing,
@@ -120,7 +120,7 @@ class Lexicon:
         self.db = db
         self._lengths: np.ndarray | None = None
         self._live_tokens: int | None = None
-        # BM25's length part of each passage for an average length (indexes.bm25 keeps it).
+        # BM25's length part of each passage for an average length (indexes.lexical.bm25 keeps it).
         self.norms: tuple[float, np.ndarray] | None = None
 
     @property

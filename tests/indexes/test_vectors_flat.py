@@ -8,7 +8,8 @@ import faiss
 import numpy as np
 import pytest
 
-from indexes.flatfile import VectorSpill, write_flat_index
+from indexes.vectors.base import VectorSpill
+from indexes.vectors.flat import write_flat_index
 
 
 @pytest.mark.parametrize("rows", [0, 1, 7, 1000])

@@ -1,16 +1,11 @@
-"""One segment's vectors behind one small interface: search with an allowed set, fetch by id.
+"""The approximate backend: FAISS IVF-PQ proposes candidates, re-scored exactly.
 
-Two backends, chosen per segment when it is written and recorded in the manifest:
-
-- flat: FAISS IndexFlatIP, memory-mapped. Exact; the vectors are read back from it.
-- approximate: FAISS IVF-PQ (inverted lists memory-mapped) proposes candidates, which are
-  re-scored exactly against the float16 vectors kept beside it (memory-mapped too), so the
-  scores a caller sees are true cosines and only the candidate set is approximate. Past a
-  few hundred thousand units a flat index costs more memory than a query process should
-  hold (1.5 KB per unit) and scans every unit per question; IVF-PQ holds 48 bytes per unit
-  and scans `nprobe` of its lists.
-
-Ids here are a segment's own (0..count-1); indexes/segments.py maps them to global ids.
+The inverted lists are memory-mapped; candidates are re-scored against the float16 vectors
+kept beside the index (read with ordinary reads), so the scores a caller sees are true
+cosines and only the candidate set is approximate. Past a few hundred thousand units a flat
+index costs more memory than a query process should hold (1.5 KB per unit) and scans every
+unit per question; IVF-PQ holds 48 bytes per unit and scans `nprobe` of its lists. Which
+segments get this backend is indexes/vectors/factory.py's choice.
 """
 
 from __future__ import annotations
@@ -19,13 +14,23 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import faiss
 import numpy as np
 
-FLAT = "flat"
-APPROXIMATE = "ivf-pq"
+from indexes.vectors.base import (
+    NO_HITS,
+    VectorSpill,
+    allowed_count,
+    as_row,
+    read_rows,
+    selector,
+    top,
+)
+
+BACKEND = "ivf-pq"
+INDEX_NAME = "dense.ivfpq"
+EXACT_NAME = "vectors.f16.npy"  # beside the index: exact vectors, float16
 _RERANK_BLOCK = 65536
 
 
@@ -53,82 +58,8 @@ class ApproximateParams:
                 "rerank": self.rerank, "fastscan": self.fastscan}
 
 
-class DenseStore(Protocol):
-    count: int
-    backend: str
-
-    def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None,
-               exact: bool = False, nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The `n` best (local ids, cosines) among `allowed` (a boolean mask over the
-        segment's units, or None for all), best first; `nprobe` tunes an approximate
-        store (None: as recorded)."""
-        ...
-
-    def vectors(self, ids: np.ndarray) -> np.ndarray:
-        """float32 vectors of local ids, in order."""
-        ...
-
-    def rows(self, start: int, stop: int) -> np.ndarray:
-        """float32 vectors start..stop-1 read from the file (not through the memory map,
-        whose pages would stay resident: compaction reads every vector once)."""
-        ...
-
-
-_PACKED: list[tuple[np.ndarray, np.ndarray]] = []  # (mask, its bits): the last few packed
-
-
-def _selector(allowed: np.ndarray | None) -> tuple[object | None, object | None]:
-    """A FAISS selector over a boolean mask, and the packed bits it points into (which must
-    stay alive while FAISS searches). The same mask (a segment's live units, a filter
-    repeated) is packed once: millions of units take milliseconds to pack."""
-    if allowed is None:
-        return None, None
-    bits = next((b for mask, b in _PACKED if mask is allowed), None)
-    if bits is None:
-        bits = np.packbits(allowed.astype(bool), bitorder="little")
-        _PACKED.insert(0, (allowed, bits))
-        del _PACKED[4:]
-    return faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits)), bits
-
-
-class FlatStore:
-    backend = FLAT
-
-    def __init__(self, path: Path) -> None:
-        # Memory-mapped: pages are read as searched, and the mapping outlives the file if a
-        # writer removes this generation meanwhile.
-        self.index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
-        self.count = int(self.index.ntotal)
-        self.dimension = int(self.index.d)
-        self.path = path
-
-    def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None,
-               exact: bool = False, nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        n = _reachable(n, self.count, allowed)
-        if n <= 0:
-            return _NONE
-        selector, _bits = _selector(allowed)
-        params = faiss.SearchParameters(sel=selector) if selector is not None else None
-        scores, ids = self.index.search(_row(query), n, params=params)
-        keep = ids[0] >= 0
-        return ids[0][keep].astype(np.int64), scores[0][keep]
-
-    def vectors(self, ids: np.ndarray) -> np.ndarray:
-        ids = np.asarray(ids, dtype=np.int64)
-        if not len(ids):
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return self.index.reconstruct_batch(ids)
-
-    def rows(self, start: int, stop: int) -> np.ndarray:
-        # A flat index file is FAISS's header, then the float32 rows (indexes/flatfile.py).
-        block = read_rows(self.path, FLAT_HEADER, np.float32, self.dimension, start, stop)
-        if len(block) and not np.array_equal(block[0], self.vectors(np.array([start]))[0]):
-            return self.vectors(np.arange(start, stop))  # a layout this module does not know
-        return block
-
-
 class ApproximateStore:
-    backend = APPROXIMATE
+    backend = BACKEND
 
     def __init__(self, index_path: Path, vectors_path: Path, params: ApproximateParams) -> None:
         self.index = faiss.read_index(str(index_path), faiss.IO_FLAG_MMAP)
@@ -144,11 +75,11 @@ class ApproximateStore:
 
     def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None,
                exact: bool = False, nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        total = _allowed_count(self.count, allowed)
+        total = allowed_count(self.count, allowed)
         n = min(n, total)
         if n <= 0:
-            return _NONE
-        q = _row(query)
+            return NO_HITS
+        q = as_row(query)
         if exact:
             return _exact_top(self.exact, q[0], n, allowed)
         fetch = min(total, max(n * self.params.rerank, RERANK_FLOOR))
@@ -157,17 +88,17 @@ class ApproximateStore:
             # few years): reading and scoring them all is exact, and cheaper than probing
             # lists that hold few of them.
             ids = np.arange(self.count) if allowed is None else np.flatnonzero(allowed)
-            return _top(ids, self.vectors(ids) @ q[0], n)
-        selector, _bits = _selector(allowed)
+            return top(ids, self.vectors(ids) @ q[0], n)
+        chosen, _bits = selector(allowed)
         params = faiss.SearchParametersIVF(nprobe=min(nprobe or self.params.nprobe,
                                                       self.params.nlist))
-        if selector is not None:
-            params.sel = selector
+        if chosen is not None:
+            params.sel = chosen
         _, ids = self.index.search(q, fetch, params=params)
         candidates = ids[0][ids[0] >= 0].astype(np.int64)
         if not len(candidates):
             return candidates, np.zeros(0, dtype=np.float32)
-        return _top(candidates, self.vectors(candidates) @ q[0], n)
+        return top(candidates, self.vectors(candidates) @ q[0], n)
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids, dtype=np.int64)
@@ -218,7 +149,6 @@ class ApproximateStore:
                          start, stop).astype(np.float32)
 
 
-_NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
 # Filters leaving at most this many units of a segment are searched exactly: reading
 # 10,000 float16 rows (7.7 MB, consecutive per document) and scoring them takes a few ms
 # (50,000 took 100 ms: converting float16 costs more than reading). Past it, the IVF
@@ -230,29 +160,6 @@ EXACT_BELOW = 10_000
 RERANK_FLOOR = 1000
 
 
-def _top(ids: np.ndarray, scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The `n` best (ids, scores), best first; ties in id order."""
-    if len(ids) > n:
-        keep = np.argpartition(-scores, n - 1)[:n]
-        ids, scores = ids[keep], scores[keep]
-    order = np.lexsort((ids, -scores))
-    return ids[order], scores[order].astype(np.float32)
-
-
-FLAT_HEADER = 45  # bytes before the rows of an IndexFlatIP file (see indexes/flatfile.py)
-
-
-def read_rows(path: Path, offset: int, dtype: type, dimension: int, start: int,
-              stop: int) -> np.ndarray:
-    """Rows start..stop-1 of a file of fixed-size rows after `offset` header bytes, read
-    with ordinary reads (the page cache keeps them; this process does not)."""
-    width = np.dtype(dtype).itemsize * dimension
-    with path.open("rb") as handle:
-        handle.seek(offset + start * width)
-        data = handle.read(max(0, stop - start) * width)
-    return np.frombuffer(data, dtype=dtype).reshape(-1, dimension)
-
-
 def write_npy_rows(path: Path, rows: int, dimension: int, blocks) -> None:  # noqa: ANN001
     """A float16 .npy of `rows` x `dimension` from float32 `blocks`, written in order."""
     with path.open("wb") as handle:
@@ -261,20 +168,6 @@ def write_npy_rows(path: Path, rows: int, dimension: int, blocks) -> None:  # no
                      "shape": (rows, dimension)})
         for block in blocks:
             handle.write(np.ascontiguousarray(block, dtype=np.float16).tobytes())
-
-
-def _allowed_count(count: int, allowed: np.ndarray | None) -> int:
-    """Units `allowed` leaves of a store of `count`."""
-    return count if allowed is None else int(np.count_nonzero(allowed))
-
-
-def _reachable(n: int, count: int, allowed: np.ndarray | None) -> int:
-    """At most `n`, and no more than the units `allowed` leaves."""
-    return min(n, _allowed_count(count, allowed))
-
-
-def _row(query: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
 
 
 def _exact_top(vectors: np.ndarray, query: np.ndarray, n: int,
@@ -363,3 +256,22 @@ def _blocks(vectors: np.ndarray):  # noqa: ANN202
             else:
                 yield start, vectors[start:stop]
     return blocks
+
+
+_COPY_BLOCK = 65536  # spilled vectors converted to float16 at a time
+
+
+def write_ivfpq(spill: VectorSpill, folder: Path) -> ApproximateParams:
+    """The spilled vectors as an approximate store in `folder`: the exact float16 vectors,
+    then an IVF-PQ index trained and filled from them; the parameters it was built with."""
+    spill.close()
+    rows, dimension = spill.rows, spill.dimension
+    blocks = (read_rows(spill.path, 0, np.float32, dimension, start,
+                        min(rows, start + _COPY_BLOCK))
+              for start in range(0, rows, _COPY_BLOCK))
+    write_npy_rows(folder / EXACT_NAME, rows, dimension, blocks)
+    params = approximate_params(rows, dimension)
+    exact = np.load(folder / EXACT_NAME, mmap_mode="r")  # read by blocks, see there
+    build_approximate(exact, folder / INDEX_NAME, params)
+    del exact
+    return params

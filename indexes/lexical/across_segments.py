@@ -1,6 +1,6 @@
 """BM25 across an index's segments, with index-wide statistics.
 
-Segments written with stored postings (indexes/postings.py) are ranked by indexes/bm25.py,
+Segments written with stored postings (postings.py in this package) are ranked by bm25.py,
 exactly as FTS5 would rank a fresh build of the live documents. A question holding a term
 that is not one token (a CJK phrase, "e-mail"), or an index with older segments, goes
 through FTS5 as follows.
@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from indexes.bm25 import bm25_top
-from indexes.lexical import (
+from indexes.lexical.bm25 import bm25_top
+from indexes.lexical.fts import (
     fts_query,
     index_form,
     lexical_search,
@@ -30,7 +30,7 @@ from indexes.lexical import (
     phrase,
     search_terms,
 )
-from indexes.postings import index_tokens
+from indexes.lexical.postings import index_tokens
 
 if TYPE_CHECKING:
     from indexes.reader import IndexReader
