@@ -188,8 +188,9 @@ def test_unchanged_files_are_known_by_size_and_time_without_reading_them(
     docs, index = _corpus(tmp_path), tmp_path / "index"
     _index(docs, index, fake_encoder)
     read: list[Path] = []
-    real = parallax.indexing.read_bytes
-    monkeypatch.setattr(parallax.indexing, "read_bytes", lambda p: read.append(p) or real(p))
+    real = parallax.indexing.planning.read_bytes
+    monkeypatch.setattr(parallax.indexing.planning, "read_bytes",
+                        lambda p: read.append(p) or real(p))
     report = _index(docs, index, fake_encoder)
     assert not report.changed and read == []
     # Touched but not changed: read and hashed, not embedded.

@@ -157,7 +157,7 @@ def test_index_without_a_folder_refreshes_every_folder_of_the_index(
     import parallax.indexing
     from parallax.cli import app
 
-    monkeypatch.setattr(parallax.indexing, "load_encoder", lambda name: fake_encoder)
+    monkeypatch.setattr(parallax.indexing.engines.base, "load_encoder", lambda name: fake_encoder)
     first, second, index = _two_folders_indexed(tmp_path, fake_encoder)
     (first / "a.txt").write_text("Pandas are envoys of friendship.\n", encoding="utf-8")
     (second / "c.txt").write_text("Honey prices rose.\n", encoding="utf-8")
@@ -340,7 +340,7 @@ def test_a_plan_too_large_to_hold_parses_its_documents_again_part_by_part(
     docs = _folder(tmp_path, "docs", files)
     held = tmp_path / "held"
     _index(docs, held, fake_encoder, checkpoint=2)
-    monkeypatch.setattr(parallax.indexing, "KEEP_PARSED", 0)  # keep no parsed document
+    monkeypatch.setattr(parallax.indexing.planning, "KEEP_PARSED", 0)  # keep no parsed document
     again = tmp_path / "again"
     report = _index(docs, again, fake_encoder, checkpoint=2)
     assert len(report.added) == 6 and report.counts["passages"] == 12
