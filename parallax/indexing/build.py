@@ -75,8 +75,11 @@ def build_index(
             describe(plan, old, report)
             if replacing:  # a rebuild drops what it is not given again: say so
                 report.removed = sorted(replaced - {str(e.path) for e in plan.to_embed})
-            if not plan.to_embed and not report.removed and not (plan.in_scope & {*plan.to_copy}):
-                raise nothing_to_index(paths, skipped, index_dir, kept=old is not None)
+            # A rebuild that embeds nothing would replace the index by an empty one.
+            if not plan.to_embed and (replacing or not report.removed
+                                      and not (plan.in_scope & {*plan.to_copy})):
+                raise nothing_to_index(paths, skipped, index_dir,
+                                       kept=old is not None or replacing)
             if old is not None and not report.changed and not compact:
                 report.counts = dict(old.manifest.counts)
                 if read_sources(index_dir) is None:  # lost or damaged: write it again
