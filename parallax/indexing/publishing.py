@@ -49,9 +49,11 @@ def publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | Non
                 if number == 1 and plan.removed:
                     writer.remove_documents(list(plan.removed.values()))
                 label = "Embedding" if len(chunks) == 1 else f"Part {number}/{len(chunks)}"
-                _write_part(run, writer, reparsed(chunk, run.report), encoder, label)
+                wrote = _write_part(run, writer, reparsed(chunk, run.report), encoder, label)
                 if last and writer.merge_all_if_small():
-                    run.report.compacted = len(source.segments) + 1 if source else 0
+                    # The base's segments, and the one this part wrote if it wrote one (a
+                    # run that only removes documents writes none).
+                    run.report.compacted = (len(source.segments) if source else 0) + wrote
                 writer.commit(also_keep=keep_start)
             except BaseException:
                 writer.abort()
