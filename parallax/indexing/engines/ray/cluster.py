@@ -91,3 +91,30 @@ def connect(ray: Any, address: str, timeout: float, options: dict[str, Any]) -> 
     if "error" in box:
         raise RayUnavailable(f"could not connect to the Ray cluster at {address}: "
                              f"{first_line(box['error'])}", hint)
+
+
+def worker_failure(ray: Any, error: Exception, retries: int) -> ParallaxError:
+    """What to tell of a batch that failed on a worker (after Ray's `retries`)."""
+    if isinstance(error, ParallaxError):
+        return error
+    cause = getattr(error, "cause", None)
+    if isinstance(cause, ParallaxError):  # e.g. the model cannot load on a worker
+        return cause
+    if isinstance(error, ray.exceptions.RayActorError):
+        return RayUnavailable(f"a Ray worker died {retries + 1} times running the same "
+                              "batch; the parts published so far are kept "
+                              f"({first_line(error)})",
+                              "Check the workers' memory and logs (ray status, ray logs), "
+                              "then run the same command again: it resumes.")
+    return RayUnavailable(f"a Ray worker failed: {first_line(error)}",
+                          "The parts published so far are kept; run the same command "
+                          "again to resume.")
+
+
+def cannot_read(path: str, reason: str, node: str) -> WorkerCannotRead:
+    """A worker cannot read a document by its path (documents="shared")."""
+    return WorkerCannotRead(
+        f"a Ray worker on {node} cannot read {path}: {reason}",
+        "With PARALLAX_RAY_DOCUMENTS=shared every worker must see the documents at the same "
+        "path (a shared file system mounted alike on every node); or leave it unset, and "
+        "the driver ships the documents' text to the workers.")

@@ -16,10 +16,11 @@ from parallax.indexing.engines.base import Embedded, EncoderSpec
 from parallax.indexing.engines.ray.cluster import (
     CONNECT_TIMEOUT,
     RayUnavailable,
-    WorkerCannotRead,
+    cannot_read,
     connect,
     first_line,
     import_ray,
+    worker_failure,
 )
 from parallax.indexing.engines.ray.worker import RayWorker
 from parallax.indexing.report import IndexProgress
@@ -165,7 +166,7 @@ class RayEngine:
             result = self._get(ray, refs.pop(wanted))
             done.discard(wanted)
             if isinstance(result, tuple) and result and result[0] == "unreadable":
-                raise _cannot_read(*result[1:])
+                raise cannot_read(*result[1:])
             for (number, indices), (contexts, spans, vectors) in zip(batches[wanted], result,
                                                                      strict=True):
                 yield Embedded(number, indices, contexts, spans, vectors)
@@ -232,34 +233,10 @@ class RayEngine:
         try:
             return ray.wait(refs, num_returns=1)
         except Exception as error:  # noqa: BLE001
-            raise self._failure(ray, error) from error
+            raise worker_failure(ray, error, RETRIES) from error
 
     def _get(self, ray: Any, refs: Any) -> Any:
         try:
             return ray.get(refs)
         except Exception as error:  # noqa: BLE001
-            raise self._failure(ray, error) from error
-
-    def _failure(self, ray: Any, error: Exception) -> ParallaxError:
-        if isinstance(error, ParallaxError):
-            return error
-        cause = getattr(error, "cause", None)
-        if isinstance(cause, ParallaxError):  # e.g. the model cannot load on a worker
-            return cause
-        if isinstance(error, ray.exceptions.RayActorError):
-            return RayUnavailable(f"a Ray worker died {RETRIES + 1} times running the same "
-                                  "batch; the parts published so far are kept "
-                                  f"({first_line(error)})",
-                                  "Check the workers' memory and logs (ray status, ray logs), "
-                                  "then run the same command again: it resumes.")
-        return RayUnavailable(f"a Ray worker failed: {first_line(error)}",
-                              "The parts published so far are kept; run the same command "
-                              "again to resume.")
-
-
-def _cannot_read(path: str, reason: str, node: str) -> WorkerCannotRead:
-    return WorkerCannotRead(
-        f"a Ray worker on {node} cannot read {path}: {reason}",
-        "With PARALLAX_RAY_DOCUMENTS=shared every worker must see the documents at the same "
-        "path (a shared file system mounted alike on every node); or leave it unset, and "
-        "the driver ships the documents' text to the workers.")
+            raise worker_failure(ray, error, RETRIES) from error
