@@ -1,13 +1,16 @@
 """The `index` use case: read folders, embed what is new or changed, publish a generation.
 
-build      build_index / index_documents: the use cases, start to end
-refusals   runs refused and what to run instead; indexed_folders
-discovery  the files under the folders given
-planning   what changed: files kept, embedded, skipped, removed (metadata_keys, _states)
-documents  a document to embed, as planning hands it on
-batching   batches of passages; units: windows and sentence runs; encoding: one batch
-publishing parts embedded and published as generations; compaction: the merge trigger
-engines/   where vectors are computed: base (the interface), local, ray
+build            build_index, index_documents: the use cases, start to end
+refusals         runs refused and what to run instead; indexed_folders
+report, run      progress hooks and the report; what a run writes with
+discovery        the files under the folders given
+planning         what changed: kept, embedded, skipped, removed (metadata_keys, _states)
+documents        a document to embed, as planning hands it on
+batching, units  batches of passages; windows and sentence runs of a passage
+encoding         one batch embedded (embed_passages), for every engine
+publishing       parts embedded and published as generations
+compaction       when a run merges segments
+engines/         where vectors are computed: base (the interface), local, ray
 """
 
 from parallax.indexing.build import CHECKPOINT_PASSAGES, build_index, index_documents

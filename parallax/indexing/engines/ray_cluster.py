@@ -1,9 +1,9 @@
-"""Importing Ray and connecting to a cluster, failing fast and saying why; the errors the
-Ray engine raises."""
+"""Reaching a Ray cluster (with the `ray` module the engine imported: Ray is imported only in
+engines/ray.py), and what the Ray engine reports when Ray is missing, a cluster cannot be
+reached, a worker fails or cannot read a document."""
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -12,8 +12,6 @@ from typing import Any
 from corpus.errors import Kind, ParallaxError
 
 INSTALL_HINT = "Install the Ray extra: pip install 'parallax[ray]'"
-# Seconds to wait for a cluster named by --address before giving up.
-CONNECT_TIMEOUT = float(os.environ.get("PARALLAX_RAY_CONNECT_TIMEOUT", "8"))
 
 
 class RayUnavailable(ParallaxError):
@@ -26,15 +24,6 @@ class WorkerCannotRead(ParallaxError):
     """A worker could not read a document by its path (documents="shared")."""
 
     kind = Kind.io
-
-
-def import_ray() -> Any:
-    try:
-        import ray
-    except ImportError as error:
-        raise RayUnavailable(f"--engine ray needs Ray, which is not installed ({error})",
-                             INSTALL_HINT) from None
-    return ray
 
 
 def first_line(error: BaseException) -> str:

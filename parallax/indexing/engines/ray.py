@@ -1,5 +1,22 @@
-"""RayEngine: an EmbeddingEngine whose workers (Ray actors) embed batches of passages,
-a few queued per worker, their results yielded to the driver in order."""
+"""`parallax index --engine ray`: the passages to embed are computed and embedded on a Ray
+cluster's workers; the driver (this process) reads and plans as the local engine does, and
+writes and publishes every part itself, in order, exactly as the local engine does
+(parallax.indexing.publishing), so an index is the same whichever engine built it.
+
+RayEngine sends batches of passages to workers (ray_worker.RayWorker: a Ray actor, the model
+loaded once, embedding with the same `embed_passages` as the local engine), a few queued per
+worker, and yields their results in order. A batch whose worker dies is run again by Ray (the
+actor restarts, `max_restarts`, and the call is retried, `max_task_retries`). Documents reach
+the workers in one of two ways (`documents=`, or PARALLAX_RAY_DOCUMENTS):
+- "ship" (default): the driver, which has parsed every document to plan, sends the batch's
+  passages in the call. No shared storage is needed; see docs/ray.md for the measurement.
+- "shared": the driver sends paths; each worker reads and parses the file itself, checks its
+  sha256 against the driver's, and says clearly when it cannot read it (the documents must be
+  on a file system every node mounts at the same path).
+
+Ray is an optional extra (`pip install 'parallax[ray]'`) and is imported only here, when it
+runs: the local engine never imports it.
+"""
 
 from __future__ import annotations
 
@@ -13,26 +30,40 @@ from corpus.errors import Kind, ParallaxError
 from parallax.indexing import batching
 from parallax.indexing.documents import DocumentToEmbed
 from parallax.indexing.engines.base import Embedded, EncoderSpec
-from parallax.indexing.engines.ray.cluster import (
-    CONNECT_TIMEOUT,
+from parallax.indexing.engines.ray_cluster import (
+    INSTALL_HINT,
     RayUnavailable,
+    WorkerCannotRead,
     cannot_read,
     connect,
     first_line,
-    import_ray,
     worker_failure,
 )
-from parallax.indexing.engines.ray.worker import RayWorker
+from parallax.indexing.engines.ray_worker import RayWorker
 from parallax.indexing.report import IndexProgress
 from parallax.settings import IndexSettings
 
+__all__ = ["DOCUMENT_MODES", "INSTALL_HINT", "RayEngine", "RayUnavailable", "WorkerCannotRead",
+           "import_ray"]
+
 DOCUMENT_MODES = ("ship", "shared")
+# Seconds to wait for a cluster named by --address before giving up.
+CONNECT_TIMEOUT = float(os.environ.get("PARALLAX_RAY_CONNECT_TIMEOUT", "8"))
 # Times a worker may die and be restarted (each time its batch is run again) in one run.
 RETRIES = 3
 # Seconds after which workers that have not started (loaded the model) are reported.
 STARTING = 60.0
 # Batches queued per worker: one running, one waiting, so no worker idles between calls.
 QUEUED_PER_WORKER = 2
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+    except ImportError as error:
+        raise RayUnavailable(f"--engine ray needs Ray, which is not installed ({error})",
+                             INSTALL_HINT) from None
+    return ray
 
 
 @dataclass(frozen=True)
