@@ -38,8 +38,12 @@ SCIFACT = ROOT.parent / "shared" / "datasets" / "scifact" / "corpus.jsonl"
 sys.path.insert(0, str(ROOT))
 
 from indexes import IndexReader  # noqa: E402
-from parallax import indexing  # noqa: E402
-from parallax.indexing import IndexProgress, build_index  # noqa: E402
+from parallax.indexing import (  # noqa: E402
+    DocumentToEmbed,
+    IndexProgress,
+    batching,
+    build_index,
+)
 
 
 class Clock(IndexProgress):
@@ -90,18 +94,18 @@ def worst_cosine(local: Path, other: Path) -> float:
 
 def payloads(folder: Path) -> list[str]:
     """Bytes and pickling time of every batch's payload, both ways of sending documents."""
-    from parallax.ray_engine import RayEngine
+    from parallax.indexing.engines.ray import RayEngine
 
-    docs = [indexing._Embed(__import__("corpus").load_document(p), folder, "none")
+    docs = [DocumentToEmbed(__import__("corpus").load_document(p), folder, "none")
             for p in sorted(folder.glob("*.txt"))]
-    batches = list(indexing._batches(docs, indexing.BATCH_PASSAGES))
+    batches = list(batching.batches(docs, batching.BATCH_PASSAGES))
     lines = []
     for mode in ("ship", "shared"):
         engine = RayEngine(documents=mode)
         began = time.perf_counter()
-        sizes = [len(pickle.dumps(engine._payload(docs, b), protocol=5)) for b in batches]
+        sizes = [len(pickle.dumps(engine.payload(docs, b), protocol=5)) for b in batches]
         took = time.perf_counter() - began
-        lines.append(f"  {mode:<7} {len(batches)} batches of ≤{indexing.BATCH_PASSAGES} "
+        lines.append(f"  {mode:<7} {len(batches)} batches of ≤{batching.BATCH_PASSAGES} "
                      f"passages: {sum(sizes) / len(sizes) / 1024:.1f} KiB per batch, "
                      f"{sum(sizes) / 1024:.0f} KiB in all, pickled in {took * 1000:.0f} ms")
     return lines
@@ -150,7 +154,7 @@ def main() -> None:
     args = parser.parse_args()
     import ray
 
-    from parallax.ray_engine import RayEngine
+    from parallax.indexing.engines.ray import RayEngine
 
     cpus = os.cpu_count() or 1
     load_before = os.getloadavg()[0]

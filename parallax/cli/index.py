@@ -60,7 +60,7 @@ def index(
         target = resolve_index_dir(index_dir)
         folders = paths or indexed_folders(target)
         if engine == "ray":  # Ray is imported only here: the local engine never needs it
-            from parallax.ray_engine import RayEngine
+            from parallax.indexing.engines.ray import RayEngine
 
             runner = RayEngine(address, workers)
         else:

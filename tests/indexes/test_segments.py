@@ -183,14 +183,26 @@ def test_a_small_index_is_kept_as_one_segment_by_default(tmp_path: Path,
     assert report.segments == 1 and report.compacted == 2 and report.deleted == 0
 
 
+def test_a_run_that_only_removes_counts_the_segments_it_really_merged(
+        tmp_path: Path, fake_encoder) -> None:  # noqa: ANN001
+    docs, index = _corpus(tmp_path), tmp_path / "index"
+    build_index([docs], index, encoder_loader=lambda name: fake_encoder)
+    (docs / "d7.txt").unlink()
+    report = build_index([docs], index, encoder_loader=lambda name: fake_encoder)
+    # The one segment there was, tidied of its removed document; no segment was written.
+    assert report.removed and report.embedded_windows == 0
+    assert report.segments == 1 and report.compacted == 1 and report.deleted == 0
+
+
 def test_unchanged_files_are_known_by_size_and_time_without_reading_them(
     tmp_path: Path, fake_encoder, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
 ) -> None:
     docs, index = _corpus(tmp_path), tmp_path / "index"
     _index(docs, index, fake_encoder)
     read: list[Path] = []
-    real = parallax.indexing.read_bytes
-    monkeypatch.setattr(parallax.indexing, "read_bytes", lambda p: read.append(p) or real(p))
+    real = parallax.indexing.planning.read_bytes
+    monkeypatch.setattr(parallax.indexing.planning, "read_bytes",
+                        lambda p: read.append(p) or real(p))
     report = _index(docs, index, fake_encoder)
     assert not report.changed and read == []
     # Touched but not changed: read and hashed, not embedded.

@@ -198,7 +198,7 @@ def test_an_unknown_passage_id_is_an_error_with_a_hint(sample_index: Path) -> No
 
 @pytest.fixture
 def fake_model(monkeypatch: pytest.MonkeyPatch, fake_encoder):  # noqa: ANN001, ANN201
-    monkeypatch.setattr(parallax.indexing, "load_encoder", lambda name: fake_encoder)
+    monkeypatch.setattr(parallax.indexing.engines.base, "load_encoder", lambda name: fake_encoder)
     return fake_encoder
 
 

@@ -26,7 +26,7 @@ def zh_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     index = tmp_path_factory.mktemp("zh") / "index"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(parallax.indexing, "load_encoder", lambda name: FakeEncoder())
+        patch.setattr(parallax.indexing.engines.base, "load_encoder", lambda name: FakeEncoder())
         result = runner.invoke(app, ["index", str(ZH), "--index", str(index)])
     assert result.exit_code == 0, result.output
     return index

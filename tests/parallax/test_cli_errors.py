@@ -17,7 +17,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def fake_model(monkeypatch: pytest.MonkeyPatch, fake_encoder):  # noqa: ANN001, ANN201
-    monkeypatch.setattr(parallax.indexing, "load_encoder", lambda name: fake_encoder)
+    monkeypatch.setattr(parallax.indexing.engines.base, "load_encoder", lambda name: fake_encoder)
     return fake_encoder
 
 
@@ -87,14 +87,14 @@ def test_a_file_that_vanishes_while_indexing_is_skipped(tmp_path: Path, fake_mod
     folder.mkdir()
     (folder / "stays.txt").write_text("This file stays.\n", encoding="utf-8")
     (folder / "goes.txt").write_text("This file goes away.\n", encoding="utf-8")
-    real_find = parallax.indexing.find_documents
+    real_find = parallax.indexing.discovery.find_documents
 
     def find_then_delete(path):  # noqa: ANN001, ANN202
         found = real_find(path)
         os.remove(folder / "goes.txt")  # gone between listing and reading
         return found
 
-    monkeypatch.setattr(parallax.indexing, "find_documents", find_then_delete)
+    monkeypatch.setattr(parallax.indexing.discovery, "find_documents", find_then_delete)
     result = runner.invoke(app, ["index", str(folder), "--index", str(tmp_path / "i"), "--json"])
     assert result.exit_code == 0, result.output
     assert "goes.txt" in result.stderr

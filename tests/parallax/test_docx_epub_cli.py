@@ -20,7 +20,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def books(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_encoder) -> dict:  # noqa: ANN001
-    monkeypatch.setattr(parallax.indexing, "load_encoder", lambda name: fake_encoder)
+    monkeypatch.setattr(parallax.indexing.engines.base, "load_encoder", lambda name: fake_encoder)
     folder = tmp_path / "books"
     folder.mkdir()
     make_docx(folder / "trade.docx")

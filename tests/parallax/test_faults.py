@@ -58,7 +58,7 @@ def _real_model_once(monkeypatch: pytest.MonkeyPatch, real_encoder, query_encode
     # The real model, loaded once for the module rather than once per command.
     import parallax.session
 
-    monkeypatch.setattr(parallax.indexing, "load_encoder", lambda name: real_encoder)
+    monkeypatch.setattr(parallax.indexing.engines.base, "load_encoder", lambda name: real_encoder)
     monkeypatch.setattr(parallax.session, "load_query_encoder", lambda name: query_encoder)
 
 

@@ -30,7 +30,7 @@ NOTE = "# Field notes\n\nSoybean farmers expect\nlower tariffs next year.\n\nSte
 
 @pytest.fixture
 def index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_encoder) -> Path:  # noqa: ANN001
-    monkeypatch.setattr(parallax.indexing, "load_encoder", lambda name: fake_encoder)
+    monkeypatch.setattr(parallax.indexing.engines.base, "load_encoder", lambda name: fake_encoder)
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "statement.html").write_text(PAGE, encoding="utf-8")

@@ -197,7 +197,7 @@ def test_a_file_named_on_its_own_is_compared_by_its_size_and_mtime(
 def test_a_file_gone_between_the_walk_and_the_plan_is_skipped(
         tmp_path: Path, fake_encoder, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     # The plan compares with the walk's stat; a file gone since is found when read.
-    import parallax.indexing as indexing
+    import parallax.indexing.discovery as indexing
 
     folder = tmp_path / "docs"
     folder.mkdir()

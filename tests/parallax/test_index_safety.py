@@ -157,7 +157,7 @@ def test_index_without_a_folder_refreshes_every_folder_of_the_index(
     import parallax.indexing
     from parallax.cli import app
 
-    monkeypatch.setattr(parallax.indexing, "load_encoder", lambda name: fake_encoder)
+    monkeypatch.setattr(parallax.indexing.engines.base, "load_encoder", lambda name: fake_encoder)
     first, second, index = _two_folders_indexed(tmp_path, fake_encoder)
     (first / "a.txt").write_text("Pandas are envoys of friendship.\n", encoding="utf-8")
     (second / "c.txt").write_text("Honey prices rose.\n", encoding="utf-8")
@@ -283,6 +283,28 @@ def test_a_rebuild_reports_the_documents_it_drops(tmp_path: Path, fake_encoder) 
     assert report.removed == [str(second / "b.txt")]
 
 
+def test_a_rebuild_of_a_folder_left_with_nothing_readable_is_refused_and_keeps_the_index(
+    tmp_path: Path, fake_encoder, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    from typer.testing import CliRunner
+
+    from parallax.cli import app
+
+    monkeypatch.setattr(parallax.indexing.engines.base, "load_encoder", lambda name: fake_encoder)
+    docs = _folder(tmp_path, "docs", {"a.txt": "Pandas are envoys.\n"})
+    index = tmp_path / "index"
+    _index(docs, index, fake_encoder)
+    (docs / "a.txt").unlink()
+    (docs / "empty.txt").write_text("", encoding="utf-8")
+    result = CliRunner().invoke(app, ["index", "--rebuild", str(docs), "--index", str(index)])
+    assert isinstance(result.exception, SystemExit), result.exception  # not a crash (exit 70)
+    assert result.exit_code == 1  # invalid input, as a rebuild of a missing folder
+    assert "nothing to index" in result.stderr and "left as it was" in result.stderr
+    assert "empty.txt" in result.stderr  # the hint says why each file was skipped
+    with IndexReader(index) as reader:
+        assert [d.path for d in reader.documents()] == [str(docs / "a.txt")]
+
+
 def test_a_linked_file_is_indexed_under_the_link_and_goes_with_it(tmp_path: Path,
                                                                   fake_encoder) -> None:  # noqa: ANN001
     target = _folder(tmp_path, "elsewhere", {"real.txt": "Pandas are envoys.\n"})
@@ -340,7 +362,7 @@ def test_a_plan_too_large_to_hold_parses_its_documents_again_part_by_part(
     docs = _folder(tmp_path, "docs", files)
     held = tmp_path / "held"
     _index(docs, held, fake_encoder, checkpoint=2)
-    monkeypatch.setattr(parallax.indexing, "KEEP_PARSED", 0)  # keep no parsed document
+    monkeypatch.setattr(parallax.indexing.planning, "KEEP_PARSED", 0)  # keep no parsed document
     again = tmp_path / "again"
     report = _index(docs, again, fake_encoder, checkpoint=2)
     assert len(report.added) == 6 and report.counts["passages"] == 12

@@ -160,19 +160,19 @@ def test_an_unreadable_file_kept_as_it_was_is_checked_again_next_time(
     index = tmp_path / "index"
     _index(docs, index, fake_encoder)
     (docs / "metadata.csv").write_text(_csv({"a.txt": "Alpha 2", "b.txt": "Bravo 2"}))
-    real_read = parallax.indexing.read_bytes
+    real_read = parallax.indexing.planning.read_bytes
 
     def unreadable_b(path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
         if Path(path).name == "b.txt":
-            raise parallax.indexing.UnreadableDocument(Path(path), "permission denied")
+            raise parallax.indexing.planning.UnreadableDocument(Path(path), "permission denied")
         return real_read(path, *args, **kwargs)
 
-    monkeypatch.setattr(parallax.indexing, "read_bytes", unreadable_b)
+    monkeypatch.setattr(parallax.indexing.planning, "read_bytes", unreadable_b)
     report = _index(docs, index, fake_encoder)
     assert [Path(s.path).name for s in report.skipped] == ["b.txt"]
     assert _titles(index) == {"a.txt": "Alpha 2", "b.txt": "Bravo"}  # kept as it was
 
-    monkeypatch.setattr(parallax.indexing, "read_bytes", real_read)
+    monkeypatch.setattr(parallax.indexing.planning, "read_bytes", real_read)
     assert _index(docs, index, fake_encoder).metadata_updated == [str(docs / "b.txt")]
     assert _titles(index) == {"a.txt": "Alpha 2", "b.txt": "Bravo 2"}
 

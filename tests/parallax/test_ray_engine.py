@@ -21,10 +21,9 @@ import pytest
 from typer.testing import CliRunner
 
 from indexes import IndexReader
-from parallax import indexing
 from parallax.cli import app
 from parallax.errors import exit_code
-from parallax.indexing import IndexProgress, build_index
+from parallax.indexing import IndexProgress, batching, build_index
 
 SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us").resolve()
 QUESTIONS = ["What did China say about Taiwan?", "trade tariffs and the economy",
@@ -47,7 +46,7 @@ def ray_cluster():  # noqa: ANN201
 @pytest.fixture(scope="module")
 def engine(ray_cluster):  # noqa: ANN001, ANN201
     """Two workers kept for the module: each loads the model once, whatever the test."""
-    from parallax.ray_engine import RayEngine
+    from parallax.indexing.engines.ray import RayEngine
 
     with RayEngine(workers=2) as running:
         yield running
@@ -92,7 +91,7 @@ def test_the_cli_indexes_on_ray_like_the_local_engine_with_the_same_progress_lin
 ) -> None:
     # The CLI joins the module's Ray instance (running in this process) and starts its own
     # two workers; documents are shipped in the payload (the default).
-    monkeypatch.setattr(indexing, "BATCH_PASSAGES", 16)  # several batches, both workers busy
+    monkeypatch.setattr(batching, "BATCH_PASSAGES", 16)  # several batches, both workers busy
     result = CliRunner().invoke(app, ["index", str(SAMPLE), "--index", str(tmp_path / "i"),
                                       "--engine", "ray", "--workers", "2"])
     assert result.exit_code == 0, result.output
@@ -104,7 +103,7 @@ def test_the_cli_indexes_on_ray_like_the_local_engine_with_the_same_progress_lin
 def test_workers_reading_a_shared_path_build_the_same_index(
     sample_index: Path, engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
 ) -> None:
-    monkeypatch.setattr(indexing, "BATCH_PASSAGES", 16)
+    monkeypatch.setattr(batching, "BATCH_PASSAGES", 16)
     monkeypatch.setattr(engine, "documents", "shared")
     report = build_index([SAMPLE], tmp_path / "index", engine=engine)
     assert report.counts["documents"] == 5 and len(report.added) == 5
@@ -129,7 +128,7 @@ class _KillAWorker(IndexProgress):
 def test_a_killed_worker_is_restarted_and_its_batch_retried(
     sample_index: Path, engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
 ) -> None:
-    monkeypatch.setattr(indexing, "BATCH_PASSAGES", 8)  # 11 batches: some are in flight
+    monkeypatch.setattr(batching, "BATCH_PASSAGES", 8)  # 11 batches: some are in flight
     monkeypatch.setattr(engine, "documents", "ship")
     killer = _KillAWorker(engine)
     build_index([SAMPLE], tmp_path / "index", engine=engine, progress=killer)
@@ -159,7 +158,7 @@ class _DeleteBeforeEmbedding(IndexProgress):
 def test_a_worker_that_cannot_read_a_shared_file_says_which_and_why(
     engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
 ) -> None:
-    from parallax.ray_engine import WorkerCannotRead
+    from parallax.indexing.engines.ray import WorkerCannotRead
 
     folder = tmp_path / "docs"
     shutil.copytree(SAMPLE, folder)
@@ -189,7 +188,7 @@ DRIVER = """
 import sys
 from pathlib import Path
 from parallax.indexing import IndexProgress, build_index
-from parallax.ray_engine import RayEngine
+from parallax.indexing.engines.ray import RayEngine
 
 class Say(IndexProgress):
     def started(self, stage, total, unit):

@@ -1,0 +1,164 @@
+"""Carrying out a plan: documents embedded part by part, each part published as a
+generation (new segment, tombstones), then the compaction trigger."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import corpus
+from corpus.errors import UnreadableDocument
+from corpus.types import SkippedFile
+from embed import Encoder
+from indexes import GenerationWriter, IndexReader, Manifest, layout
+from indexes.writer import SegmentWriter
+from parallax.indexing.compaction import compact_if_due
+from parallax.indexing.documents import DocumentToEmbed
+from parallax.indexing.engines.base import EmbeddingEngine
+from parallax.indexing.engines.local import LOCAL_ENGINE
+from parallax.indexing.planning import Plan
+from parallax.indexing.report import IndexProgress, IndexReport
+from parallax.indexing.run import Run, model_option
+from parallax.settings import IndexSettings
+
+
+def publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | None,
+            compact: bool) -> None:
+    """Embed what the plan says and publish it as new segments, one generation per
+    `checkpoint` passages: a long run that is killed keeps what it finished, and the next
+    run embeds only the rest. Every generation is complete: a document not embedded yet
+    keeps its previous version, which is tombstoned only once its new version is written.
+    Then merge segments if the store's policy (or `compact`) asks for it."""
+    encoder = load(run) if plan.to_embed else None
+    dimension = encoder.dimension if encoder else old.manifest.dimension  # type: ignore[union-attr]
+    manifest = Manifest(model=run.identity, dimension=dimension, settings=run.settings.as_dict())
+    already = old.manifest.counts.get("passages", 0) if old is not None else 0
+    chunks = chunked(plan.to_embed, checkpoint, already) if plan.to_embed or plan.removed else []
+    # Readers that opened the generation current when this run began keep it till the end.
+    keep_start = frozenset({layout.current_name(run.index_dir)} - {""})
+    source = old
+    try:
+        for number, chunk in enumerate(chunks, start=1):
+            last = number == len(chunks)
+            # Only the last part's generation holds every document the plan read with the
+            # metadata it read: one published before may still hold a replaced version.
+            states = plan.metadata_states if last else plan.metadata_states_before
+            writer = GenerationWriter(run.index_dir, replace(manifest, metadata_states=states),
+                                      model_option(run.identity), base=source, store=run.store)
+            try:
+                if number == 1 and plan.removed:
+                    writer.remove_documents(list(plan.removed.values()))
+                label = "Embedding" if len(chunks) == 1 else f"Part {number}/{len(chunks)}"
+                wrote = _write_part(run, writer, reparsed(chunk, run.report), encoder, label)
+                if last and writer.merge_all_if_small():
+                    # The base's segments, and the one this part wrote if it wrote one (a
+                    # run that only removes documents writes none).
+                    run.report.compacted = (len(source.segments) if source else 0) + wrote
+                writer.commit(also_keep=keep_start)
+            except BaseException:
+                writer.abort()
+                raise
+            source = _reopen(run.index_dir, source, old)
+        if source is not None:
+            compact_if_due(run, replace(manifest, metadata_states=plan.metadata_states), source,
+                           keep_start, force=compact, published=source is not old)
+    finally:
+        if source is not None and source is not old:
+            source.close()
+
+
+def _write_part(run: Run, writer: GenerationWriter, chunk: list[DocumentToEmbed],
+                encoder: Encoder | None, label: str) -> int:
+    """Embed a part's documents into a new segment of `writer` and tombstone the versions
+    they replace. 1 when a segment was written, else 0."""
+    if encoder is None or not chunk:
+        return 0
+    run.report.embedded_windows += embed_into(writer.new_segment(), chunk, encoder,
+                                              run.settings, run.progress, label, run.engine)
+    writer.remove_documents([e.previous for e in chunk if e.previous is not None])
+    return 1
+
+
+def load(run: Run) -> Encoder:
+    """The engine's encoder, loaded; what it runs with is told to the progress and report."""
+    run.progress.loading_model(run.identity)
+    encoder = run.engine.load(run.encoder, run.progress)
+    run.report.precision = getattr(encoder, "precision", None)
+    note = getattr(encoder, "pooling_note", None)
+    if note:  # e.g. a CLS-pooling model: sentences cost a forward pass each
+        run.progress.warning(f"{run.identity}: {note}")
+    return encoder
+
+
+def reparsed(chunk: list[DocumentToEmbed], report: IndexReport) -> list[DocumentToEmbed]:
+    """A part's documents, parsed again where the plan did not keep them. A file that can
+    no longer be read (changed or gone since planning) keeps its indexed version, if any."""
+    out = []
+    for entry in chunk:
+        if entry.doc is not None:
+            out.append(entry)
+            continue
+        try:
+            doc = corpus.load_document(entry.path, entry.meta)  # type: ignore[arg-type]
+        except UnreadableDocument as error:
+            kept = "; kept the previously indexed version" if entry.previous is not None else ""
+            report.skipped.append(SkippedFile(entry.path, error.reason + kept))  # type: ignore[arg-type]
+            for listed in (report.added, report.updated, report.metadata_updated):
+                if str(entry.path) in listed:
+                    listed.remove(str(entry.path))
+            continue
+        out.append(replace(entry, doc=doc, passages=len(doc.passages)))
+    return out
+
+
+def _reopen(index_dir: Path, source: IndexReader | None, old: IndexReader | None) -> IndexReader:
+    if source is not None and source is not old:
+        source.close()
+    return IndexReader(index_dir)
+
+
+def chunked(docs: list[DocumentToEmbed], checkpoint: int | None,
+            already: int = 0) -> list[list[DocumentToEmbed]]:
+    """Documents in parts of at least `checkpoint` passages, each part also at least as
+    large as the index before it (`already` passages, then growing): every part rewrites the
+    whole index, so parts that grow with it keep the total work linear. One part when
+    `checkpoint` is None."""
+    if not docs or checkpoint is None:
+        return [docs]
+    chunks: list[list[DocumentToEmbed]] = [[]]
+    size, total = 0, already
+    for entry in docs:
+        if size >= max(checkpoint, total - size):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(entry)
+        size += entry.passages
+        total += entry.passages
+    return chunks
+
+
+def embed_into(writer: SegmentWriter, docs: list[DocumentToEmbed], encoder: Encoder,
+               settings: IndexSettings, progress: IndexProgress, label: str,
+               engine: EmbeddingEngine = LOCAL_ENGINE) -> int:
+    """Write `docs` into a segment with the vectors `engine` computes; the units embedded."""
+    progress.started(label, sum(len(e.doc.passages) for e in docs), "passages")  # type: ignore[union-attr]
+    started: dict[int, int] = {}  # document number -> its rowid in the writer
+    embedded = 0
+
+    def start(number: int) -> int:
+        # Documents are started in order, so that each one's passages and units are
+        # consecutive ids (even one without passages).
+        for earlier in range(len(started), number + 1):
+            entry = docs[earlier]
+            started[earlier] = writer.start_document(entry.doc, entry.root, entry.key,
+                                                     entry.stat)
+        return started[number]
+
+    for number, indices, contexts, spans, vectors in engine.embed(docs, encoder, settings,
+                                                                  progress):
+        writer.add_passages(start(number), docs[number].doc, indices, contexts, spans, vectors)
+        embedded += len(vectors)
+    if docs:
+        start(len(docs) - 1)  # documents without passages, at the end
+    progress.finished()
+    return embedded
