@@ -71,7 +71,7 @@ def main() -> None:
         for query in queries:
             truth = _passages(*_exact(exact16, query, args.k * 40), units, args.k)
             start = time.perf_counter()
-            fetch = args.k * 4  # more units until k passages, as indexes.dense does
+            fetch = args.k * 4  # more units until k passages, as indexes.query.dense does
             while True:
                 ids, scores = store.search(query, fetch, nprobe=args.nprobe or None)
                 got = _passages(ids, scores, units, args.k)
@@ -125,7 +125,7 @@ def _exact(vectors: np.ndarray, query: np.ndarray, n: int) -> tuple[np.ndarray, 
 def _passages(ids: np.ndarray, scores: np.ndarray, units: np.ndarray,
               k: int) -> list[tuple[int, float]]:
     """The best `k` passages, as dense search ranks them (a passage scores as its best unit)."""
-    from indexes.dense import best_per_passage
+    from indexes.query.dense import best_per_passage
 
     return best_per_passage(units[ids], scores)[:k]
 

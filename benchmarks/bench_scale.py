@@ -443,7 +443,7 @@ def _layout(params: dict) -> str:
 def _recall(session, asked: list[str]) -> dict:  # noqa: ANN001
     """Dense recall@10 over passages: `dense_search` as queries run it (approximate where
     a segment is) against the same search scanning every vector exactly."""
-    from indexes.dense import dense_search
+    from indexes.query.dense import dense_search
 
     reader = session.reader
     if "search_units" not in dir(reader):

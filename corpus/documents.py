@@ -7,12 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from .cleaning import find_boilerplate
+from .formats.html_source_map import relocate
 from .inference import complete_metadata
 from .lines import split_lines
 from .paragraphs import PARAGRAPH, Segment, segment
 from .passages import build_passages
 from .reading import decode, normalise_newlines, read_bytes
-from .source_map import relocate
 from .types import DroppedLine, Heading, Metadata, ParsedDocument
 
 
@@ -90,7 +90,7 @@ def load_document(path: Path, metadata: Metadata | None = None,
 def _with_package_metadata(metadata: Metadata | None, raw: bytes, path: Path) -> Metadata:
     """An e-book declares its title, authors, date and publisher in its package: they fill
     what metadata.csv does not say (metadata.csv wins), as given values, not inferred ones."""
-    from .epub_text import epub_metadata
+    from .formats.epub import epub_metadata
 
     package = epub_metadata(raw, path)
     given = metadata or Metadata()

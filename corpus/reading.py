@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .decoding import decode_text, normalise_newlines
-from .docx_text import docx_to_text
-from .epub_text import epub_to_text
 from .errors import UnreadableDocument
-from .html_text import ExtractedText, extract_html
-from .pdf_text import pdf_to_text
+from .formats.docx import docx_to_text
+from .formats.epub import epub_to_text
+from .formats.html import ExtractedText, extract_html
+from .formats.pdf import pdf_to_text
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})

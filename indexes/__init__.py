@@ -1,6 +1,5 @@
 """Passages + vectors -> an on-disk index (SQLite + FAISS) -> hits. numpy, faiss, sqlite3."""
 
-from indexes import layout
 from indexes.errors import (
     IndexBusy,
     IndexCorrupt,
@@ -9,12 +8,13 @@ from indexes.errors import (
     IndexOutdated,
     NotAnIndex,
 )
-from indexes.filters import Filters, date_bounds
-from indexes.layout import exists
-from indexes.manifest import FORMAT_VERSION, Manifest, fingerprint
+from indexes.query.filters import Filters, date_bounds
+from indexes.query.search import Hit, Mode, search
 from indexes.reader import IndexReader
 from indexes.records import DocumentRecord, PassageRecord
-from indexes.search import Hit, Mode, search
+from indexes.storage import layout
+from indexes.storage.layout import exists
+from indexes.storage.manifest import FORMAT_VERSION, Manifest, fingerprint
 from indexes.writer import GenerationWriter, document_id, passage_id
 
 __all__ = [

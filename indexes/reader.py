@@ -1,6 +1,6 @@
 """Reading the current generation of an index: records, units and vectors, across its
 segments. Everything above `indexes/` reaches passages and vectors through this class (and
-indexes.search), never SQL or FAISS directly."""
+indexes.query.search), never SQL or FAISS directly."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from indexes import layout
-from indexes.checksums import mismatch, remember_verified, verified_before
-from indexes.document_columns import DocumentColumns
 from indexes.errors import IndexCorrupt, IndexError_, IndexOutdated, IndexUnreadable
-from indexes.filters import Filters
-from indexes.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
-from indexes.mentions import MentionIndex
+from indexes.query.document_columns import DocumentColumns
+from indexes.query.filters import Filters
+from indexes.query.mentions import MentionIndex
 from indexes.records import DocumentRecord, PassageRecord
-from indexes.recovery import read_sources, rebuild_hint
 from indexes.segments import DB_NAME, Segment, SegmentInfo, read_only_uri, segment_of
+from indexes.storage import layout
+from indexes.storage.checksums import mismatch, remember_verified, verified_before
+from indexes.storage.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
+from indexes.storage.recovery import read_sources, rebuild_hint
 
 # Generations this process has verified: a generation never changes once published, so
 # each is checked once per process, whatever the number of readers that open it.

@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from corpus.types import Metadata, ParsedDocument
-from indexes import compaction, layout
-from indexes.checksums import digest, file_checksum, remember_verified
+from indexes import compaction
 from indexes.lexical.postings import write_postings
-from indexes.manifest import MANIFEST_NAME, Manifest
-from indexes.recovery import Sources
 from indexes.schema import DOCUMENT_COLUMNS, SCHEMA
 from indexes.segments import DB_NAME, KINDS, SEGMENT_PREFIX, UNITS_NAME, Segment, SegmentInfo
+from indexes.storage import layout
+from indexes.storage.checksums import digest, file_checksum, remember_verified
+from indexes.storage.manifest import MANIFEST_NAME, Manifest
+from indexes.storage.recovery import Sources
 from indexes.store_settings import DEFAULT_STORE, StoreSettings
 from indexes.vectors.base import VectorSpill
 from indexes.vectors.factory import write_store

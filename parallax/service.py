@@ -27,7 +27,7 @@ from parallax.session import Session
 from parallax.stance.groups import GroupBy
 
 if TYPE_CHECKING:
-    from indexes.check import CheckReport
+    from indexes.storage.check import CheckReport
     from parallax.search.browse import Listing, PassageInContext
     from parallax.search.related import Related
     from parallax.search.results import Answer, GroupedAnswer
@@ -199,7 +199,7 @@ def show(reader: IndexReader, passage: str, context: int = 0,
 
 def check(index_dir: Path) -> CheckReport:
     """`parallax check`: everything a query trusts, verified."""
-    from indexes.check import check_index
+    from indexes.storage.check import check_index
 
     return check_index(index_dir)
 

@@ -9,8 +9,9 @@ import numpy as np
 
 from embed import Encoder, load_query_encoder
 from embed.encoder import ProgressFn
-from indexes import DocumentRecord, IndexNotFound, IndexReader, layout, recovery
-from indexes.recovery import index_command
+from indexes import DocumentRecord, IndexNotFound, IndexReader
+from indexes.storage import layout, recovery
+from indexes.storage.recovery import index_command
 from parallax.errors import Kind, ParallaxError, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
 

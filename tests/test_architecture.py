@@ -79,6 +79,13 @@ def test_the_modules_were_found() -> None:
     assert {"parallax.service", "indexes", "corpus", "embed"} <= set(MODULES)
 
 
+def test_every_import_of_ours_names_a_module_that_exists() -> None:
+    """What the other checks read is the real graph: a moved module leaves no stale import."""
+    missing = [f"{i.module}:{i.line} imports {i.target}" for i in ALL_IMPORTS
+               if ours(i.target) and i.target not in MODULES]
+    assert not missing, "\n".join(missing)
+
+
 @pytest.mark.parametrize("layer", PACKAGES)
 def test_each_layer_imports_only_what_is_below_it(layer: str) -> None:
     allowed = ALLOWED[layer]

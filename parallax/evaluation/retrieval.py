@@ -14,7 +14,7 @@ from pathlib import Path, PurePath
 
 from embed import model_identity
 from indexes import DocumentRecord, Hit, IndexOutdated, IndexReader, Mode, PassageRecord, exists
-from indexes.search import SearchSettings
+from indexes.query.search import SearchSettings
 from indexes.store_settings import StoreSettings
 from parallax.evaluation.beir import CORPUS, BeirDataset, DatasetError, corpus_documents, record_id
 from parallax.evaluation.metrics import retrieval_metrics

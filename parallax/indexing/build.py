@@ -8,9 +8,10 @@ from pathlib import Path
 
 from corpus.types import ParsedDocument
 from embed import model_identity
-from indexes import IndexReader, exists, layout
+from indexes import IndexReader, exists
 from indexes.reader import indexed_paths
-from indexes.recovery import Sources, read_sources
+from indexes.storage import layout
+from indexes.storage.recovery import Sources, read_sources
 from indexes.writer import StoreSettings
 from parallax.errors import NothingToIndex
 from parallax.indexing.discovery import discover

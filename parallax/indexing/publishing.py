@@ -10,7 +10,8 @@ import corpus
 from corpus.errors import UnreadableDocument
 from corpus.types import SkippedFile
 from embed import Encoder
-from indexes import GenerationWriter, IndexReader, Manifest, layout
+from indexes import GenerationWriter, IndexReader, Manifest
+from indexes.storage import layout
 from indexes.writer import SegmentWriter
 from parallax.indexing.compaction import compact_if_due
 from parallax.indexing.documents import DocumentToEmbed

@@ -11,7 +11,7 @@ from corpus.types import SkippedFile
 from embed import model_identity
 from indexes import IndexReader, exists
 from indexes.reader import indexed_roots
-from indexes.recovery import index_command, rebuild_command, rebuild_hint
+from indexes.storage.recovery import index_command, rebuild_command, rebuild_hint
 from parallax.errors import NothingToIndex, SettingsMismatch
 from parallax.indexing.run import model_option
 from parallax.settings import IndexSettings

@@ -8,7 +8,7 @@ from typing import Protocol
 from corpus import split_sentences
 from corpus.types import Metadata, Passage
 from embed import Encoder, make_windows
-from parallax.context import passage_context
+from parallax.indexing.context import passage_context
 from parallax.settings import IndexSettings
 
 

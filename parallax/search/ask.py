@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexes import Filters, Hit, Mode, search
-from indexes.search import SearchSettings
+from indexes.query.search import SearchSettings
 from parallax.search.highlight import best_sentences
 from parallax.search.results import Answer, DocumentHits, GroupedAnswer, Result
 from parallax.session import Session
@@ -23,7 +23,7 @@ def retrieve(session: Session, question: str, k: int, mode: Mode = Mode.hybrid,
              filters: Filters | None = None,
              settings: SearchSettings | None = None) -> Retrieval:
     """The ranking every command and the evaluation share. Hybrid mode reads names and
-    years of the index's documents in the question (see indexes.mentions); dense and
+    years of the index's documents in the question (see indexes.query.mentions); dense and
     lexical modes are the plain retrievers, for comparison."""
     settings = settings if settings is not None else SearchSettings()
     mentions = (session.reader.mentions.find(question, session.reader.is_common_word)

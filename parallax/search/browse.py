@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexes import DocumentRecord, IndexReader, PassageRecord
-from indexes.recovery import index_command
+from indexes.storage.recovery import index_command
 from parallax.errors import PassageNotFound
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexes import DocumentRecord, Filters, Mode, PassageRecord, search
-from indexes.recovery import index_command
+from indexes.storage.recovery import index_command
 from parallax.errors import PassageNotFound
 from parallax.search.ask import to_results
 from parallax.search.results import Result

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexes import Filters
-from indexes.dense import dense_search
 from indexes.lexical.fts import STOPWORDS
+from indexes.query.dense import dense_search
 from parallax.errors import UsageError
 from parallax.session import Session
 from parallax.stance.claim_match import MODEL, MatchModel, content_words, match

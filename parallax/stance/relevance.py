@@ -29,9 +29,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from indexes import Filters, IndexReader, Mode
-from indexes.dense import dense_search
 from indexes.lexical.across_segments import holders as passages_with_term
 from indexes.lexical.fts import query_terms
+from indexes.query.dense import dense_search
 from parallax.session import Session
 
 # How many passages the dense search proposes before scoring; a passage outside them and

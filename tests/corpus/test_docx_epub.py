@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from corpus.docx_text import docx_to_text
-from corpus.epub_text import epub_metadata, epub_to_text
 from corpus.errors import UnreadableDocument
+from corpus.formats.docx import docx_to_text
+from corpus.formats.epub import epub_metadata, epub_to_text
 
 
 def make_docx(path: Path) -> Path:

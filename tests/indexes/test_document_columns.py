@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from indexes.document_columns import DocumentColumns
-from indexes.filters import Filters
+from indexes.query.document_columns import DocumentColumns
+from indexes.query.filters import Filters
 from indexes.records import DocumentRecord
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexes import DocumentRecord, IndexReader
-from indexes.mentions import MentionIndex, find_mentions
+from indexes.query.mentions import MentionIndex, find_mentions
 from parallax.indexing import build_index
 
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from indexes import IndexCorrupt, Mode, search
-from indexes.search import Hit, SearchSettings
+from indexes.query.search import Hit, SearchSettings
 
 # The package exports a function of the same name, which hides the module as an attribute.
-search_module = importlib.import_module("indexes.search")
+search_module = importlib.import_module("indexes.query.search")
 
 
 class _Reader:

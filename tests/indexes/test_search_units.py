@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from indexes import DocumentRecord, Filters, date_bounds
-from indexes.dense import dense_search
-from indexes.fusion import reciprocal_rank_fusion
 from indexes.lexical.fts import fts_query, query_terms
+from indexes.query.dense import dense_search
+from indexes.query.fusion import reciprocal_rank_fusion
 
 
 def _random_unit(rows: int, dim: int, seed: int) -> np.ndarray:
@@ -136,7 +136,7 @@ def test_invalid_dates_are_refused_with_the_expected_format() -> None:
 
 
 def test_feedback_moves_the_query_towards_its_nearest_units_and_keeps_unit_length() -> None:
-    from indexes.dense import with_feedback
+    from indexes.query.dense import with_feedback
 
     vectors = _random_unit(50, 8, 3)
     index = _Units(vectors, np.arange(50))
@@ -149,7 +149,7 @@ def test_feedback_moves_the_query_towards_its_nearest_units_and_keeps_unit_lengt
 
 
 def test_relative_fusion_keeps_a_confident_retrievers_lead() -> None:
-    from indexes.fusion import relative_score_fusion
+    from indexes.query.fusion import relative_score_fusion
 
     dense = [("a", 0.9), ("b", 0.2), ("c", 0.1)]
     lexical = [("b", 10.0), ("a", 9.5), ("c", 1.0)]
@@ -159,7 +159,7 @@ def test_relative_fusion_keeps_a_confident_retrievers_lead() -> None:
 
 
 def test_a_passage_next_to_a_match_rises_above_an_isolated_one() -> None:
-    from indexes.search import smooth
+    from indexes.query.search import smooth
 
     # Passage 2 continues passage 1 (same document); passage 3 stands alone elsewhere.
     positions = {1: (10, 0), 2: (10, 1), 3: (20, 5)}

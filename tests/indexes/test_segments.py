@@ -16,8 +16,8 @@ import pytest
 
 import parallax.indexing
 from indexes import Filters, IndexCorrupt, IndexReader, Mode, search
-from indexes.check import check_index
-from indexes.dense import dense_search
+from indexes.query.dense import dense_search
+from indexes.storage.check import check_index
 from indexes.store_settings import StoreSettings
 from indexes.vectors import ivfpq
 from parallax.indexing import build_index
@@ -356,7 +356,7 @@ def test_a_filter_leaving_few_units_is_searched_exactly(tmp_path: Path, fake_enc
 
 def test_mentions_read_by_group_are_those_of_the_live_documents(tmp_path: Path,
                                                                 fake_encoder) -> None:  # noqa: ANN001
-    from indexes.mentions import MentionIndex
+    from indexes.query.mentions import MentionIndex
 
     docs, index = _corpus(tmp_path, 6), tmp_path / "index"
     authors = ["Wang Yi", "Antony Blinken", "", "Wang Yi", "Zhao Lijian", "Qin Gang"]

@@ -61,7 +61,7 @@ def _generations(index: Path) -> set[str]:
 KILL_BEFORE_SWITCH = """
 import os, signal, sys
 from pathlib import Path
-import indexes.layout as layout
+import indexes.storage.layout as layout
 real_replace = os.replace
 def replace_then_die(src, dst):
     if Path(dst).name == "CURRENT":

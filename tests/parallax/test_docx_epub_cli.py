@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 import parallax.indexing
-from corpus.docx_text import docx_to_text
-from corpus.epub_text import epub_to_text
+from corpus.formats.docx import docx_to_text
+from corpus.formats.epub import epub_to_text
 from parallax.cli import app
 from tests.corpus.test_docx_epub import make_docx, make_epub
 

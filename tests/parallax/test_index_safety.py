@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import parallax.indexing
-from indexes import IndexBusy, IndexReader, Mode, NotAnIndex, layout, search
+from indexes import IndexBusy, IndexReader, Mode, NotAnIndex, search
+from indexes.storage import layout
 from parallax.errors import NothingToIndex, SettingsMismatch
 from parallax.indexing import IndexProgress, build_index
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexes import Mode, layout, search
+from indexes import Mode, search
+from indexes.storage import layout
 from parallax.indexing import build_index
 from parallax.session import Session
 

@@ -19,7 +19,7 @@ from embed import load_encoder, load_query_encoder, numpy_bert
 from embed.encoder import PoolingEncoder
 from embed.models import ModelNotAvailable, local_model_dir
 from parallax.cli import app
-from parallax.context import passage_context
+from parallax.indexing.context import passage_context
 
 runner = CliRunner()
 ZH = Path(__file__).resolve().parent.parent / "data" / "zh"

@@ -81,7 +81,7 @@ def test_a_bug_is_a_500_without_details(serve_app: object) -> None:
 
 def test_a_damaged_new_generation_is_never_served(tmp_path: Path,
                                                  real_encoder) -> None:  # noqa: ANN001
-    from indexes import layout
+    from indexes.storage import layout
     from parallax.indexing import build_index
 
     folder, index = tmp_path / "corpus", tmp_path / "index"

@@ -22,14 +22,14 @@ from html.entities import html5 as html5_entities
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
-from .lines import split_lines
+from ..lines import split_lines
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from bs4.element import NavigableString
 
-    from .types import ParsedDocument
+    from ..types import ParsedDocument
 
 # Where HTMLParser ends a character or entity reference (a missing ";" is allowed).
 _CHARREF = re.compile(r"&#(?:[0-9]+|[xX][0-9a-fA-F]+);?")

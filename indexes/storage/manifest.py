@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from indexes.checksums import digest
-from indexes.small_files import CURRENT, read_small
+from indexes.storage.checksums import digest
+from indexes.storage.small_files import CURRENT, read_small
 
 # 2: checksums of every file, recorded in the manifest, whose own checksum is in CURRENT.
 # 3: segments (hard-linked between generations) and tombstones; approximate vector stores.
@@ -43,8 +43,8 @@ class Manifest:
 
     def data_files(self) -> list[str]:
         """Every file of the generation besides the manifest: tombstones and segments'."""
-        from indexes.layout import TOMBSTONES_NAME
         from indexes.segments import SegmentInfo
+        from indexes.storage.layout import TOMBSTONES_NAME
 
         names = [TOMBSTONES_NAME]
         for entry in self.segments:

@@ -13,7 +13,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexes.small_files import SOURCES, read_small
+from indexes.storage.small_files import SOURCES, read_small
 
 
 @dataclass(frozen=True)

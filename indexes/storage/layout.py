@@ -37,8 +37,8 @@ from indexes.errors import (
     IndexUnreadable,
     NotAnIndex,
 )
-from indexes.recovery import rebuild_hint
-from indexes.small_files import CURRENT, LOCK, SOURCES, read_small
+from indexes.storage.recovery import rebuild_hint
+from indexes.storage.small_files import CURRENT, LOCK, SOURCES, read_small
 
 # Besides its manifest (which records a checksum of every file) and its segments' folders
 # (indexes/segments.py), a generation holds the rowids of its tombstoned documents.

@@ -11,14 +11,14 @@ from enum import Enum
 
 import numpy as np
 
-from indexes.dense import dense_search, with_feedback
 from indexes.errors import IndexCorrupt
-from indexes.filters import Filters
-from indexes.fusion import reciprocal_rank_fusion, relative_score_fusion
 from indexes.lexical.across_segments import search_lexical
-from indexes.mentions import Mentions
+from indexes.query.dense import dense_search, with_feedback
+from indexes.query.filters import Filters
+from indexes.query.fusion import reciprocal_rank_fusion, relative_score_fusion
+from indexes.query.mentions import Mentions
 from indexes.reader import IndexReader
-from indexes.recovery import rebuild_hint
+from indexes.storage.recovery import rebuild_hint
 
 
 def nprobe_from_env() -> int | None:
@@ -91,7 +91,7 @@ def search(
 ) -> list[Hit]:
     """The `k` best passages for a question. Filters restrict candidates first, so `k`
     results come back whenever `k` passages pass them. In hybrid mode, passages of documents
-    the question names (`mentions`, see indexes.mentions) are boosted. `settings`: built
+    the question names (`mentions`, see indexes.query.mentions) are boosted. `settings`: built
     now from the defaults and the environment when not given."""
     settings = settings if settings is not None else SearchSettings()
     doc_rowids = reader.allowed_documents(filters)

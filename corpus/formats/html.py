@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .source_map import Spans, string_spans
+from .html_source_map import Spans, string_spans
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from indexes import layout
-from indexes.checksums import mismatch
 from indexes.errors import IndexError_, IndexNotFound, IndexUnreadable
-from indexes.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
-from indexes.recovery import read_sources, rebuild_command
 from indexes.segments import DB_NAME, KINDS, UNITS_NAME, Segment, SegmentInfo, read_only_uri
+from indexes.storage import layout
+from indexes.storage.checksums import mismatch
+from indexes.storage.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
+from indexes.storage.recovery import read_sources, rebuild_command
 
 _VECTOR_BLOCK = 65536
 _NORM_TOLERANCE = 1e-3

@@ -6,7 +6,7 @@ import io
 import logging
 from pathlib import Path
 
-from .errors import UnreadableDocument
+from ..errors import UnreadableDocument
 
 
 def pdf_to_text(raw: bytes, path: Path) -> str:

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import UnreadableDocument
+from ..errors import UnreadableDocument
 
 # Word's built-in heading styles in English and in the languages whose names python-docx
 # reports as they are stored; an outline level on the paragraph also makes it a heading.

@@ -19,8 +19,8 @@ from pathlib import Path
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
-from .errors import UnreadableDocument
-from .html_text import html_to_text
+from ..errors import UnreadableDocument
+from .html import html_to_text
 
 _CHAPTER_TYPES = frozenset({"application/xhtml+xml", "text/html"})
 _ISO_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")

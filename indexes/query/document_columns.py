@@ -18,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
-from indexes.filters import Filters, date_bounds
+from indexes.query.filters import Filters, date_bounds
 
 _SPECIAL = re.compile(r"[*?\[\]]")
 
