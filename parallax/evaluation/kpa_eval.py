@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from parallax.evaluation.calibration import expected_calibration_error, reliability
 from parallax.evaluation.kpa import Item, Split, load_split, splits_in
 from parallax.evaluation.kpa_metrics import adjusted_rand_index, best_pairs, track1_map, v_measure
 from parallax.stance.claim_match import MODEL, MatchModel, content_words, features
@@ -51,11 +52,30 @@ def group_features(vectors: Vectors, arguments: list[Item], key_points: list[Ite
                     [content_words(k.text) for k in key_points])
 
 
-def match_scores(split: Split, vectors: Vectors, model: MatchModel = MODEL
+def match_logits(split: Split, vectors: Vectors, model: MatchModel = MODEL
                  ) -> dict[str, dict[str, float]]:
-    """scores[arg_id][key_point_id] for every argument and key point of its topic × stance."""
-    return _pair_scores(split, lambda arguments, kps: model.probabilities(
+    """scores[arg_id][key_point_id]: the matcher's logit for every argument and key point of
+    its topic × stance. Track 1 ranks by it: the order of the calibrated probabilities, whose
+    ties (the isotonic map is flat beyond dev's extreme logits) it breaks."""
+    return _pair_scores(split, lambda arguments, kps: model.logits(
+        vectors([a.text for a in arguments]), vectors([k.text for k in kps]),
         group_features(vectors, arguments, kps)))
+
+
+def calibration(split: Split, logits: dict[str, dict[str, float]], model: MatchModel = MODEL
+                ) -> dict:
+    """Expected calibration error and reliability table of the match probabilities over the
+    split's labelled pairs (strict labels; undecided pairs left out), before the isotonic
+    map (the logistic of the logit) and after it (the probability shown)."""
+    pairs = [(logits[a][k], label) for (a, k), label in sorted(split.labels.items())
+             if k in logits.get(a, {})]
+    z = np.array([p for p, _ in pairs])
+    y = np.array([label for _, label in pairs])
+    shown = model.calibrated(z)
+    return {"pairs": len(pairs),
+            "ece_uncalibrated": round(expected_calibration_error(1 / (1 + np.exp(-z)), y), 4),
+            "ece": round(expected_calibration_error(shown, y), 4),
+            "reliability": reliability(shown, y)}
 
 
 def cosine_scores(split: Split, vectors: Vectors) -> dict[str, dict[str, float]]:
@@ -145,20 +165,24 @@ def claim_discovery(split: Split, vectors: Vectors) -> Discovery:
 def evaluate_kpa(folder: Path, encode: Encode, splits: Sequence[str] = REPORTED_SPLITS,
                  model: MatchModel = MODEL) -> dict:
     """The report of `parallax eval FOLDER` for a KPA folder: per split, Track 1 mAP of the
-    match function and of the plain-cosine baseline, and the claim-discovery scores."""
+    match function and of the plain-cosine baseline, the calibration of its probabilities
+    (ECE, reliability table) and the claim-discovery scores."""
     present = [s for s in splits if s in splits_in(folder)]
     vectors = Vectors(encode)
     report: dict = {"dataset": str(folder.resolve()), "task": "kpa",
-                    "match_function": "parallax.stance.claim_match (logistic regression over "
-                                      "cosine, margin, word overlap, topic similarities)",
+                    "match_function": "parallax.stance.claim_match (one-hidden-layer network "
+                                      "over the pair's vectors and cosine, margin, word "
+                                      "overlap, topic similarities; isotonic calibration)",
                     "threshold": model.threshold, "splits": {}}
     for name in present:
         split = load_split(folder, name)
         vectors.add(split_texts(split))
         discovery = claim_discovery(split, vectors)
+        logits = match_logits(split, vectors, model)
         report["splits"][name] = {
             "arguments": len(split.arguments), "key_points": len(split.key_points),
-            "track1": track1(split, match_scores(split, vectors, model)),
+            "track1": track1(split, logits),
+            "calibration": calibration(split, logits, model),
             "cosine_baseline": track1(split, cosine_scores(split, vectors)),
             "claim_discovery": {"groups": discovery.groups, "arguments": discovery.arguments,
                                 **discovery.scores},

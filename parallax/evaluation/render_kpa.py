@@ -25,6 +25,21 @@ def kpa_view(report: dict[str, Any]) -> Group:
                          f"{s['track1']['strict']:.3f}", f"{s['track1']['relaxed']:.3f}",
                          f"{s['cosine_baseline']['strict']:.3f}",
                          f"{s['cosine_baseline']['relaxed']:.3f}")
+    calibration = Table(title="Calibration of the match probability over the labelled pairs: "
+                              "reliability (10 bins) and expected calibration error",
+                        title_justify="left")
+    for column in ("split", "bin", "predicted", "observed", "pairs"):
+        calibration.add_column(column, justify="left" if column in ("split", "bin")
+                               else "right")
+    for name, s in splits.items():
+        c = s["calibration"]
+        for row in c["reliability"]:
+            calibration.add_row(name, f"{row['low']:.1f}–{row['high']:.1f}",
+                                f"{row['predicted']:.3f}", f"{row['observed']:.3f}",
+                                str(row["count"]))
+        calibration.add_row(name, "ECE", f"{c['ece']:.3f}",
+                            f"(uncalibrated {c['ece_uncalibrated']:.3f})", str(c["pairs"]),
+                            end_section=True)
     discovery = Table(title="Claim discovery: arguments with one matching key point, "
                             "clustered, against the key-point groups (macro-averaged over "
                             "topic × stance)", title_justify="left")
@@ -40,4 +55,4 @@ def kpa_view(report: dict[str, Any]) -> Group:
     notes = Text(f"Match score: {report['match_function']}; a text makes a claim from "
                  f"{report['threshold']:g}. Compare: {PUBLISHED}. See docs/compare.md.",
                  style="dim")
-    return Group(matching, Text(""), discovery, Text(""), notes)
+    return Group(matching, Text(""), calibration, Text(""), discovery, Text(""), notes)

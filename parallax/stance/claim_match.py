@@ -1,17 +1,18 @@
 """Whether a text makes a claim: the one match function behind `compare --claims` and the
 key-point matching of `parallax eval` on a KPA folder (docs/compare.md).
 
-A plain cosine between a text and a claim is a poor verdict for two reasons. Across claims,
-its scale moves: a short generic claim ("It is a good policy") is close to everything on the
-topic, a specific one far from texts that make it. Across texts, a text on the topic is close
-to every claim of the topic. What tells a match is how much closer the text is to this claim
-than to the others, whether it uses the claim's own words, and how generic the claim is. So
-the match score is a logistic regression over a handful of such features of each
-(text, claim) pair, with weights learnt on ArgKP's training split (benchmarks/calibrate_claims.py);
-its output reads as the probability that the text makes the claim, and the threshold was
-chosen on ArgKP's dev split.
+The match is a small neural network (one hidden layer) over the frozen model's vectors of the
+pair, u (text) and v (claim): [u, v, |u − v|, u ⊙ v] (the shipped model uses only u ⊙ v;
+the other blocks are zero), plus five hand features of the pair in its topic (below). It
+was trained on ArgKP's training split and chosen on its dev split by
+benchmarks/train_claim_matcher.py; its parameters ship beside this module in
+claim_match.npz (numpy arrays, no pickle). Its logit is read as a probability by an
+isotonic map fitted on dev (the observed rate of matches over runs of dev pairs sorted by
+logit, joined linearly so that the order of the scores is kept): the probability that the text makes the claim, calibrated so that of the pairs scored
+about 0.7, about 70 % are matches (docs/compare.md, reliability table).
+A text makes a claim when that probability reaches the threshold (0.5: more likely than not).
 
-Features of text i and claim j, given all texts and claims of one topic (and stance):
+Hand features of text i and claim j, given all texts and claims of one topic (and stance):
 
 - cosine: cos(text_i, claim_j);
 - margin: cos(text_i, claim_j) minus the text's best cosine with another claim (0 when there
@@ -19,34 +20,92 @@ Features of text i and claim j, given all texts and claims of one topic (and sta
 - overlap: the share of the claim's content words (stemmed) the text uses;
 - text_topic, claim_topic: cosines of the text and of the claim with the topic: a claim that
   only restates the topic is made by few texts, a text that only restates it makes no claim.
+
+Vectors of another size than the model it was trained on (an index built with another
+model) get the hand-feature part of the network alone, a weaker match.
+Inference is numpy only and never builds the (texts × claims × inputs) array: the first layer
+is applied block by block, one claim at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from parallax.stance.terms import term_occurrences
 
 FEATURES = ("cosine", "margin", "overlap", "text_topic", "claim_topic")
+PARAMETERS = Path(__file__).with_name("claim_match.npz")
 
 
 @dataclass(frozen=True)
 class MatchModel:
-    weights: tuple[float, ...]  # one per FEATURES entry
-    bias: float
+    """One hidden layer (ReLU) over [u, v, |u − v|, u ⊙ v, standardised hand features]."""
+
+    w1: np.ndarray  # (4 × dimension + len(FEATURES), hidden)
+    b1: np.ndarray  # (hidden,)
+    w2: np.ndarray  # (hidden,)
+    b2: float
+    feature_mean: np.ndarray  # (len(FEATURES),): standardisation of the hand features
+    feature_scale: np.ndarray
+    knots: np.ndarray  # calibration (fitted on dev): increasing logits ...
+    rates: np.ndarray  # ... and the observed rate of matches at each, interpolated between
     threshold: float  # a text makes a claim when its match probability reaches this
 
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        z = features @ np.asarray(self.weights) + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
+    def logits(self, texts: np.ndarray, claims: np.ndarray, hand: np.ndarray) -> np.ndarray:
+        """(n, m) raw logits of texts × claims, `hand` the (n, m, len(FEATURES)) features."""
+        n, m = len(texts), len(claims)
+        out = np.zeros((n, m))
+        if n == 0 or m == 0:
+            return out
+        d = (len(self.w1) - len(FEATURES)) // 4
+        wh = self.w1[4 * d:]
+        hand = (hand - self.feature_mean) / self.feature_scale
+        if texts.shape[1] != d:  # another model's vectors: the hand features alone
+            return np.maximum(hand @ wh + self.b1, 0.0) @ self.w2 + self.b2
+        wu, wv, wd, wp = (self.w1[k * d:(k + 1) * d] for k in range(4))
+        base = texts @ wu + self.b1
+        for j in range(m):
+            v = claims[j]
+            hidden = (base + v @ wv + np.abs(texts - v) @ wd + (texts * v) @ wp
+                      + hand[:, j] @ wh)
+            out[:, j] = np.maximum(hidden, 0.0) @ self.w2 + self.b2
+        return out
+
+    def probabilities(self, texts: np.ndarray, claims: np.ndarray, hand: np.ndarray
+                      ) -> np.ndarray:
+        """(n, m) calibrated probabilities that each text makes each claim."""
+        return self.calibrated(self.logits(texts, claims, hand))
+
+    def calibrated(self, logits: np.ndarray) -> np.ndarray:
+        """Logits read as probabilities: isotonic on dev, linear between its steps."""
+        return np.interp(logits, self.knots, self.rates)
 
 
-# Fitted by benchmarks/calibrate_claims.py: weights on ArgKP train (24 topics, labelled pairs
-# only), threshold on ArgKP dev (the best F1 of match decisions). Test never seen.
-MODEL = MatchModel(weights=(3.328, 9.073, 0.98, -0.681, -6.977), bias=1.651, threshold=0.3)
+def load_model(path: Path = PARAMETERS) -> MatchModel:
+    with np.load(path, allow_pickle=False) as z:
+        return MatchModel(z["w1"].astype(np.float64), z["b1"].astype(np.float64),
+                          z["w2"].astype(np.float64), float(z["b2"]),
+                          z["feature_mean"].astype(np.float64),
+                          z["feature_scale"].astype(np.float64),
+                          z["knots"].astype(np.float64), z["rates"].astype(np.float64),
+                          float(z["threshold"]))
+
+
+def save_model(model: MatchModel, path: Path = PARAMETERS) -> None:
+    np.savez_compressed(path, w1=model.w1.astype(np.float32), b1=model.b1.astype(np.float32),
+                        w2=model.w2.astype(np.float32), b2=np.float32(model.b2),
+                        feature_mean=model.feature_mean.astype(np.float32),
+                        feature_scale=model.feature_scale.astype(np.float32),
+                        knots=model.knots.astype(np.float64),
+                        rates=model.rates.astype(np.float64),
+                        threshold=np.float64(model.threshold))
+
+
+MODEL = load_model()
 
 
 def content_words(text: str) -> set[str]:
@@ -76,21 +135,6 @@ def match(texts: np.ndarray, claims: np.ndarray, topic: np.ndarray,
           text_words: Sequence[set[str]], claim_words: Sequence[set[str]],
           model: MatchModel = MODEL) -> np.ndarray:
     """(n texts, m claims) probabilities that each text makes each claim."""
-    return model.probabilities(features(texts, claims, topic, text_words, claim_words))
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3,
-                 iterations: int = 50) -> tuple[np.ndarray, float]:
-    """Weights and bias of an L2-regularised logistic regression (Newton's method)."""
-    rows = np.c_[x, np.ones(len(x))]
-    w = np.zeros(rows.shape[1])
-    penalty = l2 * np.eye(len(w))
-    penalty[-1, -1] = 0.0
-    for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-rows @ w))
-        hessian = rows.T @ (rows * (p * (1 - p))[:, None]) + penalty
-        step = np.linalg.solve(hessian, rows.T @ (p - y) + penalty @ w)
-        w -= step
-        if np.max(np.abs(step)) < 1e-9:
-            break
-    return w[:-1], float(w[-1])
+    texts, claims = texts.astype(np.float64), claims.astype(np.float64)
+    return model.probabilities(texts, claims,
+                               features(texts, claims, topic, text_words, claim_words))
