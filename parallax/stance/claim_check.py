@@ -11,7 +11,16 @@ of its passages does. ArgKP's arguments are all on their topic and its key point
 each other, so the margin over the other claims means something there; in a collection most
 sentences make none of a user's claims, which are far apart, and against them any sentence
 has a wide margin: the relevance gate keeps those out (docs/compare.md). Candidates are the
-passages nearest to each claim and to the topic (dense search) and those relevant to a claim."""
+passages nearest to each claim and to the topic (dense search) and those relevant to a claim.
+
+Mention is not assertion. A sentence that names the subject among others ("disputes on other
+issues, such as Taiwan, ...") is close to every claim about it. So each claim is matched with
+a rival that only names the subject ("TOPIC is mentioned among other issues."), as ArgKP's key
+points of a topic are matched with each other: the rival takes the margin of a mere mention,
+and a unit whose match with the rival beats its match with the claim does not make the claim
+(its score is 0). The units that reach the threshold are scored on their own vectors (the
+sentence embedded alone, as ArgKP's arguments were), not on the index's, which are read in
+the context of their window."""
 
 from __future__ import annotations
 
@@ -66,6 +75,11 @@ def checked_claims(claims: Sequence[str]) -> list[str]:
     return out
 
 
+def mention_of(topic: str) -> str:
+    """The rival claim that only names the subject: every claim is matched against it too."""
+    return f"{topic} is mentioned among other issues."
+
+
 def has_content_words(text: str) -> bool:
     return any(w.lower() not in STOPWORDS for w in re.findall(r"\w+", text))
 
@@ -107,8 +121,21 @@ def match_claims(session: Session, topic: str, claims: Sequence[str],
     unit_texts = [records[p].text[a:b] for p, (a, b) in zip(owners, spans, strict=True)]
     unit_vectors = reader.vectors(unit_ids).astype(np.float64)
     unit_words = [content_words(t) for t in unit_texts]
-    probabilities = match(unit_vectors, claim_vectors, topic_vector, unit_words,
-                          [content_words(c) for c in claims], model)
+    mention = mention_of(topic)
+    rivals = np.vstack([claim_vectors, session.encode([mention]).astype(np.float64)])
+    rival_words = [content_words(c) for c in [*claims, mention]]
+    probabilities = match(unit_vectors, rivals, topic_vector, unit_words, rival_words, model)
+    # The index's unit vectors are read in their window's context; the matcher learnt on
+    # sentences embedded alone. The units within half the threshold are scored again so.
+    near = np.flatnonzero(probabilities[:, :-1].max(axis=1) >= model.threshold / 2)
+    if len(near):
+        alone = session.encode([unit_texts[i] for i in near]).astype(np.float64)
+        probabilities[near] = match(alone, rivals, topic_vector,
+                                    [unit_words[i] for i in near], rival_words, model)
+    # Mention is not assertion: a unit that reads more as naming the subject than as making
+    # the claim does not make it, however high its score.
+    asserted = probabilities[:, :-1] > probabilities[:, -1:]
+    probabilities = np.where(asserted, probabilities[:, :-1], 0.0)
     out = []
     for j, claim in enumerate(claims):
         best: dict[int, UnitMatch] = {}

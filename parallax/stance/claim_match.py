@@ -8,8 +8,9 @@ was trained on ArgKP's training split and chosen on its dev split by
 benchmarks/train_claim_matcher.py; its parameters ship beside this module in
 claim_match.npz (numpy arrays, no pickle). Its logit is read as a probability by an
 isotonic map fitted on dev (the observed rate of matches over runs of dev pairs sorted by
-logit, joined linearly so that the order of the scores is kept): the probability that the text makes the claim, calibrated so that of the pairs scored
-about 0.7, about 70 % are matches (docs/compare.md, reliability table).
+logit, joined linearly so that the order of the scores is kept): the probability that the
+text makes the claim, calibrated so that of the pairs scored about 0.7, about 70 % are
+matches (docs/compare.md, reliability table).
 A text makes a claim when that probability reaches the threshold (0.5: more likely than not).
 
 Hand features of text i and claim j, given all texts and claims of one topic (and stance):

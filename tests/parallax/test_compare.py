@@ -429,3 +429,21 @@ def test_claims_need_the_model_and_a_readable_file(sample_index: Path, tmp_path:
     missing = runner.invoke(app, ["compare", "Taiwan", "--claims", str(tmp_path / "none.txt"),
                                   "--index", str(sample_index)])
     assert missing.exit_code == 2 and "cannot read the claims file" in missing.stderr
+
+
+def test_naming_a_subject_is_not_making_a_claim_about_it(sample_index: Path) -> None:
+    """Issue 23: the 2005 statement only lists Taiwan among "disputes on other issues"; it
+    does not say that China opposes Taiwan independence. The 2021 statement does (it urges the
+    US to stop supporting "separatist forces for 'Taiwan independence'"), and the 2020 and 2025
+    ones assert China's sovereignty over Taiwan (the One China principle, "the Taiwan question
+    concerns China's national sovereignty and territorial integrity")."""
+    data = compare_json(sample_index, "Taiwan", "--claim", "China opposes Taiwan independence")
+    year = {s["key"]: s["document"]["date"][:4] for s in data["sources"]}
+    (check,) = data["claim_checks"]
+    verdicts = {year[v["key"]]: v for v in check["sources"]}
+    assert not verdicts["2005"]["makes"] and verdicts["2005"]["passages"] == []
+    assert not verdicts["2017"]["makes"]  # Xi's 2017 speech does not speak of Taiwan
+    assert {"2020", "2021", "2025"} <= {year[k] for k in check["made_by"]}
+    assert "Taiwan independence" in verdicts["2021"]["passages"][0]["highlight"]
+    for v in check["sources"]:
+        assert all("such as Taiwan" not in p["highlight"] for p in v["passages"])
