@@ -20,7 +20,8 @@
    on dev (a 0.01 grid).
 4. Writes parallax/stance/claim_match.npz (float32, compressed, 50 KB) and prints Track 1
    on train and dev and the expected calibration error on dev: raw, with a temperature, and
-   with the isotonic map that ships. Test is reported by `parallax eval ../shared/datasets/argkp`, which reads the file, never fits.
+   with the isotonic map that ships. Test is reported by
+   `parallax eval ../shared/datasets/argkp`, which reads the file, never fits.
 
 Variants compared on dev (strict mAP; the 5-feature logistic regression it replaces: 0.555):
 [u, v, |u−v|, u⊙v, hand] × 128 hidden 0.549, × 256 0.501; [|u−v|, u⊙v, hand] × 64 0.524;
