@@ -11,7 +11,9 @@ isotonic map fitted on dev (the observed rate of matches over runs of dev pairs 
 logit, joined linearly so that the order of the scores is kept): the probability that the
 text makes the claim, calibrated so that of the pairs scored about 0.7, about 70 % are
 matches (docs/compare.md, reliability table).
-A text makes a claim when that probability reaches the threshold (0.5: more likely than not).
+A text makes a claim when that probability reaches the threshold shipped with the parameters
+(0.31, the cut with the best F1 of match decisions on dev: a recall-leaning cut, and the
+probability shown beside each verdict says how sure it is).
 
 Hand features of text i and claim j, given all texts and claims of one topic (and stance):
 
