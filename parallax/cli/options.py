@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from indexes import Filters, Mode
+from indexes import Mode
 from parallax import service
 from parallax.errors import UsageError
 from parallax.locations import ENV_VAR
@@ -40,11 +40,6 @@ def scope(source: str | None, since: str | None, until: str | None,
     chosen = service.Scope(source, since, until, author)
     _as_parameter(lambda: chosen.filters(LIMITS), "'--since' / '--until'")
     return chosen
-
-
-def filters(source: str | None, since: str | None, until: str | None,
-            author: str | None) -> Filters:
-    return scope(source, since, until, author).filters(LIMITS)
 
 
 def question(value: str) -> str:
