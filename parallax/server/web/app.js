@@ -1,11 +1,12 @@
 // Parallax web page: plain JavaScript over the JSON API of `parallax serve`.
-// Every view is a URL (/?q=…, /compare?topic=…) that reproduces it.
+// Every view is a URL (/?q=…, /compare?topic=…&claim=…&claim=…) that reproduces it.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
 const SEARCH_FIELDS = ["q", "mode", "source", "author", "since", "until", "k"];
 const COMPARE_FIELDS = { topic: "topic", by: "by", mode: "cmode", source: "csource",
   author: "cauthor", since: "csince", until: "cuntil" };
+const MAX_CLAIMS = 20;  // the API's bound (SERVER_LIMITS.claims); checked here to say it sooner
 
 // API -------------------------------------------------------------------------------------
 
@@ -17,11 +18,19 @@ class ApiError extends Error {
   }
 }
 
-async function api(path, params, as = "json") {
+/** A query string; an array value becomes a repeated parameter (claim=…&claim=…). */
+function queryString(params) {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params || {})) {
-    if (value !== undefined && value !== null && value !== "") query.set(key, value);
+    for (const one of [].concat(value)) {
+      if (one !== undefined && one !== null && one !== "") query.append(key, one);
+    }
   }
+  return query;
+}
+
+async function api(path, params, as = "json") {
+  const query = queryString(params);
   const headers = {};
   const token = sessionStorage.getItem("parallax-token");
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -127,6 +136,9 @@ function route() {
     for (const [param, id] of Object.entries(COMPARE_FIELDS)) {
       if (params.has(param)) $(id).value = params.get(param);
     }
+    // Always set, so going back to a comparison without claims empties the field.
+    $("claims").value = params.getAll("claim").join("\n");
+    countClaims();
     document.title = params.get("topic") ? `${params.get("topic")} · Parallax compare`
       : "Parallax compare";
     if (params.get("topic")) runCompare(params);
@@ -140,10 +152,21 @@ function route() {
 }
 
 function go(path, params) {
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value) query.set(key, value);
-  history.pushState(null, "", `${path}?${query}`);
+  history.pushState(null, "", `${path}?${queryString(params)}`);
   route();
+}
+
+/** A link to a passage in context (the search view's reader): a real address, so it opens
+ * in a new tab too, followed in place on a plain click. */
+function passageLink(topic, passageId, text) {
+  const href = `/?${queryString({ q: topic, passage: passageId })}`;
+  return el("a", { href, class: "in-context", "aria-label": `Read passage ${passageId} in context`,
+    onclick: (event) => {
+      if (event.button || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      history.pushState(null, "", href);
+      route();
+    } }, text);
 }
 
 // Search -------------------------------------------------------------------------------------
@@ -239,11 +262,35 @@ function closeReader() {
 
 let lastCompare = null;
 
+/** The claims field as the API takes them: one a line, empty lines left out. */
+function claimLines() {
+  return $("claims").value.split("\n").map((line) => line.trim()).filter(Boolean);
+}
+
+function countClaims() {
+  const n = claimLines().length;
+  const over = n > MAX_CLAIMS;
+  $("claims").setAttribute("aria-invalid", over ? "true" : "false");
+  $("claims-count").classList.toggle("error", over);
+  $("claims-count").textContent = !n ? ""
+    : over ? `${n} claims: at most ${MAX_CLAIMS} at once.`
+      : `${n} claim${n === 1 ? "" : "s"} to check.`;
+}
+
 function compareParams() {
   const out = {};
   for (const [param, id] of Object.entries(COMPARE_FIELDS)) out[param] = $(id).value.trim();
   if (out.by === "document") delete out.by;
   if (out.mode === "hybrid") delete out.mode;
+  out.claim = claimLines();
+  return out;
+}
+
+/** A comparison's URL parameters as the API takes them: the claims stay a list. */
+function compareQuery(params) {
+  const out = Object.fromEntries(params);
+  delete out.claim;
+  if (params.getAll("claim").length) out.claim = params.getAll("claim");
   return out;
 }
 
@@ -251,20 +298,31 @@ async function runCompare(params) {
   const status = $("compare-status");
   setStatus(status, "Comparing…");
   $("report").hidden = true;
-  lastCompare = Object.fromEntries(params);
+  lastCompare = compareQuery(params);
   try {
     const report = await api("/api/compare", lastCompare);
-    const addressed = report.sources.filter((s) => s.addressed).length;
-    setStatus(status, `“${report.topic}”: ${addressed} of ${report.sources.length} sources ` +
-      `address it; ${report.claims.length} claims (${report.mode}, by ${report.by}).`);
     renderTimeline(report);
-    renderMatrix(report);
+    renderChecks(report);
+    renderPoints(report);
     renderTerms(report);
-    $("claim-passages").hidden = true;
+    setStatus(status, compareSummary(report));
     $("report").hidden = false;
   } catch (error) {
     showError(status, error);
   }
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function compareSummary(report) {
+  const addressed = report.sources.filter((s) => s.addressed).length;
+  const parts = [`“${report.topic}”: ${addressed} of ${report.sources.length} sources address it`];
+  if (report.key_points) parts.push(plural(report.key_points.length, "key point"));
+  else if (report.claims) parts.push(plural(report.claims.length, "claim"));
+  if (report.claim_checks) parts.push(`${plural(report.claim_checks.length, "claim")} of yours checked`);
+  return `${parts.join("; ")} (${report.mode}, by ${report.by}).`;
 }
 
 /** A date prefix as a year with a fraction ("2020-08" -> 2020.58), or null. */
@@ -317,55 +375,215 @@ function shortLabel(source, by) {
   return (source.documents[0].date || "undated").slice(0, 7);
 }
 
-function renderMatrix(report) {
-  const table = $("matrix");
+// Matrices: rows (your claims, key points, or the discovered claims) × sources -------------
+
+/**
+ * A rows × sources table, the sources in the report's (date) order, shared by every matrix
+ * of the compare view so they read and work alike. The spec gives:
+ *   rows, heading (of the rows' column), noun ("Claim"), empty (caption when no rows),
+ *   row(item, i) -> {number, text, detail?},
+ *   cell(item, source) -> {kind, text, label, passages?, note?},
+ *   score(result) -> how a passage's score reads ("probability 0.94").
+ * A cell with passages is a button opening them in `panel`, below the table.
+ */
+function renderMatrix(table, panel, report, spec) {
   table.textContent = "";
-  if (!report.claims.length) {
-    table.append(el("caption", {}, "No source addresses this topic: no claims."));
+  closeCell(panel, false);
+  if (!spec.rows.length || !report.sources.length) {
+    table.append(el("caption", {}, spec.empty));
     return;
   }
-  table.append(el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "#"),
-    el("th", { scope: "col" }, "claim terms"),
+  table.append(el("thead", {}, el("tr", {}, el("th", { scope: "col" }, spec.heading),
     report.sources.map((s) => el("th", { scope: "col", title: s.label }, shortLabel(s, report.by))))));
   const body = el("tbody");
-  for (const claim of report.claims) {
-    body.append(el("tr", { "data-claim": claim.claim },
-      el("th", { scope: "row" }, String(claim.claim)),
-      el("td", { class: "terms" }, claim.terms.map((term) => el("button", { type: "button",
-        class: "term", onclick: () => showClaim(report, claim, term) }, term))),
-      report.sources.map((s) => {
-        const n = claim.sources[s.key] || 0;
-        return el("td", { class: n ? "cell made" : "cell silent",
-          title: `${s.label}: ${n ? `${n} passage${n === 1 ? "" : "s"}` : "silent"}` },
-          n ? `● ${n}` : "·");
+  spec.rows.forEach((item, i) => {
+    const row = spec.row(item, i);
+    body.append(el("tr", { "data-row": row.number },
+      el("th", { scope: "row", class: "row-head" }, el("span", { class: "num" }, `${row.number}.`),
+         " ", row.text, row.detail ? el("span", { class: "detail" }, row.detail) : null),
+      report.sources.map((source) => {
+        const cell = spec.cell(item, source);
+        const td = el("td", { class: `cell ${cell.kind}`, "data-source": source.key });
+        if (cell.passages && cell.passages.length) {
+          td.append(el("button", { type: "button", class: "cell-open", "aria-expanded": "false",
+            "aria-controls": panel.id, "aria-label": cell.label, title: cell.label,
+            onclick: (event) => toggleCell(event.currentTarget, panel, report, spec, row,
+                                           source, cell) }, cell.text));
+        } else {
+          td.setAttribute("title", cell.label);
+          td.append(el("span", { "aria-hidden": "true" }, cell.text),
+                    el("span", { class: "visually-hidden" }, cell.label));
+        }
+        return td;
       })));
-  }
+  });
   table.append(body);
 }
 
-async function showClaim(report, claim, term) {
-  const box = $("claim-passages");
-  box.hidden = false;
-  box.textContent = "";
-  box.append(el("h3", {}, `Claim ${claim.claim}: ${claim.terms.join(" · ")}`),
-             el("p", { class: "note" }, `Passages making it (you chose “${term}”).`));
+/** Open a cell's passages below its table (closing the one open before), or close them. */
+async function toggleCell(button, panel, report, spec, row, source, cell) {
+  const wasOpen = button.getAttribute("aria-expanded") === "true";
+  closeCell(panel, false);
+  if (wasOpen) {
+    button.focus();
+    return;
+  }
+  button.setAttribute("aria-expanded", "true");
+  button.closest("td").classList.add("open");
+  const heading = el("h3", { tabindex: "-1" }, `${spec.noun} ${row.number} · ${source.label}`);
   const list = el("ol", { class: "results compact", "aria-busy": "true" });
-  box.append(list);
-  const items = await Promise.all(claim.passages.map(async (p) => {
+  panel.append(el("div", { class: "cell-head" }, heading,
+                  el("button", { type: "button", class: "close", "aria-label": "Close (Escape)",
+                                 onclick: () => closeCell(panel, true) }, "×")),
+               el("p", { class: "said" }, row.text),
+               el("p", { class: "note" }, `${cell.label}. ${cell.note || ""}`),
+               list);
+  panel.hidden = false;
+  heading.focus();
+  list.append(...await passageItems(cell.passages, report.topic, spec.score));
+  list.setAttribute("aria-busy", "false");
+}
+
+/** Close a matrix's open passages; with `refocus`, back to the cell that opened them. */
+function closeCell(panel, refocus) {
+  const opener = document.querySelector(`[aria-controls="${panel.id}"][aria-expanded="true"]`);
+  if (opener) {
+    opener.setAttribute("aria-expanded", "false");
+    opener.closest("td").classList.remove("open");
+    if (refocus) opener.focus();
+  }
+  panel.hidden = true;
+  panel.textContent = "";
+}
+
+/** Passages as list items; a passage given by id only (discovered claims) is fetched. */
+async function passageItems(passages, topic, score) {
+  return Promise.all(passages.map(async (p) => {
     try {
-      const shown = await api(`/api/passages/${encodeURIComponent(p.passage_id)}`, {});
-      return resultItem({ ...shown.passage, score: p.score, highlight: p.highlight },
-        (id) => go("/", { q: report.topic, passage: id }));
+      const result = p.document ? p : { ...(await api(
+        `/api/passages/${encodeURIComponent(p.passage_id)}`, {})).passage,
+      score: p.score, highlight: p.highlight };
+      return passageItem(result, topic, score(result));
     } catch (error) {
-      const item = el("li");
+      const item = el("li", { class: "result" });
       showError(item, error);
       return item;
     }
   }));
-  list.append(...items);
-  list.setAttribute("aria-busy", "false");
-  box.querySelector("h3").setAttribute("tabindex", "-1");
-  box.querySelector("h3").focus();
+}
+
+/** One passage of a matrix cell: title, date, author, its text with the sentence that makes
+ * the point marked, file and line, and a link to read it in context. */
+function passageItem(result, topic, score) {
+  const doc = result.document;
+  return el("li", { class: "result", "data-passage": result.passage_id, "data-document": doc.id },
+    el("h3", {}, doc.title || "(untitled)"),
+    el("p", { class: "meta" }, docMeta(doc) || "undated",
+       score ? el("span", { class: "score" }, ` · ${score}`) : null),
+    el("p", { class: "passage" }, highlighted(result.text, result.highlight)),
+    el("p", { class: "loc" }, el("code", { title: doc.path }, `${fileName(doc.path)}:${lines(result)}`),
+       " · ", passageLink(topic, result.passage_id, "read in context")));
+}
+
+function madeBy(n, of) {
+  return n ? `made by ${n} of ${plural(of, "source")}` : "no source makes it";
+}
+
+function shownOf(shown, total) {
+  return shown < total ? `The best ${shown} of the ${total} passages making it.`
+    : `${plural(total, "passage")} making it.`;
+}
+
+/** A source's verdict on one of your claims: makes it, does not, or no passage came near. */
+function verdictCell(verdict, source) {
+  if (!verdict || verdict.score === null) {
+    return { kind: "none", text: "–", label: `${source.label}: no passage came near` };
+  }
+  const p = verdict.score.toFixed(2);
+  if (!verdict.makes) {
+    return { kind: "not", text: `· ${p}`,
+      label: `${source.label}: does not make it (best passage ${p})` };
+  }
+  return { kind: "made", text: `● ${p}`, passages: verdict.passages,
+    label: `${source.label}: makes it (probability ${p})`,
+    note: shownOf(verdict.passages.length, verdict.passages_making_it) };
+}
+
+/** A count of a source's passages making a point: ● n, or · silent. */
+function countCell(n, passages, source) {
+  if (!n) return { kind: "silent", text: "·", label: `${source.label}: silent` };
+  return { kind: "made", text: `● ${n}`, passages,
+    label: `${source.label}: ${plural(n, "passage")} making it`,
+    note: shownOf(passages.length, n) };
+}
+
+function decimals(places, word) {
+  return (r) => (typeof r.score === "number" ? `${word} ${r.score.toFixed(places)}` : "");
+}
+
+function renderChecks(report) {
+  const checks = report.claim_checks;
+  $("checks-section").hidden = !checks;
+  if (!checks) return;
+  $("checks-note").textContent = "For each claim and source: ● the source makes it, · it does " +
+    "not, – no passage came near. The number is the probability that the source makes the " +
+    `claim, from its best passage; a source makes it from ${report.claim_threshold}. ` +
+    "Choose a ● to read the passages making it.";
+  renderMatrix($("checks"), $("check-passages"), report, {
+    rows: checks, heading: "claim", noun: "Claim", empty: "No source to check the claims in.",
+    row: (check, i) => ({ number: i + 1, text: check.claim,
+      detail: madeBy(check.made_by.length, report.sources.length) }),
+    cell: (check, source) => verdictCell(check.sources.find((v) => v.key === source.key), source),
+    score: decimals(2, "probability"),
+  });
+}
+
+/** Key points when the report has them (sentences a source wrote), else the discovered
+ * claims (term labels). */
+function renderPoints(report) {
+  const points = report.key_points;
+  $("key-points-section").hidden = !points;
+  $("claims-section").hidden = Boolean(points) || !report.claims;
+  if (points) renderKeyPoints(report, points);
+  else if (report.claims) renderClaims(report);
+}
+
+function renderKeyPoints(report, points) {
+  const labels = Object.fromEntries(report.sources.map((s) => [s.key, s.label]));
+  const list = $("key-points");
+  list.textContent = "";
+  for (const kp of points) {
+    const from = kp.passages.find((p) => p.passage_id === kp.passage_id);
+    list.append(el("li", { class: "key-point", value: kp.key_point, "data-key-point": kp.key_point },
+      el("p", { class: "said" }, kp.text),
+      el("p", { class: "loc" }, "from ", el("strong", {}, labels[kp.source] || kp.source),
+         from ? [" · ", el("code", { title: from.document.path },
+                           `${fileName(from.document.path)}:${lines(from)}`)] : null,
+         " · ", passageLink(report.topic, kp.passage_id, "in context"),
+         " · ", madeBy(kp.made_by.length, report.sources.length)),
+      kp.terms && kp.terms.length ? el("p", { class: "kp-terms" }, "terms: ",
+                                       kp.terms.join(" · ")) : null));
+  }
+  renderMatrix($("key-point-matrix"), $("key-point-passages"), report, {
+    rows: points, heading: "key point", noun: "Key point",
+    empty: "No key point: no source addresses this topic.",
+    row: (kp) => ({ number: kp.key_point, text: kp.text }),
+    cell: (kp, source) => countCell(kp.prevalence[source.key] || 0,
+                                    kp.passages.filter((p) => p.source === source.key), source),
+    score: decimals(2, "match"),
+  });
+}
+
+function renderClaims(report) {
+  renderMatrix($("matrix"), $("claim-passages"), report, {
+    rows: report.claims, heading: "claim terms", noun: "Claim",
+    empty: "No source addresses this topic: no claims.",
+    row: (claim) => ({ number: claim.claim, text: claim.terms.join(" · ") }),
+    cell: (claim, source) => countCell(claim.sources[source.key] || 0,
+                                       claim.passages.filter((p) => p.source === source.key),
+                                       source),
+    score: decimals(3, "score"),
+  });
 }
 
 function renderTerms(report) {
@@ -403,7 +621,21 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("compare-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    go("/compare", compareParams());
+    const params = compareParams();
+    if (params.claim.length > MAX_CLAIMS) {  // the API's own words, without the round trip
+      showError($("compare-status"), { message: `${params.claim.length} claims given; at most ` +
+        `${MAX_CLAIMS} at once`, hint: "Check the claims in smaller groups." });
+      $("claims").focus();
+      return;
+    }
+    go("/compare", params);
+  });
+  $("claims").addEventListener("input", countClaims);
+  $("claims").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      $("compare-form").requestSubmit();
+    }
   });
   $("token-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -416,7 +648,9 @@ document.addEventListener("DOMContentLoaded", () => {
   $("export").addEventListener("click", exportMarkdown);
   document.addEventListener("keydown", (event) => {
     const typing = /^(INPUT|SELECT|TEXTAREA)$/.test(document.activeElement.tagName);
-    if (event.key === "Escape" && !$("reader").hidden) closeReader();
+    const panel = document.activeElement.closest(".cell-passages");
+    if (event.key === "Escape" && panel) closeCell(panel, true);
+    else if (event.key === "Escape" && !$("reader").hidden) closeReader();
     else if (event.key === "/" && !typing) {
       event.preventDefault();
       ($("compare-view").hidden ? $("q") : $("topic")).focus();
