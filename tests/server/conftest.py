@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.server.browser import browser, shots  # noqa: F401  (fixtures of the browser tests)
+
 STARTUP_SECONDS = 120  # model load on a busy 2-core machine; a bound, not a measurement
 
 

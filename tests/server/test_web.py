@@ -1,87 +1,24 @@
 """The web page in a real headless Chromium (Debian's chromium and chromium-driver, driven by
 Selenium): search with highlights, a passage in context with its related list, a compare
-with its timeline and claims matrix, views reproduced from their URL, keyboard use and a
+with its timeline and points matrix, views reproduced from their URL, keyboard use and a
 narrow screen. Screenshots go to $PARALLAX_SCREENSHOTS (docs/images for the README) or to
 the test's temporary folder."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import urllib.parse
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.server.browser import AVAILABLE, MISSING, all_of, one, screenshot, sideways, wait
 from tests.server.conftest import Server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 QUESTION = "What did China say about Taiwan?"
-WAIT_SECONDS = 90  # a bound for a busy machine, never a measurement
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage"]
 
-if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)) and not os.environ.get("CI"):
-    pytest.skip("needs Debian's chromium and chromium-driver (scripts/setup installs them as "
-                "root); CI always runs these tests", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must never fetch a browser
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    options.add_argument("--window-size=1280,1000")
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(WAIT_SECONDS)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = os.environ.get("PARALLAX_SCREENSHOTS")
-    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def wait(driver: Any, condition: Callable[[Any], Any], what: str) -> Any:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, WAIT_SECONDS).until(condition, message=what)
-
-
-def all_of(driver: Any, css: str) -> list[Any]:
-    from selenium.webdriver.common.by import By
-
-    return driver.find_elements(By.CSS_SELECTOR, css)
-
-
-def one(driver: Any, css: str) -> Any:
-    from selenium.webdriver.common.by import By
-
-    return driver.find_element(By.CSS_SELECTOR, css)
-
-
-def screenshot(driver: Any, path: Path, height: int | None = None) -> None:
-    if height:
-        driver.set_window_size(1280, height)
-    driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0)")
-    driver.save_screenshot(str(path))
-    assert path.stat().st_size > 10_000, "a blank screenshot"
+if not AVAILABLE:
+    pytest.skip(MISSING, allow_module_level=True)
 
 
 def test_search_highlights_the_best_sentence(browser: Any, server: Server) -> None:
@@ -134,7 +71,7 @@ def test_a_passage_opens_in_context_with_its_related_list(browser: Any, server: 
     wait(browser, lambda d: not one(d, "#reader").is_displayed(), "the reader closes")
 
 
-def test_compare_shows_the_timeline_silence_and_the_claims(browser: Any, server: Server,
+def test_compare_shows_the_timeline_silence_and_the_points(browser: Any, server: Server,
                                                            shots: Path) -> None:
     from selenium.webdriver.common.keys import Keys
 
@@ -150,20 +87,24 @@ def test_compare_shows_the_timeline_silence_and_the_claims(browser: Any, server:
     assert silent and "silent" in one(silent[0], ".verdict").text
     assert all_of(browser, "#timeline li.source.addressed .passage mark")
     assert len(all_of(browser, "#axis .dot.silent")) == len(silent)
-    rows = all_of(browser, "#matrix tbody tr")
+    # The points of the topic: key points once the core gives them, else the discovered claims.
+    table = ("#key-point-matrix" if one(browser, "#key-points-section").is_displayed()
+             else "#matrix")
+    rows = all_of(browser, f"{table} tbody tr")
     assert rows and len(all_of(rows[0], "td.cell")) == 5
+    assert not all_of(browser, "#checks-section:not([hidden])"), "no claims given, none shown"
     assert all_of(browser, "#terms dt")
     assert "/compare?" in browser.current_url and "topic=Taiwan" in browser.current_url
 
     screenshot(browser, shots / "compare.png", height=1700)
     browser.set_window_size(1280, 1000)
 
-    all_of(rows[0], "button.term")[0].send_keys(Keys.ENTER)
-    wait(browser, lambda d: all_of(d, "#claim-passages ol[aria-busy=false]"),
-         "the claim's passages")
-    claim = one(browser, "#claim-passages")
-    assert len(all_of(claim, "li.result")) == sum(
-        int(c.text.split()[1]) for c in all_of(rows[0], "td.made"))
+    cell = all_of(browser, f"{table} button.cell-open")[0]
+    count = int(cell.text.split()[1])
+    cell.send_keys(Keys.ENTER)
+    panel = "#key-point-passages" if table == "#key-point-matrix" else "#claim-passages"
+    wait(browser, lambda d: all_of(d, f"{panel} ol[aria-busy=false]"), "the cell's passages")
+    assert 1 <= len(all_of(browser, f"{panel} li.result")) <= count
 
 
 def test_a_view_loads_from_its_url(browser: Any, server: Server) -> None:
@@ -187,9 +128,7 @@ def test_a_narrow_screen_needs_no_sideways_scrolling(browser: Any, server: Serve
     try:
         browser.get(server.url + "/?" + urllib.parse.urlencode({"q": QUESTION}))
         wait(browser, lambda d: all_of(d, "#results li.result"), "results")
-        wide = browser.execute_script(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert wide <= 0
+        assert sideways(browser) <= 0
         screenshot(browser, shots / "narrow.png")
     finally:
         browser.set_window_size(1280, 1000)

@@ -436,7 +436,7 @@ async function toggleCell(button, panel, report, spec, row, source, cell) {
                   el("button", { type: "button", class: "close", "aria-label": "Close (Escape)",
                                  onclick: () => closeCell(panel, true) }, "×")),
                el("p", { class: "said" }, row.text),
-               el("p", { class: "note" }, `${cell.label}. ${cell.note || ""}`),
+               el("p", { class: "note" }, `${cell.label}.`, cell.note ? ` ${cell.note}` : ""),
                list);
   panel.hidden = false;
   heading.focus();
@@ -514,7 +514,7 @@ function countCell(n, passages, source) {
   if (!n) return { kind: "silent", text: "·", label: `${source.label}: silent` };
   return { kind: "made", text: `● ${n}`, passages,
     label: `${source.label}: ${plural(n, "passage")} making it`,
-    note: shownOf(passages.length, n) };
+    note: passages.length < n ? `The best ${passages.length} of them.` : "" };
 }
 
 function decimals(places, word) {
