@@ -320,8 +320,9 @@ function compareSummary(report) {
   const addressed = report.sources.filter((s) => s.addressed).length;
   const parts = [`“${report.topic}”: ${addressed} of ${report.sources.length} sources address it`];
   if (report.key_points) parts.push(plural(report.key_points.length, "key point"));
-  else if (report.claims) parts.push(plural(report.claims.length, "claim"));
-  if (report.claim_checks) parts.push(`${plural(report.claim_checks.length, "claim")} of yours checked`);
+  else if (report.claims) parts.push(`${plural(report.claims.length, "claim")} found`);
+  const yours = (report.claim_checks || []).length;
+  if (yours) parts.push(`your ${yours === 1 ? "claim" : `${yours} claims`} checked`);
   return `${parts.join("; ")} (${report.mode}, by ${report.by}).`;
 }
 
