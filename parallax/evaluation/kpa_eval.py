@@ -1,21 +1,20 @@
 """`parallax eval` on a KPA folder (ArgKP): key-point matching with the match function of
 `compare --claims` (parallax.stance.claim_match), scored as the KPA-2021 shared task's
-Track 1, and claim discovery: the claims clustering of `compare` (parallax.stance.claims) on
-each topic × stance's arguments against the gold key-point groups."""
+Track 1, and key point discovery: the key point builder of `compare` run on each topic × stance's
+arguments (parallax.evaluation.kpa_discovery)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from parallax.evaluation.calibration import expected_calibration_error, reliability
 from parallax.evaluation.kpa import Item, Split, load_split, splits_in
-from parallax.evaluation.kpa_metrics import adjusted_rand_index, best_pairs, track1_map, v_measure
+from parallax.evaluation.kpa_discovery import discovery, texts_to_embed
+from parallax.evaluation.kpa_metrics import best_pairs, track1_map
 from parallax.stance.claim_match import MODEL, MatchModel, content_words, features
-from parallax.stance.claims import cluster
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 REPORTED_SPLITS = ("dev", "test")
@@ -104,69 +103,11 @@ def track1(split: Split, scores: dict[str, dict[str, float]]) -> dict[str, float
     return track1_map(best_pairs(scores, groups, split.labels))
 
 
-@dataclass(frozen=True)
-class Discovery:
-    groups: int  # topic × stance groups scored
-    arguments: int  # arguments with exactly one matching key point (the gold groups)
-    scores: dict[str, dict[str, float]]  # method -> {"ari", "v_measure", "clusters"}
-
-
-def claim_discovery(split: Split, vectors: Vectors) -> Discovery:
-    """Per topic × stance, the arguments that match exactly one key point (strict labels),
-    against the groups of the key point they match. Four clusterings, macro-averaged over
-    topic × stance:
-
-    - claims: the claims clustering of `compare` as it runs there (parallax.stance.claims.cluster:
-      vectors centred on the arguments' mean with the topic's direction removed, average
-      linkage on cosine distance cut at CLAIM_DISTANCE, at most MAX_CLAIMS);
-    - agglomerative: plain average-linkage clustering of the model's vectors into as many
-      clusters as the claims clustering found;
-    - and both again with the gold number of groups (claims_gold_k, agglomerative_gold_k).
-    """
-    from scipy.cluster.hierarchy import fcluster, linkage
-
-    from parallax.stance.claims import without_topic
-
-    gold: dict[str, str] = {}
-    for (arg, kp), label in split.labels.items():
-        if label == 1:
-            gold[arg] = kp if arg not in gold else ""  # "" marks two matches
-    methods = ("claims", "agglomerative", "claims_gold_k", "agglomerative_gold_k")
-    scores: dict[str, dict[str, list[float]]] = {
-        m: {"ari": [], "v_measure": [], "clusters": []} for m in methods}
-    counted = 0
-    for _group, arguments in split.arguments_of().items():
-        members = [a for a in arguments if gold.get(a.id)]
-        truth = [gold[a.id] for a in members]
-        k = len(set(truth))
-        if len(members) < 3 or k < 2:
-            continue
-        counted += len(members)
-        rows = vectors([a.text for a in members])
-        topic = vectors([members[0].topic])[0]
-        projected = without_topic(rows, topic, rows.mean(axis=0))
-        found = cluster(projected)
-        tree = linkage(rows, method="average", metric="cosine")
-        labels = {
-            "claims": found,
-            "agglomerative": fcluster(tree, t=len(set(found)), criterion="maxclust").tolist(),
-            "claims_gold_k": cluster(projected, max_claims=k, distance=0.0),
-            "agglomerative_gold_k": fcluster(tree, t=k, criterion="maxclust").tolist(),
-        }
-        for method, found_labels in labels.items():
-            scores[method]["ari"].append(adjusted_rand_index(truth, found_labels))
-            scores[method]["v_measure"].append(v_measure(truth, found_labels))
-            scores[method]["clusters"].append(len(set(found_labels)))
-    return Discovery(len(scores["claims"]["ari"]), counted,
-                     {m: {name: round(float(np.mean(v)), 4) if v else 0.0
-                          for name, v in values.items()} for m, values in scores.items()})
-
-
 def evaluate_kpa(folder: Path, encode: Encode, splits: Sequence[str] = REPORTED_SPLITS,
                  model: MatchModel = MODEL) -> dict:
     """The report of `parallax eval FOLDER` for a KPA folder: per split, Track 1 mAP of the
     match function and of the plain-cosine baseline, the calibration of its probabilities
-    (ECE, reliability table) and the claim-discovery scores."""
+    (ECE, reliability table) and the key point discovery scores."""
     present = [s for s in splits if s in splits_in(folder)]
     vectors = Vectors(encode)
     report: dict = {"dataset": str(folder.resolve()), "task": "kpa",
@@ -176,15 +117,13 @@ def evaluate_kpa(folder: Path, encode: Encode, splits: Sequence[str] = REPORTED_
                     "threshold": model.threshold, "splits": {}}
     for name in present:
         split = load_split(folder, name)
-        vectors.add(split_texts(split))
-        discovery = claim_discovery(split, vectors)
+        vectors.add(split_texts(split) + texts_to_embed(split))
         logits = match_logits(split, vectors, model)
         report["splits"][name] = {
             "arguments": len(split.arguments), "key_points": len(split.key_points),
             "track1": track1(split, logits),
             "calibration": calibration(split, logits, model),
             "cosine_baseline": track1(split, cosine_scores(split, vectors)),
-            "claim_discovery": {"groups": discovery.groups, "arguments": discovery.arguments,
-                                **discovery.scores},
+            "key_point_discovery": discovery(split, vectors),
         }
     return report

@@ -16,15 +16,35 @@ from parallax.search.browse import chronological
 from parallax.search.highlight import best_sentence
 from parallax.search.results import Result
 from parallax.session import Session
-from parallax.stance.claim_check import checked_claims, has_content_words, match_claims
+from parallax.stance.claim_check import (
+    checked_claims,
+    finest_units,
+    has_content_words,
+    match_claims,
+    mention_of,
+)
 from parallax.stance.claim_match import MODEL as CLAIM_MODEL
-from parallax.stance.claims import claims as group_claims
-from parallax.stance.claims import without_topic
 from parallax.stance.groups import GroupBy, group_sources
-from parallax.stance.relevance import CRITERIA, Evidence, TopicEvidence, corpus_centre, gather
+from parallax.stance.key_points import Sentence, min_support
+from parallax.stance.key_points import key_points as select_key_points
+from parallax.stance.point_match import PointMatch
+from parallax.stance.relevance import (
+    CRITERIA,
+    Criterion,
+    Evidence,
+    TopicEvidence,
+    centred_cosines,
+    corpus_centre,
+    gather,
+)
 from parallax.stance.terms import WeightedTerm, distinctive, topic_words
 
 PASSAGES_PER_SOURCE = 2
+# Key points are drawn from the sentences of this many of the most relevant passages: the
+# matcher compares every sentence with every candidate.
+MAX_POINT_PASSAGES = 80
+# Words shown beside a key point: those its passages use more than the other relevant ones.
+POINT_TERMS = 3
 DISTINCTIVE_TERMS = 6
 # A topic word held by more than this share of the index's passages is generic there
 # ("cooperation" in statements on China-US relations): the topic's other words must carry
@@ -47,20 +67,27 @@ class Source:
 
 
 @dataclass(frozen=True)
-class ClaimPassage:
+class PointPassage:
     source: str  # Source.key
-    result: Result
+    result: Result  # score: the probability that the passage makes the point; highlight:
+    # the sentence that makes it
 
 
 @dataclass(frozen=True)
-class Claim:
-    number: int  # 1-based
-    terms: list[str]
-    passages: list[ClaimPassage]  # best first
+class KeyPoint:
+    """A sentence a source wrote that states one point on the topic, with the passages of
+    every source that make the same point."""
+
+    number: int  # 1-based, most prevalent first
+    text: str  # the sentence, as written
+    source: str  # Source.key of the source that wrote it
+    stated_in: Result  # the passage it is taken from
+    terms: list[str]  # words its passages use more than the other relevant passages
+    passages: list[PointPassage]  # best first
 
     @property
     def sources(self) -> dict[str, int]:
-        """Passages of the claim per source key."""
+        """Passages making the point, per source key."""
         counts: dict[str, int] = {}
         for p in self.passages:
             counts[p.source] = counts.get(p.source, 0) + 1
@@ -91,7 +118,7 @@ class Comparison:
     by: str
     threshold: float
     sources: list[Source]
-    claims: list[Claim]
+    key_points: list[KeyPoint]
     distinctive_terms: dict[str, list[WeightedTerm]] = field(default_factory=dict)
     specific_words: list[str] = field(default_factory=list)  # when generic words were set aside
     claim_threshold: float | None = None
@@ -131,7 +158,7 @@ def compare(session: Session, topic: str, mode: Mode = Mode.hybrid,
                 if group_of.get(e.doc_rowid) == key]
         sources.append(Source(key, label, docs, bool(mine), best.get(key),
                               _ranked(mine[:per_source]), len(mine)))
-    claims = _claims(session, topic, found.vector, relevant, results, group_of)
+    points = _key_points(session, found, relevant, results, group_of, criterion)
     texts = {key: [r.passage.text for r, (_, e) in zip(results, relevant, strict=True)
                    if group_of.get(e.doc_rowid) == key] for key in groups}
     terms = {key: distinctive(own, [t for other, ts in texts.items() if other != key
@@ -139,7 +166,7 @@ def compare(session: Session, topic: str, mode: Mode = Mode.hybrid,
                               exclude=topic_words(topic))
              for key, own in texts.items() if own}
     checks = _claim_checks(session, topic, wanted, filters, sources, group_of, per_source)
-    return Comparison(topic, mode.value, by.value, criterion.threshold, sources, claims, terms,
+    return Comparison(topic, mode.value, by.value, criterion.threshold, sources, points, terms,
                       specific, CLAIM_MODEL.threshold if wanted else None, checks)
 
 
@@ -224,20 +251,60 @@ def _ranked(results: list[Result]) -> list[Result]:
             for rank, r in enumerate(results, start=1)]
 
 
-def _claims(session: Session, topic: str, vector: np.ndarray | None,
-            relevant: list[tuple[float, Evidence]], results: list[Result],
-            group_of: dict[int, str]) -> list[Claim]:
-    if not relevant:
+def _key_points(session: Session, found: TopicEvidence,
+                relevant: list[tuple[float, Evidence]], results: list[Result],
+                group_of: dict[int, str], criterion: Criterion) -> list[KeyPoint]:
+    """Key points of the relevant passages (parallax.stance.key_points), stated by and
+    counted over the sentences that address the topic themselves (compare's criterion
+    applied to the sentence: its own cosine and words, its passage's context; a relevant
+    passage's best sentence at least), matched with the claim matcher. None without the
+    model."""
+    if found.vector is None or not relevant:
         return []
-    vectors = None
-    units = [e.unit for _, e in relevant]
-    if vector is not None and all(u is not None for u in units):
-        stored = session.reader.vectors([u for u in units if u is not None])
-        vectors = without_topic(stored, vector, corpus_centre(session.reader))
-    texts = [r.passage.text for r in results]
+    reader = session.reader
+    topic_vector = found.vector.astype(np.float64)
+    centre = corpus_centre(reader)
+    sentences: list[Sentence] = []
+    for number, (r, (_, evidence)) in enumerate(zip(results[:MAX_POINT_PASSAGES], relevant,
+                                                    strict=False)):
+        units = finest_units(*reader.windows_of(r.passage.rowid))
+        if not units:
+            continue
+        dense = centred_cosines(reader.vectors([u for u, _ in units]), found.vector, centre)
+        scored = []
+        for (_, (a, b)), cosine in zip(units, dense.tolist(), strict=True):
+            text = r.passage.text[a:b].strip()
+            if text:
+                scored.append((criterion.score(found.sentence_evidence(evidence, text, cosine)),
+                               text))
+        if scored:
+            top = max(score for score, _ in scored)
+            sentences += [Sentence(text, number, score) for score, text in scored
+                          if score >= criterion.threshold or score == top]
+    if not sentences:
+        return []
+    # The matcher reads each sentence embedded alone, as it was trained on ArgKP's arguments.
+    texts = [s.text for s in sentences]
+    vectors = session.encode([*texts, mention_of(found.topic)])
+    scores = PointMatch(texts, vectors[:-1], found.topic, topic_vector, vectors[-1])
+    points = select_key_points(sentences, scores, scores.threshold,
+                               min_support=min_support(len(results[:MAX_POINT_PASSAGES])))
+    passage_texts = [r.passage.text for r in results]
+    exclude = topic_words(found.topic)
     out = []
-    for number, group in enumerate(group_claims(texts, vectors, topic), start=1):
-        members = _ranked([results[i] for i in group.members])
-        out.append(Claim(number, group.terms, [
-            ClaimPassage(group_of[m.passage.doc_rowid], m) for m in members]))
+    for number, point in enumerate(points, start=1):
+        stated = sentences[point.sentence]
+        members = []
+        for rank, passage in enumerate(point.passages, start=1):
+            r = results[passage]
+            members.append(PointPassage(group_of[r.passage.doc_rowid], Result(
+                rank, point.scores[passage], r.passage, r.document,
+                sentences[point.making[passage]].text)))
+        inside = [passage_texts[p] for p in point.passages]
+        outside = [t for p, t in enumerate(passage_texts) if p not in point.scores]
+        terms = [t.term for t in distinctive(inside, outside, POINT_TERMS, 0.0, exclude)]
+        own = results[stated.passage]
+        out.append(KeyPoint(number, stated.text, group_of[own.passage.doc_rowid],
+                            Result(1, 1.0, own.passage, own.document, stated.text), terms,
+                            members))
     return out

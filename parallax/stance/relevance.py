@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -33,6 +33,7 @@ from indexes.lexical.across_segments import holders as passages_with_term
 from indexes.lexical.fts import query_terms
 from indexes.query.dense import dense_search
 from parallax.session import Session
+from parallax.stance.terms import term_key
 
 # How many passages the dense search proposes before scoring; a passage outside them and
 # without any of the topic's words counts as not addressing it.
@@ -80,6 +81,17 @@ class TopicEvidence:
     mode: Mode
     vector: np.ndarray | None  # the topic's embedding (not centred), for highlights
     evidence: list[Evidence]
+    # The weight of each of the topic's words in the lexical evidence (rarity, closeness).
+    weights: dict[str, float] = field(default_factory=dict)
+
+    def sentence_evidence(self, passage: Evidence, text: str, dense: float) -> Evidence:
+        """The evidence of one sentence of a passage: its own centred cosine and words,
+        the passage's context (a sentence addresses the topic by the same criterion)."""
+        total = sum(self.weights.values())
+        keys = {term_key(w) for w in query_terms(text)}
+        lexical = (sum(w for t, w in self.weights.items() if term_key(t) in keys) / total
+                   if total > 0 else 0.0)
+        return replace(passage, dense=dense, lexical=lexical)
 
 
 def gather(session: Session, topic: str, mode: Mode = Mode.hybrid,
@@ -113,7 +125,7 @@ def gather(session: Session, topic: str, mode: Mode = Mode.hybrid,
                 for p in rowids]
     if vector is not None and criterion.context_weight:
         evidence = _with_context(session, vector, evidence, criterion, all_contexts)
-    return TopicEvidence(topic, mode, vector, evidence)
+    return TopicEvidence(topic, mode, vector, evidence, term_weights)
 
 
 # Pieces ------------------------------------------------------------------------------------

@@ -10,10 +10,11 @@ from rich.table import Table
 from rich.text import Text
 
 from parallax.render import document_json, emphasised, location, result_json
-from parallax.stance.compare import ClaimCheck, Comparison, Source
+from parallax.stance.compare import ClaimCheck, Comparison, KeyPoint, Source
 from parallax.stance.groups import GroupBy
 
 MARKDOWN_PREVIEW = 700
+KEY_POINT_PASSAGES = 2  # passages shown under each key point in the terminal
 
 
 def comparison_json(c: Comparison) -> dict[str, Any]:
@@ -22,15 +23,7 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
         "topic": c.topic, "mode": c.mode, "by": c.by, "threshold": c.threshold,
         "specific_words": c.specific_words,
         "sources": [source_json(s, c.by, c.threshold) for s in c.sources],
-        "claims": [{"claim": claim.number, "label": " · ".join(claim.terms),
-                    "terms": claim.terms,
-                    "sources": {k: claim.sources.get(k, 0) for k in keys},
-                    "silent": [k for k in keys if k not in claim.sources],
-                    "passages": [{"passage_id": p.result.passage.id, "source": p.source,
-                                  "score": round(p.result.score, 6),
-                                  "highlight": p.result.highlight}
-                                 for p in claim.passages]}
-                   for claim in c.claims],
+        "key_points": [key_point_json(point, keys) for point in c.key_points],
         "distinctive_terms": [{"source": s.key, "terms": [
             {"term": t.term, "z": t.z, "count": t.count}
             for t in c.distinctive_terms.get(s.key, [])]} for s in c.sources],
@@ -38,6 +31,17 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
             "claim_checks": [claim_check_json(check, c) for check in c.claim_checks]}
            if c.claim_checks else {}),
     }
+
+
+def key_point_json(point: KeyPoint, keys: list[str]) -> dict[str, Any]:
+    counts = point.sources
+    return {"key_point": point.number, "text": point.text, "source": point.source,
+            "passage_id": point.stated_in.passage.id, "terms": point.terms,
+            "prevalence": {k: counts.get(k, 0) for k in keys},
+            "made_by": [k for k in keys if k in counts],
+            "silent": [k for k in keys if k not in counts],
+            "passages": [{"source": p.source, **result_json(p.result)}
+                         for p in point.passages]}
 
 
 def claim_check_json(check: ClaimCheck, c: Comparison) -> dict[str, Any]:
@@ -103,7 +107,7 @@ def comparison_view(c: Comparison, marks: bool = False) -> Group:
     if not any(s.addressed for s in c.sources):
         parts.append(Text("No source addresses this topic.", style="yellow"))
         return Group(*parts)
-    parts += [_claims_table(c), Text("")]
+    parts += _key_points_view(c, marks)
     parts += _terms_view(c)
     return Group(*parts)
 
@@ -136,20 +140,46 @@ def _source_view(s: Source, marks: bool, threshold: float) -> list[Any]:
     return out
 
 
-def _claims_table(c: Comparison) -> Table:
+def _key_points_view(c: Comparison, marks: bool) -> list[Any]:
+    if not c.key_points:
+        note = ("Key points need the model: run without --mode lexical." if c.mode == "lexical"
+                else "No sentence of the relevant passages states a key point on its own.")
+        return [Text(note, style="dim"), Text("")]
     labels = short_labels(c)
-    table = Table(title="Claims: the relevant passages grouped by what they say "
-                        "(● passages making the claim, · silent)", title_justify="left")
-    table.add_column("claim", justify="right")
-    table.add_column("characteristic terms", min_width=24, ratio=1)
+    table = Table(title="Key points: sentences the sources wrote, and how many passages of "
+                        "each source make the same point (● passages, · silent)",
+                  title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("key point (who wrote it)", min_width=30, ratio=1)
     for s in c.sources:
         table.add_column(labels[s.key], justify="center")
-    for claim in c.claims:
-        counts = claim.sources
-        table.add_row(str(claim.number), ", ".join(claim.terms),
+    for point in c.key_points:
+        counts = point.sources
+        stated = Text(point.text)
+        stated.append(f"  ({labels[point.source]}", style="cyan")
+        stated.append(f"; {', '.join(point.terms)})" if point.terms else ")", style="dim")
+        table.add_row(str(point.number), stated,
                       *[Text(f"● {counts[s.key]}", style="green") if s.key in counts
                         else Text("·", style="dim") for s in c.sources])
-    return table
+    out: list[Any] = [table, Text("")]
+    for point in c.key_points:
+        out.append(Text.assemble((f"Key point {point.number}: ", "bold"), point.text))
+        shown = 0
+        for p in point.passages:
+            if shown == KEY_POINT_PASSAGES:
+                break
+            r = p.result
+            if r.passage.rowid == point.stated_in.passage.rowid and len(point.passages) > 1:
+                continue  # the passage it is taken from says nothing new
+            shown += 1
+            loc = location(r.passage, r.document)
+            out.append(Text.assemble((f"   {labels[p.source]}  ", "cyan"),
+                                     (f"{r.score:.2f}  ", "green")) + loc)
+            body = emphasised(r.passage.text, r.highlight, limit=300, marks=marks)
+            body.pad_left(6)
+            out.append(body)
+        out.append(Text(""))
+    return out
 
 
 def _claim_checks_table(c: Comparison) -> Table:
@@ -229,20 +259,25 @@ def comparison_markdown(c: Comparison) -> str:
             lines += [_quote(r.passage.text, r.highlight), "",
                       f"— score {r.score:.3f}, `{r.document.path}:{r.passage.line_start}`, "
                       f"passage `{r.passage.id}`", ""]
-    if c.claims:
-        lines += ["## Claims", "",
-                  "| claim | characteristic terms | "
+    if c.key_points:
+        lines += ["## Key points", "",
+                  "Sentences the sources wrote; each cell counts the passages of a source that "
+                  "make the same point.", "",
+                  "| # | key point | written by | "
                   + " | ".join(_md(labels[s.key]) for s in c.sources) + " |",
-                  "|---|---|" + "---|" * len(c.sources)]
-        for claim in c.claims:
-            counts = claim.sources
+                  "|---|---|---|" + "---|" * len(c.sources)]
+        for point in c.key_points:
+            counts = point.sources
             cells = [str(counts[s.key]) if s.key in counts else "–" for s in c.sources]
-            lines.append(f"| {claim.number} | {_md(', '.join(claim.terms))} | "
+            lines.append(f"| {point.number} | {_md(point.text)} | {_md(labels[point.source])} | "
                          + " | ".join(cells) + " |")
-        for claim in c.claims:
-            lines += ["", f"**Claim {claim.number}** ({_md(', '.join(claim.terms))})", ""]
-            lines += [f"- {_md(labels[p.source])}: “{_md(p.result.highlight)}” "
-                      f"(`{p.result.passage.id}`)" for p in claim.passages]
+        for point in c.key_points:
+            lines += ["", f"**Key point {point.number}**: {_md(point.text)} "
+                          f"(`{point.stated_in.passage.id}`"
+                          + (f"; {_md(', '.join(point.terms))})" if point.terms else ")"), ""]
+            lines += [f"- {_md(labels[p.source])}, {p.result.score:.2f}: "
+                      f"“{_md(p.result.highlight)}” (`{p.result.passage.id}`)"
+                      for p in point.passages]
     if any(c.distinctive_terms.values()):
         lines += ["", "## Distinctive terms", ""]
         lines += [f"- **{_md(labels[s.key])}**: "

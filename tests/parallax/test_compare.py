@@ -135,7 +135,7 @@ def test_json_sources_carry_the_document_object_and_result_objects_of_ask(
     sample_index: Path
 ) -> None:
     data = compare_json(sample_index, "the Taiwan question")
-    assert {"topic", "sources", "claims", "distinctive_terms"} <= data.keys()
+    assert {"topic", "sources", "key_points", "distinctive_terms"} <= data.keys()
     assert data["topic"] == "the Taiwan question"
     asked = runner.invoke(app, ["ask", "the Taiwan question", "--json", "-k", "20",
                                 "--index", str(sample_index)])
@@ -155,24 +155,53 @@ def test_json_sources_carry_the_document_object_and_result_objects_of_ask(
 
 @pytest.mark.parametrize("topic", ["the Taiwan question", "the coronavirus pandemic",
                                    "trade between China and the United States"])
-def test_every_relevant_passage_is_in_exactly_one_claim(sample_index: Path, topic: str) -> None:
-    data = compare_json(sample_index, topic, "--passages", "3")
+def test_key_points_are_sentences_a_source_wrote_with_their_prevalence_per_source(
+    sample_index: Path, topic: str
+) -> None:
+    data = compare_json(sample_index, topic)
     keys = [s["key"] for s in data["sources"]]
-    in_claims = [(p["passage_id"], p["source"]) for c in data["claims"] for p in c["passages"]]
-    ids = [pid for pid, _ in in_claims]
-    assert len(ids) == len(set(ids))
-    assert len(ids) == sum(s["relevant_passages"] for s in data["sources"])
-    listed = {p["passage_id"]: s["key"] for s in data["sources"] for p in s["passages"]}
-    assert set(listed) <= set(ids)
-    assert all(dict(in_claims)[pid] == key for pid, key in listed.items())
     addressed = {s["key"] for s in data["sources"] if s["addressed"]}
-    for claim in data["claims"]:
-        counted = {k: sum(1 for p in claim["passages"] if p["source"] == k) for k in keys}
-        assert claim["sources"] == counted
-        assert claim["silent"] == [k for k in keys if counted[k] == 0]
-        assert {k for k in keys if counted[k]} <= addressed
-        assert claim["terms"] and claim["label"]
-    assert len(data["claims"]) <= 5
+    points = data["key_points"]
+    assert 1 <= len(points) <= 8
+    assert len({p["text"] for p in points}) == len(points)
+    for number, point in enumerate(points, start=1):
+        assert point["key_point"] == number
+        stated = next(p for p in point["passages"] if p["passage_id"] == point["passage_id"])
+        assert point["text"] in stated["text"] and point["source"] == stated["source"]
+        assert point["text"][0].isupper() and point["text"].split()[0].lower() not in {
+            "it", "this", "they", "these", "however", "but", "and", "such"}
+        counted = {k: sum(1 for p in point["passages"] if p["source"] == k) for k in keys}
+        assert point["prevalence"] == counted
+        assert point["made_by"] == [k for k in keys if counted[k]]
+        assert point["silent"] == [k for k in keys if not counted[k]]
+        assert set(point["made_by"]) <= addressed
+        for p in point["passages"]:
+            assert RESULT_KEYS <= p.keys()
+            assert p["highlight"] in p["text"]
+            assert 0 < p["score"] <= 1
+        scores = [p["score"] for p in point["passages"]]
+        assert scores == sorted(scores, reverse=True)
+    prevalence = [sum(p["prevalence"].values()) for p in points]
+    assert prevalence == sorted(prevalence, reverse=True)
+
+
+def test_a_sentence_that_only_names_the_topic_states_no_key_point(sample_index: Path) -> None:
+    # The 2005 statement lists Taiwan among "disputes on other issues": it says nothing
+    # about Taiwan, so it can neither state a key point on Taiwan nor make one.
+    data = compare_json(sample_index, "Taiwan")
+    assert data["key_points"]
+    listing = "disputes on other issues, such as Taiwan"
+    for point in data["key_points"]:
+        assert listing not in point["text"]
+        assert not any(listing in p["highlight"] for p in point["passages"])
+
+
+def test_lexical_mode_has_no_key_points_and_says_why(sample_index: Path) -> None:
+    data = compare_json(sample_index, "Taiwan", "--mode", "lexical")
+    assert data["key_points"] == []
+    shown = runner.invoke(app, ["compare", "Taiwan", "--mode", "lexical",
+                                "--index", str(sample_index)])
+    assert "Key points need the model" in shown.stdout
 
 
 def test_distinctive_terms_are_words_of_the_sources_own_passages(sample_index: Path) -> None:
@@ -193,7 +222,7 @@ def test_distinctive_terms_are_words_of_the_sources_own_passages(sample_index: P
     assert any(by_key[k] for k in by_key if k not in silent)
 
 
-def test_markdown_report_holds_every_source_passage_and_claim(sample_index: Path,
+def test_markdown_report_holds_every_source_passage_and_key_point(sample_index: Path,
                                                               tmp_path: Path) -> None:
     report = tmp_path / "taiwan.md"
     result = runner.invoke(app, ["compare", "the Taiwan question", "--md", str(report),
@@ -211,11 +240,13 @@ def test_markdown_report_holds_every_source_passage_and_claim(sample_index: Path
         not s["addressed"] for s in data["sources"])
     rows = [line for line in text.splitlines() if line.startswith("| ") and "|---" not in line]
     matrix = [r for r in rows if r.split("|")[1].strip().isdigit()]
-    assert len(matrix) == len(data["claims"])
-    assert all(r.count(" | ") == len(data["sources"]) + 1 for r in matrix)
+    assert len(matrix) == len(data["key_points"])
+    assert all(r.count(" | ") == len(data["sources"]) + 2 for r in matrix)
+    for point in data["key_points"]:
+        assert point["text"] in text
 
 
-def test_terminal_output_lists_sources_verdicts_and_the_claims_matrix(sample_index: Path) -> None:
+def test_terminal_output_lists_sources_verdicts_and_the_key_points(sample_index: Path) -> None:
     result = runner.invoke(app, ["compare", "the coronavirus pandemic",
                                  "--index", str(sample_index)])
     assert result.exit_code == 0, result.output
@@ -223,7 +254,7 @@ def test_terminal_output_lists_sources_verdicts_and_the_claims_matrix(sample_ind
     assert out.count("addresses it") == 2 and out.count("silent") >= 3
     assert out.index("2005") < out.index("2017-04-06") < out.index("2020-08-07") \
         < out.index("2021-02-22") < out.index("2025-01")
-    assert "Claims" in out and "Distinctive terms" in out
+    assert "Key points" in out and "Key point 1:" in out and "Distinctive terms" in out
     assert "»" in out  # the matching sentence is marked when piped
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from parallax.stance.claims import claims, cluster, without_topic
 from parallax.stance.terms import count_terms, distinctive, log_odds, term_occurrences, topic_words
 
 
@@ -37,39 +34,6 @@ def test_distinctive_terms_leave_out_shared_and_topic_words() -> None:
     assert terms[0].lower() == "separatist forces"  # twice here, never there
     assert "Taiwan" not in terms  # the topic itself is everyone's
     assert all("sovereignty" not in t.lower() for t in terms)  # theirs, not mine
-
-
-def test_clusters_follow_the_vectors() -> None:
-    rng = np.random.default_rng(0)
-    a, b = np.eye(16)[0], np.eye(16)[1]
-    rows = np.stack([a + 0.05 * rng.normal(size=16) for _ in range(3)]
-                    + [b + 0.05 * rng.normal(size=16) for _ in range(2)])
-    labels = cluster(rows)
-    assert labels[:3] == [0, 0, 0] and labels[3:] == [1, 1]
-    assert cluster(rows[:1]) == [0] and cluster(rows[:0]) == []
-
-
-def test_no_more_claims_than_asked() -> None:
-    rows = np.random.default_rng(1).normal(size=(8, 32))  # eight unrelated passages
-    assert max(cluster(rows)) > 2
-    assert max(cluster(rows, max_claims=3)) <= 2
-
-
-def test_removing_the_topic_leaves_what_passages_add_to_it() -> None:
-    topic = np.array([1.0, 0.0, 0.0])
-    rows = np.array([[0.9, 0.3, 0.0], [0.8, 0.0, 0.4]])
-    left = without_topic(rows, topic, np.zeros(3))
-    assert np.allclose(left[:, 0], 0.0)
-
-
-def test_claims_without_vectors_cluster_words_and_label_each_claim() -> None:
-    texts = ["Tariffs on Chinese goods must be removed.", "Remove tariffs and sanctions.",
-             "Students and scholars should travel freely.", "Exchanges of students resume."]
-    found = claims(texts, None, "relations")
-    members = sorted(sorted(c.members) for c in found)
-    assert members == [[0, 1], [2, 3]]
-    for claim in found:
-        assert claim.terms
 
 
 def test_chinese_text_yields_words_not_whole_clauses() -> None:

@@ -83,7 +83,7 @@ def test_compare_answers_as_compare_json(mcp_session: dict[str, Any],
                                          sample_index: Path) -> None:
     compared = mcp_session["compare"]
     assert compared == run_cli("compare", "the Taiwan question", "--index", str(sample_index))
-    assert len(compared["sources"]) == 5 and compared["claims"]
+    assert len(compared["sources"]) == 5 and compared["key_points"]
 
 
 def test_compare_checks_claims_as_the_cli_does(mcp_session: dict[str, Any],
