@@ -1,6 +1,6 @@
 """The web page in a real headless Chromium (Debian's chromium and chromium-driver, driven by
 Selenium): search with highlights, a passage in context with its related list, a compare
-with its timeline and points matrix, views reproduced from their URL, keyboard use and a
+with its timeline and key points, views reproduced from their URL, keyboard use and a
 narrow screen. Screenshots go to $PARALLAX_SCREENSHOTS (docs/images for the README) or to
 the test's temporary folder."""
 
@@ -71,7 +71,7 @@ def test_a_passage_opens_in_context_with_its_related_list(browser: Any, server: 
     wait(browser, lambda d: not one(d, "#reader").is_displayed(), "the reader closes")
 
 
-def test_compare_shows_the_timeline_silence_and_the_points(browser: Any, server: Server,
+def test_compare_shows_the_timeline_silence_and_the_key_points(browser: Any, server: Server,
                                                            shots: Path) -> None:
     from selenium.webdriver.common.keys import Keys
 
@@ -87,10 +87,8 @@ def test_compare_shows_the_timeline_silence_and_the_points(browser: Any, server:
     assert silent and "silent" in one(silent[0], ".verdict").text
     assert all_of(browser, "#timeline li.source.addressed .passage mark")
     assert len(all_of(browser, "#axis .dot.silent")) == len(silent)
-    # The points of the topic: key points once the core gives them, else the discovered claims.
-    table = ("#key-point-matrix" if one(browser, "#key-points-section").is_displayed()
-             else "#matrix")
-    rows = all_of(browser, f"{table} tbody tr")
+    assert all_of(browser, "#key-points li.key-point .said")
+    rows = all_of(browser, "#key-point-matrix tbody tr")
     assert rows and len(all_of(rows[0], "td.cell")) == 5
     assert not all_of(browser, "#checks-section:not([hidden])"), "no claims given, none shown"
     assert all_of(browser, "#terms dt")
@@ -99,12 +97,11 @@ def test_compare_shows_the_timeline_silence_and_the_points(browser: Any, server:
     screenshot(browser, shots / "compare.png", height=1700)
     browser.set_window_size(1280, 1000)
 
-    cell = all_of(browser, f"{table} button.cell-open")[0]
+    cell = all_of(browser, "#key-point-matrix button.cell-open")[0]
     count = int(cell.text.split()[1])
     cell.send_keys(Keys.ENTER)
-    panel = "#key-point-passages" if table == "#key-point-matrix" else "#claim-passages"
-    wait(browser, lambda d: all_of(d, f"{panel} ol[aria-busy=false]"), "the cell's passages")
-    assert 1 <= len(all_of(browser, f"{panel} li.result")) <= count
+    wait(browser, lambda d: all_of(d, "#key-point-passages li.result"), "the cell's passages")
+    assert len(all_of(browser, "#key-point-passages li.result")) <= count
 
 
 def test_a_view_loads_from_its_url(browser: Any, server: Server) -> None:

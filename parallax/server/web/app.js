@@ -303,7 +303,7 @@ async function runCompare(params) {
     const report = await api("/api/compare", lastCompare);
     renderTimeline(report);
     renderChecks(report);
-    renderPoints(report);
+    renderKeyPoints(report);
     renderTerms(report);
     setStatus(status, compareSummary(report));
     $("report").hidden = false;
@@ -319,8 +319,7 @@ function plural(n, word) {
 function compareSummary(report) {
   const addressed = report.sources.filter((s) => s.addressed).length;
   const parts = [`“${report.topic}”: ${addressed} of ${report.sources.length} sources address it`];
-  if (report.key_points) parts.push(plural(report.key_points.length, "key point"));
-  else if (report.claims) parts.push(`${plural(report.claims.length, "claim")} found`);
+  parts.push(plural(report.key_points.length, "key point"));
   const yours = (report.claim_checks || []).length;
   if (yours) parts.push(`your ${yours === 1 ? "claim" : `${yours} claims`} checked`);
   return `${parts.join("; ")} (${report.mode}, by ${report.by}).`;
@@ -376,7 +375,7 @@ function shortLabel(source, by) {
   return (source.documents[0].date || "undated").slice(0, 7);
 }
 
-// Matrices: rows (your claims, key points, or the discovered claims) × sources -------------
+// Matrices: rows (your claims, or the key points) × sources ---------------------------------
 
 /**
  * A rows × sources table, the sources in the report's (date) order, shared by every matrix
@@ -422,7 +421,7 @@ function renderMatrix(table, panel, report, spec) {
 }
 
 /** Open a cell's passages below its table (closing the one open before), or close them. */
-async function toggleCell(button, panel, report, spec, row, source, cell) {
+function toggleCell(button, panel, report, spec, row, source, cell) {
   const wasOpen = button.getAttribute("aria-expanded") === "true";
   closeCell(panel, false);
   if (wasOpen) {
@@ -432,7 +431,8 @@ async function toggleCell(button, panel, report, spec, row, source, cell) {
   button.setAttribute("aria-expanded", "true");
   button.closest("td").classList.add("open");
   const heading = el("h3", { tabindex: "-1" }, `${spec.noun} ${row.number} · ${source.label}`);
-  const list = el("ol", { class: "results compact", "aria-busy": "true" });
+  const list = el("ol", { class: "results compact" },
+                  cell.passages.map((r) => passageItem(r, report.topic, spec.score(r))));
   panel.append(el("div", { class: "cell-head" }, heading,
                   el("button", { type: "button", class: "close", "aria-label": "Close (Escape)",
                                  onclick: () => closeCell(panel, true) }, "×")),
@@ -441,8 +441,6 @@ async function toggleCell(button, panel, report, spec, row, source, cell) {
                list);
   panel.hidden = false;
   heading.focus();
-  list.append(...await passageItems(cell.passages, report.topic, spec.score));
-  list.setAttribute("aria-busy", "false");
 }
 
 /** Close a matrix's open passages; with `refocus`, back to the cell that opened them. */
@@ -455,22 +453,6 @@ function closeCell(panel, refocus) {
   }
   panel.hidden = true;
   panel.textContent = "";
-}
-
-/** Passages as list items; a passage given by id only (discovered claims) is fetched. */
-async function passageItems(passages, topic, score) {
-  return Promise.all(passages.map(async (p) => {
-    try {
-      const result = p.document ? p : { ...(await api(
-        `/api/passages/${encodeURIComponent(p.passage_id)}`, {})).passage,
-      score: p.score, highlight: p.highlight };
-      return passageItem(result, topic, score(result));
-    } catch (error) {
-      const item = el("li", { class: "result" });
-      showError(item, error);
-      return item;
-    }
-  }));
 }
 
 /** One passage of a matrix cell: title, date, author, its text with the sentence that makes
@@ -539,17 +521,10 @@ function renderChecks(report) {
   });
 }
 
-/** Key points when the report has them (sentences a source wrote), else the discovered
- * claims (term labels). */
-function renderPoints(report) {
+/** The key points: sentences a source wrote, each with where it was taken from, and how many
+ * passages of each source make it. */
+function renderKeyPoints(report) {
   const points = report.key_points;
-  $("key-points-section").hidden = !points;
-  $("claims-section").hidden = Boolean(points) || !report.claims;
-  if (points) renderKeyPoints(report, points);
-  else if (report.claims) renderClaims(report);
-}
-
-function renderKeyPoints(report, points) {
   const labels = Object.fromEntries(report.sources.map((s) => [s.key, s.label]));
   const list = $("key-points");
   list.textContent = "";
@@ -572,18 +547,6 @@ function renderKeyPoints(report, points) {
     cell: (kp, source) => countCell(kp.prevalence[source.key] || 0,
                                     kp.passages.filter((p) => p.source === source.key), source),
     score: decimals(2, "match"),
-  });
-}
-
-function renderClaims(report) {
-  renderMatrix($("matrix"), $("claim-passages"), report, {
-    rows: report.claims, heading: "claim terms", noun: "Claim",
-    empty: "No source addresses this topic: no claims.",
-    row: (claim) => ({ number: claim.claim, text: claim.terms.join(" · ") }),
-    cell: (claim, source) => countCell(claim.sources[source.key] || 0,
-                                       claim.passages.filter((p) => p.source === source.key),
-                                       source),
-    score: decimals(3, "score"),
   });
 }
 
