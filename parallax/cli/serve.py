@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated
 
 import typer
@@ -11,17 +10,9 @@ from rich.text import Text
 from parallax.cli.application import app, err, user_errors
 from parallax.cli.options import IndexOpt
 from parallax.locations import resolve_index_dir
+from parallax.server.address import LOOPBACK, accepted_hosts, is_loopback, listen, url_host
 
-LOOPBACK = "127.0.0.1"
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+__all__ = ["LOOPBACK", "is_loopback", "mcp", "serve"]
 
 
 @app.command()
@@ -34,16 +25,16 @@ def serve(
     token: Annotated[str | None, typer.Option(
         envvar="PARALLAX_TOKEN", show_envvar=True,
         help="Require 'Authorization: Bearer TOKEN' on the API.")] = None,
+    allow_host: Annotated[list[str] | None, typer.Option(
+        "--allow-host", metavar="NAME",
+        help="Also answer requests that name this host (a reverse proxy's name, an alias of "
+             "the address); repeatable. Requests naming other hosts are refused on loopback, "
+             "and off loopback once a name is given.")] = None,
 ) -> None:
     """Serve the JSON API (docs at /docs) and the web page for searching and comparing.
 
     Example: parallax serve --port 8000, then open http://127.0.0.1:8000/
     """
-    import uvicorn
-
-    from parallax.server.http import create_app
-    from parallax.service import Service
-
     loopback = is_loopback(host)
     if not loopback:
         warning = ("the API has no authentication: anyone who can reach this address can "
@@ -52,16 +43,26 @@ def serve(
                                      "the token and the answers cross the network in clear")
         err.print(Text("Warning: ", style="yellow") + Text(f"listening on {host}: {warning}."))
     with user_errors():
-        service = Service(resolve_index_dir(index_dir))
-        service.warm()
-    shown = f"[{host}]" if ":" in host else host
-    err.print(Text(f"Serving {service.index_dir} at http://{shown}:{port}/ "
-                   f"(API docs at /docs); Ctrl-C stops.", style="dim"))
+        index_dir = resolve_index_dir(index_dir)
+        # Before anything slow: a port in use is one line and a hint, not a model load and
+        # then a server's traceback.
+        sock = listen(host, port, index_dir)
     try:
-        uvicorn.run(create_app(service, token, loopback), host=host, port=port,
-                    log_level="warning", server_header=False)
+        from parallax.server import http
+        from parallax.service import Service
+
+        with user_errors():
+            service = Service(index_dir)
+            service.warm()
+        err.print(Text(f"Serving {service.index_dir} at http://{url_host(host)}:{port}/ "
+                       f"(API docs at /docs); Ctrl-C stops.", style="dim"))
+        try:
+            http.run(http.create_app(service, token, accepted_hosts(host, allow_host or ())),
+                     sock)
+        finally:
+            service.close()
     finally:
-        service.close()
+        sock.close()
 
 
 @app.command()

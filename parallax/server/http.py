@@ -1,22 +1,33 @@
 """The HTTP API and the web page of `parallax serve` (FastAPI). Every endpoint is a GET that
-reads the index; errors are `{"error", "hint"}` with the status of the error's kind."""
+reads the index; every error, down to a request that is not HTTP, is `{"error", "hint"}`
+with the status of the error's kind."""
 
 from __future__ import annotations
 
+import json
 import secrets
+import shlex
+import socket
+from collections.abc import Set
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import unquote_to_bytes
 
+import h11
+import uvicorn
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from indexes import Mode
 from parallax import render
 from parallax.errors import ParallaxError, http_status
+from parallax.server.address import LOOPBACK_NAMES, host_name, url_host
 from parallax.service import FILTER_HELP, SERVER_LIMITS, Reply, Scope, Service
 from parallax.stance import render as render_compare
 from parallax.stance.groups import GroupBy
@@ -24,13 +35,19 @@ from parallax.stance.groups import GroupBy
 bounds = SERVER_LIMITS
 
 WEB = Path(__file__).resolve().parent / "web"
-LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]"}
 GENERATION_HEADER = "X-Parallax-Generation"
 # Set when a newer generation exists but could not be used (damaged, other settings): the
 # answer comes from the sound generation before it.
 STALE_HEADER = "X-Parallax-Stale"
 BUG_HINT = ("This is a bug in Parallax: the server's log has the details; please report it "
             "with them.")
+# The most of a request's line and headers the server reads before refusing it. Every
+# request within the parameters' bounds fits (20 claims of 500 characters, each
+# percent-encoded as 12 bytes, are 120 KB), so that past a bound the answer names the
+# parameter; h11's own default (16 KiB) would turn a long question into "Invalid HTTP".
+MAX_REQUEST_HEAD = 256 * 1024
+UTF8_HINT = ("Percent-encode the UTF-8 bytes of each character, as browsers, "
+             "curl --data-urlencode and urllib.parse.quote do.")
 
 Question = Annotated[str, Query(min_length=1, max_length=bounds.question,
                                 description="A question in plain language.")]
@@ -59,17 +76,20 @@ def scope(
 ScopeQ = Annotated[Scope, Depends(scope)]
 
 
-def create_app(service: Service, token: str | None = None, loopback: bool = True) -> FastAPI:
+def create_app(service: Service, token: str | None = None,
+               hosts: Set[str] | None = LOOPBACK_NAMES) -> FastAPI:
     """The API over `service`. With `token`, /api/ requires `Authorization: Bearer TOKEN`;
-    on loopback, requests must name a loopback host (no DNS rebinding from a web page)."""
+    with `hosts` (see parallax.server.address.accepted_hosts), requests must name one of
+    them (no DNS rebinding from a web page)."""
     app = FastAPI(title="Parallax", version="1",
                   description="Semantic search over an index of documents, and how sources "
                               "compare on a topic. Read-only; every answer is the object the "
                               "CLI's `--json` prints.",
                   # Swagger UI would load its scripts from a CDN: the server is often offline.
                   docs_url=None, redoc_url=None)
-    if loopback:
-        _require_loopback_host(app)
+    _require_text(app)
+    if hosts is not None:
+        _require_host(app, hosts)
     _add_error_handlers(app)
     if token:
         _require_token(app, token)
@@ -200,13 +220,15 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 def _require_token(app: FastAPI, token: str) -> None:
-    expected = f"Bearer {token}".encode()
+    expected = token.encode()
 
     @app.middleware("http")
     async def bearer(request: Request, call_next: Any) -> Response:
         if request.url.path.startswith("/api/"):
-            given = request.headers.get("authorization", "").encode()
-            if not secrets.compare_digest(given, expected):
+            # The scheme is case-insensitive (RFC 9110 11.1); the token is compared whole.
+            scheme, _, given = request.headers.get("authorization", "").strip().partition(" ")
+            if not (scheme.lower() == "bearer"
+                    and secrets.compare_digest(given.strip().encode(), expected)):
                 return JSONResponse(
                     {"error": "this server requires a bearer token",
                      "hint": "Send the header 'Authorization: Bearer TOKEN' with the --token "
@@ -215,18 +237,95 @@ def _require_token(app: FastAPI, token: str) -> None:
         return await call_next(request)
 
 
-def _require_loopback_host(app: FastAPI) -> None:
+def _require_host(app: FastAPI, hosts: Set[str]) -> None:
     """Refuse requests naming another host: a web page whose name an attacker rebinds to
     127.0.0.1 must not be able to read the index through the visitor's browser."""
 
     @app.middleware("http")
-    async def loopback_host(request: Request, call_next: Any) -> Response:
-        host = request.headers.get("host", "")
-        name = host.split("]")[0] + "]" if host.startswith("[") else host.rsplit(":", 1)[0]
-        if name.lower() not in LOOPBACK_NAMES:
-            return JSONResponse(
-                {"error": f"this server answers only requests to a loopback address, not to "
-                          f"{name[:100]!r}",
-                 "hint": "Open it as http://127.0.0.1:PORT/ (or serve with --host to listen "
-                         "on another address)."}, status_code=400)
+    async def known_host(request: Request, call_next: Any) -> Response:
+        given = request.headers.get("host", "")
+        name = host_name(given)
+        if name not in hosts:
+            server = request.scope.get("server") or ("127.0.0.1", None)
+            home = f"http://{url_host(str(server[0]))}" + (f":{server[1]}/" if server[1] else "/")
+            return _error(
+                400, f"this server answers only requests to {', '.join(sorted(hosts))}, "
+                     f"not to {name[:100]!r}",
+                f"Open it as {home}, or start parallax serve with --allow-host "
+                f"{shlex.quote(name[:100]) if name else 'NAME'} to answer that name too.")
         return await call_next(request)
+
+
+def _require_text(app: FastAPI) -> None:
+    """Refuse a path or parameter that percent-decodes to bytes that are no UTF-8 text:
+    decoded leniently, `q=%ff` would become U+FFFD and be answered as a question of
+    punctuation."""
+
+    @app.middleware("http")
+    async def utf8_only(request: Request, call_next: Any) -> Response:
+        part = _not_text(request.scope.get("raw_path") or request.scope["path"].encode(),
+                         request.scope.get("query_string", b""))
+        if part:
+            return _error(400, f"{part} is not UTF-8 text once percent-decoded", UTF8_HINT)
+        return await call_next(request)
+
+
+def _not_text(path: bytes, query: bytes) -> str | None:
+    """Which part of a request is not UTF-8 once percent-decoded: 'the path', 'the
+    parameter NAME', or None when every part is text."""
+    if not _is_utf8(unquote_to_bytes(path)):
+        return "the path"
+    for pair in query.split(b"&"):
+        name, _, value = (unquote_to_bytes(part.replace(b"+", b" "))
+                          for part in pair.partition(b"="))
+        if not (_is_utf8(name) and _is_utf8(value)):
+            shown = name.decode("utf-8", "backslashreplace")[:100]
+            return f"the parameter {shown!r}"
+    return None
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class JsonErrorsProtocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, answering a request it cannot parse (too long, not
+    HTTP) with the JSON `{error, hint}` every other error has, instead of plain text."""
+
+    def send_400_response(self, msg: str) -> None:
+        status, message, hint = _unparsable(self.conn.trailing_data[0])
+        body = json.dumps({"error": message, "hint": hint}).encode()
+        headers = [(b"content-type", b"application/json"),
+                   (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+        for event in (h11.Response(status_code=status, headers=headers,
+                                   reason=HTTPStatus(status).phrase.encode()),
+                      h11.Data(data=body), h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event))
+        self.transport.close()
+
+
+def _unparsable(received: bytes) -> tuple[int, str, str]:
+    """The status, error and hint for a request h11 refused, from the bytes it holds."""
+    if len(received) > MAX_REQUEST_HEAD:
+        if b"\n" not in received[:MAX_REQUEST_HEAD]:
+            return (414, f"the request is too long: this server reads at most "
+                         f"{MAX_REQUEST_HEAD // 1024} KiB of a request's address and headers",
+                    f"A question or a text is at most {bounds.question} characters and a "
+                    f"topic {bounds.topic}: the parameters and their bounds are at /docs.")
+        return (431, f"the request's headers are too large: this server reads at most "
+                     f"{MAX_REQUEST_HEAD // 1024} KiB of a request's address and headers",
+                "Send fewer or shorter headers.")
+    return (400, "this is not a valid HTTP/1.1 request",
+            "Send a GET request as a browser, curl or urllib does; the endpoints are at /docs.")
+
+
+def run(app: FastAPI, sock: socket.socket) -> None:
+    """Serve `app` on the bound `sock` until interrupted."""
+    config = uvicorn.Config(app, http=JsonErrorsProtocol,
+                            h11_max_incomplete_event_size=MAX_REQUEST_HEAD,
+                            log_level="warning", server_header=False)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -2,10 +2,15 @@
 
 The tools answer with the objects the CLI's `--json` prints, so every passage carries its
 citation: `passage_id`, `document.path`, `lines` (1-based, in the original file) and `chars`.
-Problems come back as tool errors naming the problem and the next step."""
+Problems come back as tool errors naming the problem and the next step; a request the
+protocol cannot take gets its JSON-RPC error (parallax.server.mcp_stdio). The log (stderr)
+has one plain line per problem: an MCP client shows it to its user."""
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +25,9 @@ from parallax.stance import render as render_compare
 from parallax.stance.groups import GroupBy
 
 bounds = SERVER_LIMITS
+log = logging.getLogger("parallax.mcp")
+BUG_HINT = ("This is a bug in Parallax: the server's log (stderr) names it; PARALLAX_DEBUG=1 "
+            "adds where it happened; please report it.")
 
 INSTRUCTIONS = (
     "Parallax searches an index of documents (statements, speeches, reports) by meaning. "
@@ -39,10 +47,11 @@ Author = Annotated[str | None, Field(max_length=bounds.filter,
 
 def build(service: Service) -> Any:
     """An MCP server (the SDK's MCPServer) with the five tools over `service`."""
-    from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
 
-    server = MCPServer("parallax", instructions=INSTRUCTIONS)
+    from parallax.server.mcp_stdio import StdioServer
+
+    server = StdioServer("parallax", instructions=INSTRUCTIONS)
     read_only = {"readOnlyHint": True, "openWorldHint": False}
 
     def answer(call: Callable[[], Reply], convert: Callable[[Any], dict[str, Any]]
@@ -52,6 +61,9 @@ def build(service: Service) -> Any:
             return convert(call().value)
         except ParallaxError as error:
             raise ToolError(error.message + (f" ({error.hint})" if error.hint else "")) from None
+        except Exception as error:  # noqa: BLE001 - a bug: one log line, not a traceback
+            log.error("unexpected error in a tool", exc_info=error)
+            raise ToolError(f"unexpected {type(error).__name__} ({BUG_HINT})") from None
 
     @server.tool(annotations=read_only)
     def search(question: Annotated[str, Field(min_length=1, max_length=bounds.question,
@@ -121,8 +133,33 @@ def build(service: Service) -> Any:
     return server
 
 
+class OneLine(logging.Formatter):
+    """A log record as one plain line, its exception named at the end; the traceback only
+    with PARALLAX_DEBUG=1 (the SDK's default handler draws Rich boxes around tracebacks)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if os.environ.get("PARALLAX_DEBUG"):
+            return "parallax mcp: " + super().format(record)
+        text = " ".join(record.getMessage().split())
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            text += f": {type(error).__name__}: {' '.join(str(error).split())[:300]}"
+        return f"parallax mcp: {record.levelname.lower()}: {text}"
+
+
+def log_plainly() -> None:
+    """Warnings and errors, one plain line each, on stderr. Set before the SDK's server is
+    made, whose own setup (logging.basicConfig) then leaves it alone."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLine())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+
+
 def run(index_dir: Path) -> None:
     """Serve the index over stdio until the client closes the connection."""
+    log_plainly()
     service = Service(index_dir)
     try:
         build(service).run("stdio")

@@ -57,14 +57,14 @@ def _lower(headers: Any) -> dict[str, str]:
 class Server:
     """`parallax serve` running until stopped; `url` is its base address."""
 
-    def __init__(self, index: Path, *extra: str, log: Path) -> None:
+    def __init__(self, index: Path, *extra: str, log: Path, host: str = "127.0.0.1") -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.log = log
         self._out = log.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "parallax", "serve", "--index", str(index), "--port",
-             str(self.port), *extra], stdout=self._out, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "parallax", "serve", "--index", str(index), "--host", host,
+             "--port", str(self.port), *extra], stdout=self._out, stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
         self._wait_until_ready()
 

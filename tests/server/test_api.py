@@ -165,7 +165,8 @@ def test_a_foreign_host_name_is_refused_on_loopback(server: Server) -> None:
     # A web page that rebinds its own name to 127.0.0.1 must not read the index.
     reply = server.get("/api/sources", headers={"Host": "attacker.example"})
     assert reply.status == 400
-    assert "loopback" in reply.json()["error"]
+    assert reply.json()["error"] == ("this server answers only requests to 127.0.0.1, ::1, "
+                                     "localhost, not to 'attacker.example'")
     assert server.get("/api/sources", headers={"Host": f"localhost:{server.port}"}).status == 200
 
 
@@ -221,6 +222,13 @@ def test_a_token_is_required_when_given(sample_index: Path, tmp_path: Path) -> N
         assert wrong.status == 401
         right = guarded.get("/api/sources", headers={"Authorization": "Bearer s3cret"})
         assert right.status == 200
+        for scheme in ("bearer", "BEARER"):  # the scheme is case-insensitive (RFC 9110)
+            reply = guarded.get("/api/sources", headers={"Authorization": f"{scheme} s3cret"})
+            assert reply.status == 200, scheme
+        assert guarded.get("/api/sources",
+                           headers={"Authorization": "Basic s3cret"}).status == 401
+        assert guarded.get("/api/sources",
+                           headers={"Authorization": "Bearer S3CRET"}).status == 401
         assert guarded.get("/").status == 200, "the page itself holds no data"
     finally:
         guarded.stop()
