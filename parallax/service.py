@@ -25,6 +25,7 @@ from indexes import Filters, IndexReader, Mode
 from parallax.errors import UsageError
 from parallax.session import Session
 from parallax.stance.groups import GroupBy
+from parallax.threads import enter_query_thread
 
 if TYPE_CHECKING:
     from indexes.storage.check import CheckReport
@@ -230,6 +231,7 @@ class Service:
     @contextmanager
     def _current(self) -> Iterator[Session]:
         with self._lock:
+            enter_query_thread()  # the server answers from a pool of threads
             self._session.refresh()
             yield self._session
 
