@@ -29,6 +29,7 @@ from parallax.threads import enter_query_thread
 
 if TYPE_CHECKING:
     from indexes.storage.check import CheckReport
+    from indexes.storage.sizes import SizeReport
     from parallax.search.browse import Listing, PassageInContext
     from parallax.search.related import Related
     from parallax.search.results import Answer, GroupedAnswer
@@ -203,6 +204,13 @@ def check(index_dir: Path) -> CheckReport:
     from indexes.storage.check import check_index
 
     return check_index(index_dir)
+
+
+def sizes(index_dir: Path) -> SizeReport:
+    """`parallax check --sizes`: what the index takes on disk, by component."""
+    from indexes.storage.sizes import index_sizes
+
+    return index_sizes(index_dir)
 
 
 # An index held open ----------------------------------------------------------------------------
