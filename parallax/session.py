@@ -14,7 +14,7 @@ from indexes.storage import layout, recovery
 from indexes.storage.recovery import index_command
 from parallax.errors import Kind, ParallaxError, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
-from parallax.threads import apply_query_budget, batch_threads
+from parallax.threads import apply_query_budget
 
 EncoderLoader = Callable[[str], Encoder]
 
@@ -72,11 +72,9 @@ class Session:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         missing = [t for t in texts if t not in self._ahead]
-        with batch_threads(len(missing), self.threads):
-            if len(missing) == len(texts):
-                return self.encoder.encode(list(texts))
-            fresh = (dict(zip(missing, self.encoder.encode(missing), strict=True))
-                     if missing else {})
+        if len(missing) == len(texts):
+            return self.encoder.encode(list(texts))
+        fresh = dict(zip(missing, self.encoder.encode(missing), strict=True)) if missing else {}
         return np.stack([self._ahead[t] if t in self._ahead else fresh[t] for t in texts])
 
     def encode_ahead(self, texts: Sequence[str], progress: ProgressFn | None = None) -> int:
@@ -85,9 +83,8 @@ class Session:
         Returns how many were embedded (texts already held are not embedded again)."""
         todo = [t for t in dict.fromkeys(texts) if t not in self._ahead]
         if todo:
-            with batch_threads(len(todo), self.threads):
-                self._ahead.update(zip(todo, self.encoder.encode(todo, progress=progress),
-                                       strict=True))
+            self._ahead.update(zip(todo, self.encoder.encode(todo, progress=progress),
+                                   strict=True))
         return len(todo)
 
     def refresh(self) -> bool:

@@ -19,8 +19,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from indexes import set_lexical_thread
@@ -109,24 +107,3 @@ def _limit_blas(threads: int) -> None:
     # runtimes loaded so far in this thread; the returned object is not used to undo it.
     threadpool_limits(limits=threads, user_api="blas")
 
-
-# A batch at least this large is throughput work (compare's claims, an evaluation's
-# questions embedded ahead): its matrices are large enough for BLAS to use every core, and
-# no lexical search runs beside it.
-BATCH_TEXTS = 16
-
-
-@contextmanager
-def batch_threads(texts: int, budget: QueryThreads) -> Iterator[None]:
-    """BLAS on every core while `texts` texts are embedded in one call, when they are many;
-    back to the query budget after."""
-    if texts < BATCH_TEXTS or budget.cores <= budget.blas:
-        yield
-        return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=budget.cores, user_api="blas"):
-        yield

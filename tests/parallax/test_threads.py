@@ -48,16 +48,6 @@ def test_opening_a_session_gives_blas_and_openmp_one_thread(tmp_path: Path,
         assert faiss.omp_get_max_threads() == 1
 
 
-def test_a_batch_of_many_texts_may_use_every_core_and_the_budget_returns_after() -> None:
-    budget = threads.QueryThreads(cores=2)
-    threads.apply_query_budget(budget)
-    with threads.batch_threads(threads.BATCH_TEXTS, budget):
-        assert _blas_threads() == {2}
-    assert _blas_threads() == {1}
-    with threads.batch_threads(3, budget):  # one question: the budget holds
-        assert _blas_threads() == {1}
-
-
 def test_each_thread_of_a_server_gets_the_openmp_limit(tmp_path: Path,
                                                        fake_encoder) -> None:  # noqa: ANN001
     import faiss
