@@ -540,14 +540,20 @@ def code_key() -> str:
 
 
 def disk_usage(folder: Path) -> int:
-    """Bytes allocated under `folder`, as du counts them."""
+    """Bytes allocated under `folder`, as du counts them: a file hard-linked into two
+    generations once (figures before issue 27 counted the kept generation's links again,
+    about twice the index; `parallax check --sizes` has the current generation alone)."""
     total = 0
+    seen: set[tuple[int, int]] = set()
     for dirpath, _, files in os.walk(folder):
         for name in files:
             try:
-                total += os.lstat(os.path.join(dirpath, name)).st_blocks * 512
+                stat = os.lstat(os.path.join(dirpath, name))
             except OSError:
-                pass
+                continue
+            if (stat.st_dev, stat.st_ino) not in seen:
+                seen.add((stat.st_dev, stat.st_ino))
+                total += stat.st_blocks * 512
     return total
 
 

@@ -9,7 +9,7 @@ from indexes.errors import (
     NotAnIndex,
 )
 from indexes.query.filters import Filters, date_bounds
-from indexes.query.search import Hit, Mode, search
+from indexes.query.search import Hit, Mode, search, set_lexical_thread
 from indexes.reader import IndexReader
 from indexes.records import DocumentRecord, PassageRecord
 from indexes.storage import layout
@@ -40,4 +40,5 @@ __all__ = [
     "fingerprint",
     "passage_id",
     "search",
+    "set_lexical_thread",
 ]

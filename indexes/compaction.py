@@ -25,6 +25,7 @@ from indexes.schema import DOCUMENT_COLUMNS, PASSAGE_COLUMNS
 from indexes.segments import DB_NAME, KINDS, Segment
 from indexes.store_settings import StoreSettings
 from indexes.vectors.base import VectorSpill
+from indexes.vectors.factory import written_at
 
 if TYPE_CHECKING:
     from indexes.reader import IndexReader
@@ -47,7 +48,10 @@ def merge_plan(reader: IndexReader, store: StoreSettings, force: bool = False) -
         return []
     untidy = len(segments) > 1 or len(reader.deleted) > 0
     if force:
-        return segments if untidy else []
+        # Also a single segment whose vectors are not at the store's precision: that is
+        # how an index written before sq8 is made compact (`parallax index --compact`).
+        outdated = any(not written_at(s.info.backend, store.precision) for s in segments)
+        return segments if untidy or outdated else []
     live = reader.manifest.counts.get("passages", 0)
     stored = sum(s.info.counts.get("passages", 0) for s in segments)
     if stored and (stored - live) / stored > store.max_deleted_share:
@@ -113,6 +117,9 @@ def copy_live(target: MergeTarget, segment: Segment, deleted: Sequence[int]) -> 
         db.commit()
     finally:
         db.execute("DETACH DATABASE old")
+    table = segment.dense.sq8_table()
+    if table is not None:  # the same grid again: merged units keep their codes
+        target.spill.ranges.widen(table)
     local = old_units - segment.first_unit
     # In blocks of consecutive rows read from the file: bounded memory at any size, and
     # no memory-mapped page left resident.

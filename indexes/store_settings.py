@@ -6,7 +6,9 @@ the compaction policy all read it, and none of them should import another for it
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from indexes.vectors.quantised import DEFAULT_PRECISION, PRECISIONS
 
 
 @dataclass(frozen=True)
@@ -24,17 +26,29 @@ class StoreSettings:
     max_segments: int = 8
     # Past this share of tombstoned passages, everything is merged.
     max_deleted_share: float = 0.25
+    # The one copy of the vectors a segment keeps (indexes/vectors/quantised.py): "sq8"
+    # (8 bits a dimension), "f16" or "f32". Segments already written keep theirs until a
+    # merge rewrites them.
+    precision: str = DEFAULT_PRECISION
 
-    def as_dict(self) -> dict[str, float]:
+    def as_dict(self) -> dict[str, float | str]:
         return {"approximate_above": self.approximate_above, "compact_below": self.compact_below,
-                "max_segments": self.max_segments, "max_deleted_share": self.max_deleted_share}
+                "max_segments": self.max_segments, "max_deleted_share": self.max_deleted_share,
+                "precision": self.precision}
 
     @classmethod
     def from_env(cls) -> StoreSettings:
         """Defaults, with PARALLAX_APPROXIMATE_ABOVE overriding the threshold (to force the
-        approximate backend on a small index, in tests and evaluations)."""
+        approximate backend on a small index, in tests and evaluations) and
+        PARALLAX_VECTORS the precision (to measure one against another)."""
+        settings = cls()
         value = os.environ.get("PARALLAX_APPROXIMATE_ABOVE")
-        return cls(approximate_above=int(value)) if value and value.isdigit() else cls()
+        if value and value.isdigit():
+            settings = replace(settings, approximate_above=int(value))
+        precision = os.environ.get("PARALLAX_VECTORS", "").strip().lower()
+        if precision in PRECISIONS:
+            settings = replace(settings, precision=precision)
+        return settings
 
 
 DEFAULT_STORE = StoreSettings()

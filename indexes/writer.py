@@ -128,7 +128,8 @@ class SegmentWriter:
         counts = {kind: self.next_ids[kind] - self.info.first[kind] for kind in KINDS}
         if counts["windows"] != self.spill.rows:
             raise ValueError(f"{self.spill.rows} vectors for {counts['windows']} units")
-        backend, params = write_store(self.spill, self.folder, store.approximate_above)
+        backend, params = write_store(self.spill, self.folder, store.approximate_above,
+                                      store.precision)
         (self.folder / _SPILL_NAME).unlink()
         info = replace(self.info, backend=backend, counts=counts, params=params)
         files = {name: file_checksum(self.folder.parent / name) for name in info.files}

@@ -216,6 +216,38 @@ def index_report_view(report: Any) -> Group:
 
 # sources and show ----------------------------------------------------------------------------
 
+def sizes_json(report: Any) -> dict[str, Any]:
+    passages = max(1, report.passages)
+    return {"generation": report.generation, "passages": report.passages,
+            "units": report.units, "bytes": report.total,
+            "bytes_per_passage": round(report.total / passages),
+            "components": [{"component": name, "bytes": size,
+                            "bytes_per_passage": round(size / passages)}
+                           for name, size in sorted(report.components.items(),
+                                                    key=lambda item: -item[1])],
+            "other_generations_bytes": report.other}
+
+
+def sizes_view(report: Any) -> Group:
+    data = sizes_json(report)
+    lines = [Text(f"{report.generation}: {_mb(report.total)} for "
+                  f"{plural(report.passages, 'passage')} ({report.units:,} units), "
+                  f"{data['bytes_per_passage']:,} bytes per passage", style="bold")]
+    width = max((len(c["component"]) for c in data["components"]), default=10)
+    for row in data["components"]:
+        share = row["bytes"] / max(1, report.total)
+        lines.append(Text(f"  {row['component']:<{width}}  {_mb(row['bytes']):>10}  "
+                          f"{row['bytes_per_passage']:>7,} B/passage  {share:>4.0%}"))
+    if report.other >= 100_000:
+        lines.append(Text(f"  and {_mb(report.other)} of earlier generations kept for "
+                          "readers that may still hold them", style="dim"))
+    return Group(*lines)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"
+
+
 def source_json(doc: DocumentRecord) -> dict[str, Any]:
     return {**document_json(doc), "passages": doc.n_passages, "extra": doc.extra}
 

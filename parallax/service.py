@@ -25,9 +25,11 @@ from indexes import Filters, IndexReader, Mode
 from parallax.errors import UsageError
 from parallax.session import Session
 from parallax.stance.groups import GroupBy
+from parallax.threads import enter_query_thread
 
 if TYPE_CHECKING:
     from indexes.storage.check import CheckReport
+    from indexes.storage.sizes import SizeReport
     from parallax.search.browse import Listing, PassageInContext
     from parallax.search.related import Related
     from parallax.search.results import Answer, GroupedAnswer
@@ -204,6 +206,13 @@ def check(index_dir: Path) -> CheckReport:
     return check_index(index_dir)
 
 
+def sizes(index_dir: Path) -> SizeReport:
+    """`parallax check --sizes`: what the index takes on disk, by component."""
+    from indexes.storage.sizes import index_sizes
+
+    return index_sizes(index_dir)
+
+
 # An index held open ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -230,6 +239,7 @@ class Service:
     @contextmanager
     def _current(self) -> Iterator[Session]:
         with self._lock:
+            enter_query_thread()  # the server answers from a pool of threads
             self._session.refresh()
             yield self._session
 

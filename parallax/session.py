@@ -14,6 +14,7 @@ from indexes.storage import layout, recovery
 from indexes.storage.recovery import index_command
 from parallax.errors import Kind, ParallaxError, SettingsMismatch
 from parallax.settings import DEFAULT_SETTINGS, IndexSettings
+from parallax.threads import apply_query_budget
 
 EncoderLoader = Callable[[str], Encoder]
 
@@ -37,6 +38,9 @@ class Session:
 
     def __init__(self, index_dir: Path, encoder_loader: EncoderLoader | None = None,
                  settings: IndexSettings = DEFAULT_SETTINGS) -> None:
+        # Before anything runs a question: one thread per library, as many busy threads as
+        # cores (parallax/threads.py).
+        self.threads = apply_query_budget()
         self.reader = open_reader(index_dir)
         self.index_dir = index_dir
         self._loader = encoder_loader

@@ -100,7 +100,12 @@ def search(
     pool = max(k, settings.candidates) if mode is Mode.hybrid else k
     dense: list[tuple[int, float]] = []
     lexical: list[tuple[int, float]] = []
-    if mode is Mode.hybrid:
+    if mode is Mode.hybrid and not _LEXICAL_BESIDE:
+        # One core (set_lexical_thread): a second busy thread would only take turns with
+        # the first, so the halves run one after the other.
+        dense = _dense_side(reader, mode, query_vector, pool, doc_rowids, settings)
+        lexical = search_lexical(reader, question, pool, doc_rowids, settings.context_weight)
+    elif mode is Mode.hybrid:
         # Lexical search runs beside the dense side (two searches: feedback, then the
         # moved question), on the other core: FAISS, SQLite and numpy's array operations
         # let go of the interpreter while they work.
@@ -145,6 +150,18 @@ def _dense_side(reader: IndexReader, mode: Mode, query_vector: np.ndarray | None
     return dense
 
 
+_LEXICAL_BESIDE = True
+
+
+def set_lexical_thread(beside: bool) -> None:
+    """Whether the lexical half of a hybrid question runs on a thread of its own, beside
+    the dense half (the default), or after it in the calling thread. The application's
+    thread budget (parallax/threads.py) sets it from the cores the process may use; the
+    answers are the same either way."""
+    global _LEXICAL_BESIDE
+    _LEXICAL_BESIDE = beside
+
+
 @functools.lru_cache(maxsize=1)
 def _beside() -> ThreadPoolExecutor:
     """One thread for the lexical half of hybrid questions, made at the first one."""
@@ -153,9 +170,11 @@ def _beside() -> ThreadPoolExecutor:
 
 def _check_scores(reader: IndexReader, dense: list[tuple[int, float]]) -> None:
     """Cosines of unit vectors lie in [-1, 1]: anything else means damaged vectors, which
-    must be reported, never ranked (checksums catch damage on disk; this catches the rest)."""
+    must be reported, never ranked (checksums catch damage on disk; this catches the rest).
+    Vectors stored in 8 bits are unit vectors to about 0.002 (indexes/vectors/quantised.py),
+    hence the margin."""
     for _, score in dense:
-        if not math.isfinite(score) or abs(score) > 1.0 + 1e-3:
+        if not math.isfinite(score) or abs(score) > 1.0 + 2e-2:
             raise IndexCorrupt(reader.index_dir, f"the stored vectors give impossible scores "
                                f"({score:.3g})", rebuild_hint(reader.index_dir))
 

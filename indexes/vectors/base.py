@@ -15,6 +15,8 @@ from typing import Protocol
 import faiss
 import numpy as np
 
+from indexes.vectors.quantised import Ranges
+
 
 class DenseStore(Protocol):
     count: int
@@ -36,14 +38,21 @@ class DenseStore(Protocol):
         whose pages would stay resident: compaction reads every vector once)."""
         ...
 
+    def sq8_table(self) -> np.ndarray | None:
+        """The range an sq8 store quantises within (indexes/vectors/quantised.py), None for
+        a store of another precision: a merge widens its own range by it."""
+        ...
+
 
 class VectorSpill:
-    """float32 rows appended to a file, never held in memory all at once."""
+    """float32 rows appended to a file, never held in memory all at once, and the range of
+    their values per dimension (what an sq8 store quantises within)."""
 
     def __init__(self, path: Path, dimension: int) -> None:
         self.path = path
         self.dimension = dimension
         self.rows = 0
+        self.ranges = Ranges(dimension)
         self._handle = path.open("wb")
 
     def append(self, vectors: np.ndarray) -> None:
@@ -54,6 +63,7 @@ class VectorSpill:
             raise ValueError(f"expected {self.dimension}-dimensional vectors, "
                              f"got shape {block.shape}")
         self._handle.write(block.tobytes())
+        self.ranges.add(block)
         self.rows += len(block)
 
     def close(self) -> None:

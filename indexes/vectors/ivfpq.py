@@ -1,8 +1,10 @@
 """The approximate backend: FAISS IVF-PQ proposes candidates, re-scored exactly.
 
-The inverted lists are memory-mapped; candidates are re-scored against the float16 vectors
-kept beside the index (read with ordinary reads), so the scores a caller sees are true
-cosines and only the candidate set is approximate. Past a few hundred thousand units a flat
+The inverted lists are memory-mapped; candidates are re-scored against the one copy of the
+vectors kept beside the index (read with ordinary reads): scalar-quantised to 8 bits a
+dimension (`ivf-pq-sq8`, the default, indexes/vectors/quantised.py) or float16 (`ivf-pq`,
+segments written before issue 27), so the scores a caller sees are the cosines of the stored
+vectors and only the candidate set is approximate. Past a few hundred thousand units a flat
 index costs more memory than a query process should hold (1.5 KB per unit) and scans every
 unit per question; IVF-PQ holds 48 bytes per unit and scans `nprobe` of its lists. Which
 segments get this backend is indexes/vectors/factory.py's choice.
@@ -27,10 +29,19 @@ from indexes.vectors.base import (
     selector,
     top,
 )
+from indexes.vectors.quantised import decode_sq8, encode_sq8
 
-BACKEND = "ivf-pq"
+BACKEND = "ivf-pq"  # exact vectors in float16
+SQ8_BACKEND = "ivf-pq-sq8"  # exact vectors scalar-quantised to 8 bits
 INDEX_NAME = "dense.ivfpq"
-EXACT_NAME = "vectors.f16.npy"  # beside the index: exact vectors, float16
+EXACT_NAME = "vectors.f16.npy"  # beside the index: the vectors, float16
+SQ8_NAME = "vectors.sq8.npy"  # or: their sq8 codes (uint8 rows)
+SQ8_TABLE_NAME = "vectors.sq8-range.npy"  # and the range they quantise within
+
+
+def exact_files(backend: str) -> tuple[str, ...]:
+    """The files beside the IVF index that hold a segment's vectors."""
+    return (SQ8_NAME, SQ8_TABLE_NAME) if backend == SQ8_BACKEND else (EXACT_NAME,)
 _RERANK_BLOCK = 65536
 
 
@@ -59,12 +70,15 @@ class ApproximateParams:
 
 
 class ApproximateStore:
-    backend = BACKEND
-
-    def __init__(self, index_path: Path, vectors_path: Path, params: ApproximateParams) -> None:
+    def __init__(self, index_path: Path, vectors_path: Path, params: ApproximateParams,
+                 table_path: Path | None = None) -> None:
         self.index = faiss.read_index(str(index_path), faiss.IO_FLAG_MMAP)
         self.exact = np.load(vectors_path, mmap_mode="r")
         self.path = vectors_path
+        # sq8 codes decode with their range; float16 rows by a cast.
+        self.table = (np.load(table_path).astype(np.float32) if table_path is not None
+                      else None)
+        self.backend = BACKEND if self.table is None else SQ8_BACKEND
         self._fd: int | None = None
         self.count = int(self.index.ntotal)
         self.dimension = int(self.index.d)
@@ -81,7 +95,7 @@ class ApproximateStore:
             return NO_HITS
         q = as_row(query)
         if exact:
-            return _exact_top(self.exact, q[0], n, allowed)
+            return _exact_top(self.exact, self._decode, q[0], n, allowed)
         fetch = min(total, max(n * self.params.rerank, RERANK_FLOOR))
         if fetch == total or (allowed is not None and total <= EXACT_BELOW):
             # Every unit would be re-scored anyway, or a filter leaves few (one folder, a
@@ -117,8 +131,8 @@ class ApproximateStore:
         breaks = np.flatnonzero(np.diff(ordered) != 1) + 1
         starts = np.concatenate(([0], breaks)).tolist()
         stops = np.concatenate((breaks, [len(ordered)])).tolist()
-        width = 2 * self.dimension
-        rows = np.empty((len(ids), self.dimension), dtype=np.float16)
+        width = self.exact.dtype.itemsize * self.dimension
+        rows = np.empty((len(ids), self.dimension), dtype=self.exact.dtype)
         view = memoryview(rows).cast("B")
         first = ordered.tolist()
         # Every read announced first, so that rows the page cache lacks are fetched from
@@ -135,9 +149,9 @@ class ApproximateStore:
                          self.exact.offset + first[a] * width) != wanted:
                 raise ValueError(f"{self.path.name} ends before unit {first[b - 1]}")
         if order is None:
-            return rows.astype(np.float32)
+            return self._decode(rows)
         out = np.empty((len(ids), self.dimension), dtype=np.float32)
-        out[order] = rows
+        out[order] = self._decode(rows)
         return out
 
     def __del__(self) -> None:
@@ -145,8 +159,16 @@ class ApproximateStore:
             os.close(self._fd)
 
     def rows(self, start: int, stop: int) -> np.ndarray:
-        return read_rows(self.path, self.exact.offset, np.float16, self.dimension,
-                         start, stop).astype(np.float32)
+        return self._decode(read_rows(self.path, self.exact.offset, self.exact.dtype.type,
+                                      self.dimension, start, stop))
+
+    def sq8_table(self) -> np.ndarray | None:
+        return self.table
+
+    def _decode(self, rows: np.ndarray) -> np.ndarray:
+        if self.table is None:
+            return rows.astype(np.float32)
+        return decode_sq8(rows, self.table)
 
 
 # Filters leaving at most this many units of a segment are searched exactly: reading
@@ -160,23 +182,25 @@ EXACT_BELOW = 10_000
 RERANK_FLOOR = 1000
 
 
-def write_npy_rows(path: Path, rows: int, dimension: int, blocks) -> None:  # noqa: ANN001
-    """A float16 .npy of `rows` x `dimension` from float32 `blocks`, written in order."""
+def write_npy_rows(path: Path, rows: int, dimension: int, blocks,  # noqa: ANN001
+                   dtype: type = np.float16) -> None:
+    """A .npy of `rows` x `dimension` of `dtype` from `blocks` (float16 from float32, or
+    sq8 codes already encoded), written in order."""
     with path.open("wb") as handle:
         np.lib.format.write_array_header_1_0(
-            handle, {"descr": np.dtype(np.float16).str, "fortran_order": False,
+            handle, {"descr": np.dtype(dtype).str, "fortran_order": False,
                      "shape": (rows, dimension)})
         for block in blocks:
-            handle.write(np.ascontiguousarray(block, dtype=np.float16).tobytes())
+            handle.write(np.ascontiguousarray(block, dtype=dtype).tobytes())
 
 
-def _exact_top(vectors: np.ndarray, query: np.ndarray, n: int,
+def _exact_top(vectors: np.ndarray, decode, query: np.ndarray, n: int,  # noqa: ANN001
                allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Brute force over float16 vectors in blocks (for measuring recall, and the truth)."""
+    """Brute force over the stored vectors in blocks (for measuring recall, and the truth)."""
     best_ids = np.zeros(0, dtype=np.int64)
     best_scores = np.zeros(0, dtype=np.float32)
     for start in range(0, len(vectors), _RERANK_BLOCK):
-        block = np.asarray(vectors[start:start + _RERANK_BLOCK], dtype=np.float32)
+        block = decode(np.asarray(vectors[start:start + _RERANK_BLOCK]))
         scores = block @ query
         ids = np.arange(start, start + len(block), dtype=np.int64)
         if allowed is not None:
@@ -261,17 +285,29 @@ def _blocks(vectors: np.ndarray):  # noqa: ANN202
 _COPY_BLOCK = 65536  # spilled vectors converted to float16 at a time
 
 
-def write_ivfpq(spill: VectorSpill, folder: Path) -> ApproximateParams:
-    """The spilled vectors as an approximate store in `folder`: the exact float16 vectors,
-    then an IVF-PQ index trained and filled from them; the parameters it was built with."""
+def write_ivfpq(spill: VectorSpill, folder: Path, precision: str = "sq8",
+                table: np.ndarray | None = None) -> tuple[str, ApproximateParams]:
+    """The spilled vectors as an approximate store in `folder`: the vectors at `precision`
+    ("sq8", within `table` or else the spilled vectors' range; "f16"), then an IVF-PQ index
+    trained and filled from the spilled float32 vectors; its backend name and the
+    parameters it was built with."""
     spill.close()
     rows, dimension = spill.rows, spill.dimension
     blocks = (read_rows(spill.path, 0, np.float32, dimension, start,
                         min(rows, start + _COPY_BLOCK))
               for start in range(0, rows, _COPY_BLOCK))
-    write_npy_rows(folder / EXACT_NAME, rows, dimension, blocks)
+    if precision == "sq8":
+        table = spill.ranges.table() if table is None else table
+        np.save(folder / SQ8_TABLE_NAME, table.astype(np.float32))
+        write_npy_rows(folder / SQ8_NAME, rows, dimension,
+                       (encode_sq8(block, table) for block in blocks), np.uint8)
+        backend = SQ8_BACKEND
+    else:
+        write_npy_rows(folder / EXACT_NAME, rows, dimension, blocks)
+        backend = BACKEND
     params = approximate_params(rows, dimension)
-    exact = np.load(folder / EXACT_NAME, mmap_mode="r")  # read by blocks, see there
-    build_approximate(exact, folder / INDEX_NAME, params)
-    del exact
-    return params
+    # Trained and filled from the spill, read by blocks (see _blocks).
+    spilled = np.memmap(spill.path, dtype=np.float32, mode="r", shape=(rows, dimension))
+    build_approximate(spilled, folder / INDEX_NAME, params)
+    del spilled
+    return backend, params

@@ -80,7 +80,10 @@ def index(
 
 
 @app.command()
-def check(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
+def check(index_dir: IndexOpt = None, as_json: JsonOpt = False,
+          sizes: Annotated[bool, typer.Option(
+              "--sizes", help="Instead of verifying, show what the index takes on disk, "
+                              "by component and per passage.")] = False) -> None:
     """Verify an index deeply: checksums, SQLite integrity, vectors, id maps; say how to
     recover from what is wrong. Exit code 0 when sound, 4 when damaged.
 
@@ -88,6 +91,9 @@ def check(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
     """
     from parallax.errors import EXIT_CODES, Kind
 
+    if sizes:
+        _sizes(index_dir, as_json)
+        return
     with user_errors():
         target = resolve_index_dir(index_dir)
         report = service.check(target)
@@ -105,3 +111,12 @@ def check(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
         err.print(Text(f"Recover with: {report.recovery}", style="dim"))
     if not report.ok:
         raise typer.Exit(EXIT_CODES[Kind.damaged])
+
+
+def _sizes(index_dir: Path | None, as_json: bool) -> None:
+    with user_errors():
+        report = service.sizes(resolve_index_dir(index_dir))
+    if as_json:
+        print_json(render.sizes_json(report))
+    else:
+        out.print(render.sizes_view(report))

@@ -204,9 +204,11 @@ def ensure_dataset_index(dataset: BeirDataset, index_dir: Path, *, model: str | 
                 "folder.")
         wanted = (manifest.expected(settings.as_dict(), model_identity(model) if model else None)
                   if manifest else None)
-        # The approximate threshold decides the vector store: a forced one is built anew.
+        # The approximate threshold and the precision decide the vector store: a forced
+        # one is built anew (an index from before the precision was recorded is float32).
         same_store = manifest and manifest.store.get("approximate_above") == \
-            store.approximate_above
+            store.approximate_above and manifest.store.get("precision", "f32") == \
+            store.precision
         if manifest and roots == [str(dataset.root)] and manifest.fingerprint == wanted \
                 and same_store:
             return False

@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from corpus.types import Metadata
@@ -140,8 +141,20 @@ def _snapshot(index_dir: Path, path: str) -> list[tuple]:
         for passage in reader.passages_of(doc.rowid):
             window_ids, spans = reader.windows_of(passage.rowid)
             rows.append((passage.id, passage.text, passage.context, passage.line_start,
-                         tuple(spans), reader.vectors(window_ids).round(6).tobytes()))
+                         tuple(spans), reader.vectors(window_ids)))
         return rows
+
+
+# Vectors are kept in 8 bits a dimension within the segment's range; a merge whose new
+# vectors fall outside it widens the range, and the units carried over are quantised again
+# on the wider grid (indexes/vectors/quantised.py): within a step of it.
+ONE_STEP = 1e-2
+
+
+def _same_snapshot(got: list[tuple], expected: list[tuple]) -> None:
+    assert [r[:5] for r in got] == [r[:5] for r in expected]
+    for mine, theirs in zip(got, expected, strict=True):
+        assert np.abs(mine[5] - theirs[5]).max() <= ONE_STEP
 
 
 def test_unchanged_documents_are_carried_over_exactly(corpus_copy: Path, tmp_path: Path,
@@ -153,7 +166,8 @@ def test_unchanged_documents_are_carried_over_exactly(corpus_copy: Path, tmp_pat
     edited = corpus_copy / "001_eff43aaf35981dd4.txt"
     edited.write_text("A wholly new statement about pandas.\n", encoding="utf-8")
     _index(corpus_copy, index_dir, fake_encoder)
-    assert {path: _snapshot(index_dir, path) for path in kept} == before
+    for path in kept:
+        _same_snapshot(_snapshot(index_dir, path), before[path])
     with IndexReader(index_dir) as reader:
         assert len(reader.segments) == 1  # a small index stays one segment
         segment = reader.segments[0]
