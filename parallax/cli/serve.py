@@ -10,6 +10,7 @@ from rich.text import Text
 
 from parallax.cli.application import app, err, user_errors
 from parallax.cli.options import IndexOpt
+from parallax.cli.watch import start_watcher, stop_watcher
 from parallax.locations import resolve_index_dir
 
 LOOPBACK = "127.0.0.1"
@@ -34,6 +35,9 @@ def serve(
     token: Annotated[str | None, typer.Option(
         envvar="PARALLAX_TOKEN", show_envvar=True,
         help="Require 'Authorization: Bearer TOKEN' on the API.")] = None,
+    watch: Annotated[bool, typer.Option(
+        "--watch", help="Also keep the index current as its folders change (as `parallax "
+                        "watch` does, in this process).")] = False,
 ) -> None:
     """Serve the JSON API (docs at /docs) and the web page for searching and comparing.
 
@@ -54,13 +58,16 @@ def serve(
     with user_errors():
         service = Service(resolve_index_dir(index_dir))
         service.warm()
+    watcher = start_watcher(service.index_dir) if watch else None
     shown = f"[{host}]" if ":" in host else host
     err.print(Text(f"Serving {service.index_dir} at http://{shown}:{port}/ "
                    f"(API docs at /docs); Ctrl-C stops.", style="dim"))
     try:
-        uvicorn.run(create_app(service, token, loopback), host=host, port=port,
+        uvicorn.run(create_app(service, token, loopback, watcher), host=host, port=port,
                     log_level="warning", server_header=False)
     finally:
+        if watcher is not None:
+            stop_watcher(watcher)
         service.close()
 
 

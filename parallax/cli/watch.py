@@ -159,3 +159,50 @@ def say_running(record: dict[str, Any], target: Path) -> None:
     say_error(f"a watcher (pid {record.get('pid', '?')}, since {record.get('since', '?')}) "
               f"already keeps the index at {target} current",
               "Stop it first, or use it: its runs index what changes.")
+
+
+def start_watcher(index_dir: Path) -> Any:
+    """`serve --watch`: the same watcher in a thread of the server, printing the same lines;
+    the server's answers move to each generation it publishes at the next request."""
+    import threading
+
+    from parallax.cli.output import CliProgress
+    from parallax.watching import Watcher, WatchOptions
+
+    with user_errors():
+        watcher = Watcher(index_dir, None, WatchOptions(), PrintedWatch(), CliProgress())
+    threading.Thread(target=_watch_in_server, args=(watcher,), daemon=True,
+                     name="parallax-watch").start()
+    return watcher
+
+
+def _watch_in_server(watcher: Any) -> None:
+    from parallax.cli.application import say_error
+    from parallax.errors import ParallaxError
+    from parallax.watching import WatcherRunning
+
+    try:
+        watcher.run_forever()
+    except WatcherRunning as running:
+        say(f"a watcher (pid {running.record.get('pid', '?')}) already keeps this index "
+            "current; this server only answers", label="Note: ")
+    except ParallaxError as error:  # the server goes on answering from the last generation
+        say_error(f"the watcher stopped: {error.message}", error.hint)
+    except Exception as error:  # noqa: BLE001 - a bug: one line, never a traceback
+        from parallax.cli.application import BUG_HINT
+
+        say_error(f"the watcher stopped: unexpected {type(error).__name__}", BUG_HINT)
+
+
+def stop_watcher(watcher: Any) -> None:
+    """Stop the server's watcher after its run in progress (which then publishes)."""
+    watcher.stop()
+    if watcher.running:
+        say("the watcher finishes its run before the server stops", style="dim")
+    watcher.stopped.wait(3600)
+
+
+def say_watcher(record: dict[str, Any]) -> None:
+    """A manual `index` found the watcher in a run: say so, once, while it waits."""
+    say(f"parallax watch (pid {record.get('pid', '?')}) is updating this index; waiting for "
+        "its run to finish (it indexes changes by itself)", style="dim")

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from indexes import Mode
 from parallax import render
 from parallax.errors import ParallaxError, http_status
+from parallax.server.status import add_status
 from parallax.service import FILTER_HELP, SERVER_LIMITS, Reply, Scope, Service
 from parallax.stance import render as render_compare
 from parallax.stance.groups import GroupBy
@@ -59,7 +60,8 @@ def scope(
 ScopeQ = Annotated[Scope, Depends(scope)]
 
 
-def create_app(service: Service, token: str | None = None, loopback: bool = True) -> FastAPI:
+def create_app(service: Service, token: str | None = None, loopback: bool = True,
+               watcher: Any = None) -> FastAPI:
     """The API over `service`. With `token`, /api/ requires `Authorization: Bearer TOKEN`;
     on loopback, requests must name a loopback host (no DNS rebinding from a web page)."""
     app = FastAPI(title="Parallax", version="1",
@@ -74,6 +76,7 @@ def create_app(service: Service, token: str | None = None, loopback: bool = True
     if token:
         _require_token(app, token)
     _add_api(app, service)
+    add_status(app, service.index_dir, watcher)  # `watcher`: serve --watch's, or None
     _add_page(app)
     return app
 

@@ -159,6 +159,7 @@ class Watcher:
             self._run(["catching up with changes made while not watching"])
             if self._presence.record.get("pid") is None and exists(self.index_dir):
                 self._claim()
+            self._warm()
             while not self._stop.is_set():
                 self._wait_and_run()
         finally:
@@ -254,6 +255,17 @@ class Watcher:
         for path, reason in sorted(skipped - self._skipped):  # each named once
             self.listener.notice(f"cannot index {path}: {reason}")
         self._skipped = skipped  # one that recovers and fails again is named again
+
+    def _warm(self) -> None:
+        """Load the model now, not at the first save: that save is then answered as fast
+        as the others (the model stays loaded in any case once a run has embedded)."""
+        if self._encoder is None and not self._stop.is_set() and exists(self.index_dir):
+            from indexes import IndexReader
+
+            with IndexReader(self.index_dir) as reader:
+                identity = reader.manifest.model
+            self.progress.loading_model(identity)
+            self._load_encoder(identity)
 
     def _load_encoder(self, identity: str) -> Encoder:
         """The model, loaded at the first run that embeds and kept: a run then costs only

@@ -14,7 +14,7 @@ from indexes import IndexReader
 from parallax.watching import RunSummary, Watcher, WatchListener, WatchOptions
 
 # Generous: a test waits for what it expects, and fails only if it never comes.
-PATIENCE = 60.0
+PATIENCE = 300.0
 
 
 class Recorder(WatchListener):
