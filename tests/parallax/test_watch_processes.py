@@ -164,6 +164,7 @@ def test_a_burst_of_1000_copied_files_is_at_most_3_runs_and_equals_a_fresh_build
         wait_for(lambda: len(indexed_paths(index_dir)) == 1005, "all 1,000 copies indexed")
         settle(recorder, quiet=3.0)
         burst = recorder.runs[before:]
+    print(f"1,000 files: {len(burst)} runs, {sum(r.seconds for r in burst):.1f} s of runs")
     assert 1 <= len(burst) <= 3, [r.as_dict() for r in burst]
     fresh = tmp_path / "fresh"
     build_index([corpus], fresh, encoder_loader=lambda name: fake_encoder)
