@@ -12,6 +12,7 @@ from parallax.cli import query as _query_commands  # noqa: F401
 from parallax.cli import compare as _compare_commands  # noqa: F401
 from parallax.cli import evaluate as _evaluate_commands  # noqa: F401
 from parallax.cli import serve as _serve_commands  # noqa: F401
+from parallax.cli import watch as _watch_commands  # noqa: F401
 # isort: on
 from parallax.cli.application import app, main
 

@@ -48,8 +48,10 @@ def index(
     """
     from contextlib import nullcontext
 
+    from parallax.cli.watch import say_watcher
     from parallax.errors import UsageError
     from parallax.indexing import build_index, indexed_folders
+    from parallax.watching import after_watcher
 
     with user_errors():
         if engine not in ("local", "ray"):
@@ -66,9 +68,10 @@ def index(
         else:
             runner = None
         with runner or nullcontext():
-            report = build_index(folders, target, model, rebuild=rebuild, compact=compact,
-                                 precision=precision, engine=runner,
-                                 progress=CliProgress())  # type: ignore[arg-type]
+            # While `parallax watch` runs on this index, wait for its run (one writer).
+            report = after_watcher(target, lambda: build_index(
+                folders, target, model, rebuild=rebuild, compact=compact, precision=precision,
+                engine=runner, progress=CliProgress()), say_watcher)  # type: ignore[arg-type]
     for skipped in report.skipped:
         err.print(Text("Skipped ", style="yellow") + Text(f"{skipped.path}: {skipped.reason}"))
     if as_json:

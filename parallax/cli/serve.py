@@ -9,6 +9,7 @@ from rich.text import Text
 
 from parallax.cli.application import app, err, user_errors
 from parallax.cli.options import IndexOpt
+from parallax.cli.watch import start_watcher, stop_watcher
 from parallax.locations import resolve_index_dir
 from parallax.server.address import LOOPBACK, accepted_hosts, is_loopback, listen, url_host
 
@@ -30,6 +31,9 @@ def serve(
         help="Also answer requests that name this host (a reverse proxy's name, an alias of "
              "the address); repeatable. Requests naming other hosts are refused on loopback, "
              "and off loopback once a name is given.")] = None,
+    watch: Annotated[bool, typer.Option(
+        "--watch", help="Also keep the index current as its folders change (as `parallax "
+                        "watch` does, in this process).")] = False,
 ) -> None:
     """Serve the JSON API (docs at /docs) and the web page for searching and comparing.
 
@@ -54,12 +58,16 @@ def serve(
         with user_errors():
             service = Service(index_dir)
             service.warm()
+        watcher = start_watcher(service.index_dir) if watch else None
         err.print(Text(f"Serving {service.index_dir} at http://{url_host(host)}:{port}/ "
                        f"(API docs at /docs); Ctrl-C stops.", style="dim"))
         try:
-            http.run(http.create_app(service, token, accepted_hosts(host, allow_host or ())),
+            http.run(http.create_app(service, token, accepted_hosts(host, allow_host or ()),
+                                     watcher),
                      sock)
         finally:
+            if watcher is not None:
+                stop_watcher(watcher)
             service.close()
     finally:
         sock.close()

@@ -28,6 +28,7 @@ from indexes import Mode
 from parallax import render
 from parallax.errors import ParallaxError, http_status
 from parallax.server.address import LOOPBACK_NAMES, host_name, url_host
+from parallax.server.status import add_status
 from parallax.service import FILTER_HELP, SERVER_LIMITS, Reply, Scope, Service
 from parallax.stance import render as render_compare
 from parallax.stance.groups import GroupBy
@@ -77,7 +78,7 @@ ScopeQ = Annotated[Scope, Depends(scope)]
 
 
 def create_app(service: Service, token: str | None = None,
-               hosts: Set[str] | None = LOOPBACK_NAMES) -> FastAPI:
+               hosts: Set[str] | None = LOOPBACK_NAMES, watcher: Any = None) -> FastAPI:
     """The API over `service`. With `token`, /api/ requires `Authorization: Bearer TOKEN`;
     with `hosts` (see parallax.server.address.accepted_hosts), requests must name one of
     them (no DNS rebinding from a web page)."""
@@ -94,6 +95,7 @@ def create_app(service: Service, token: str | None = None,
     if token:
         _require_token(app, token)
     _add_api(app, service)
+    add_status(app, service.index_dir, watcher)  # `watcher`: serve --watch's, or None
     _add_page(app)
     return app
 
