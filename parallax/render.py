@@ -1,4 +1,7 @@
-"""Pure functions from results to JSON-ready dicts and to Rich renderables."""
+"""Pure functions from results to JSON-ready dicts and to Rich renderables.
+
+JSON keeps every string as it is; terminal views pass names and text from the documents
+folder through parallax.printable, so that a file name or a title cannot drive the terminal."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from rich.console import Group
 from rich.text import Text
 
 from indexes import DocumentRecord, PassageRecord
+from parallax import printable
 from parallax.search.results import Answer, GroupedAnswer, Result
 
 PREVIEW_CHARS = 600
@@ -42,10 +46,12 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 # Terminal ----------------------------------------------------------------------------------
 
 def document_label(doc: DocumentRecord) -> Text:
-    title = doc.title or "(untitled)"
+    title = printable.name(doc.title) if doc.title else "(untitled)"
     label = Text(title + (" (inferred title)" if doc.title_inferred else ""), style="bold")
-    details = [d for d in (doc.date and doc.date + (" (inferred)" if doc.date_inferred else ""),
-                           doc.author, doc.publisher) if d]
+    details = [d for d in (doc.date and printable.name(doc.date)
+                           + (" (inferred)" if doc.date_inferred else ""),
+                           doc.author and printable.name(doc.author),
+                           doc.publisher and printable.name(doc.publisher)) if d]
     if details:
         label.append("  " + " · ".join(details), style="cyan")
     return label
@@ -54,7 +60,7 @@ def document_label(doc: DocumentRecord) -> Text:
 def location(passage: PassageRecord, doc: DocumentRecord) -> Text:
     lines = (f"{passage.line_start}" if passage.line_start == passage.line_end
              else f"{passage.line_start}-{passage.line_end}")
-    return Text.assemble((f"{doc.path}:{lines}", "dim"), ("  passage ", "dim"),
+    return Text.assemble((f"{printable.name(doc.path)}:{lines}", "dim"), ("  passage ", "dim"),
                          (passage.id, "magenta"))
 
 
@@ -62,6 +68,9 @@ def emphasised(text: str, highlight: str, limit: int = PREVIEW_CHARS,
                marks: bool = False) -> Text:
     """The passage with its best sentence in bold, shortened around that sentence; with
     `marks`, the sentence is also wrapped in »…« for output that shows no bold."""
+    # Escaping works character by character, so the escaped highlight is still a part of
+    # the escaped text.
+    text, highlight = printable.text(text), printable.text(highlight or "")
     start = text.find(highlight) if highlight else -1
     prefix = ""
     if len(text) > limit and start > limit // 2:
@@ -89,7 +98,7 @@ def result_view(result: Result, marks: bool = False) -> Group:
     loc.pad_left(3)
     parts = [head, loc]
     if result.passage.heading and result.passage.heading != result.document.title:
-        parts.append(Text("   § " + result.passage.heading, style="italic"))
+        parts.append(Text("   § " + printable.name(result.passage.heading), style="italic"))
     return Group(*parts, body, Text(""))
 
 
@@ -156,10 +165,10 @@ def related_view(found: Any, marks: bool = False) -> Group:
         head = Text.assemble(("Passages related to ", "bold"), (found.passage.id, "magenta"),
                              "  ")
         head.append_text(document_label(found.document))
-        quoted = Text(shorten(found.passage.text, 300), style="dim")
+        quoted = Text(printable.text(shorten(found.passage.text, 300)), style="dim")
     else:
         head = Text("Passages related to the text given", style="bold")
-        quoted = Text(shorten(found.text, 300), style="dim")
+        quoted = Text(printable.text(shorten(found.text, 300)), style="dim")
     quoted.pad_left(3)
     scope = " (other documents only)" if found.other_sources else ""
     parts: list[Any] = [head, quoted, Text(f"{found.mode}{scope}", style="dim"), Text("")]
@@ -189,7 +198,8 @@ def index_report_view(report: Any) -> Group:
                                 ("updated", report.updated, "yellow"),
                                 ("removed", report.removed, "red"),
                                 ("metadata updated", report.metadata_updated, "cyan")):
-        lines += [Text.assemble((f"  {label:<17}", style), path) for path in paths]
+        lines += [Text.assemble((f"  {label:<17}", style), printable.name(path))
+                  for path in paths]
     counts = report.counts
     summary = (f"{plural(counts.get('documents', 0), 'document')}, "
                f"{plural(counts.get('passages', 0), 'passage')} in {report.index_dir}")
@@ -238,8 +248,8 @@ def in_context_view(shown: Any) -> Group:
         current = passage.id == shown.passage.id
         parts.append(location(passage, shown.document))
         if passage.heading and passage.heading != shown.document.title:
-            parts.append(Text("§ " + passage.heading, style="italic"))
-        parts.append(Text(passage.text, style="" if current else "dim"))
+            parts.append(Text("§ " + printable.name(passage.heading), style="italic"))
+        parts.append(Text(printable.text(passage.text), style="" if current else "dim"))
         parts.append(Text(""))
     return Group(*parts)
 
@@ -267,27 +277,30 @@ def inspection_view(doc: Any) -> Group:
     meta = doc.metadata
     rows: list[tuple[int, Text]] = []
     for heading in doc.headings:
-        rows.append((heading.line, Text(f"{heading.line:>5}  heading   {heading.text}",
+        rows.append((heading.line, Text(f"{heading.line:>5}  heading   "
+                                        f"{printable.name(heading.text)}",
                                         style="bold")))
     for p in doc.passages:
         span = f"{p.line_start}-{p.line_end}" if p.line_end != p.line_start else f"{p.line_start}"
         rows.append((p.line_start, Text.assemble((f"{span:>5}  ", "dim"),
                                                  (f"passage {p.ordinal:<3}", "green"),
-                                                 shorten(p.text, 160))))
+                                                 printable.line(shorten(p.text, 160)))))
     for d in doc.dropped:
         rows.append((d.line, Text.assemble((f"{d.line:>5}  ", "dim"), ("DROPPED  ", "red"),
-                                           (f"[{d.reason}] ", "red"), (shorten(d.text, 120),
+                                           (f"[{d.reason}] ", "red"),
+                                           (printable.line(shorten(d.text, 120)),
                                                                        "strike dim"))))
-    title = meta.title or "(untitled)"
+    title = printable.name(meta.title) if meta.title else "(untitled)"
     head = Text.assemble(("Title: ", "bold"), title, (" (inferred)" if meta.title_inferred
                                                       else "", "dim"))
-    date = Text.assemble(("Date:  ", "bold"), meta.date or "unknown",
+    date = Text.assemble(("Date:  ", "bold"), printable.name(meta.date or "unknown"),
                          (" (inferred)" if meta.date_inferred else "", "dim"))
     summary = Text(f"{plural(len(doc.passages), 'passage')}, "
                    f"{plural(len(doc.headings), 'heading')}, "
-                   f"{plural(len(doc.dropped), 'dropped line')} · {doc.path} ({doc.encoding})",
+                   f"{plural(len(doc.dropped), 'dropped line')} · "
+                   f"{printable.name(str(doc.path))} ({doc.encoding})",
                    style="dim")
-    warnings = [Text.assemble(("Warning: ", "bold yellow"), warning)
+    warnings = [Text.assemble(("Warning: ", "bold yellow"), printable.line(warning))
                 for warning in doc.warnings]
     return Group(head, date, summary, *warnings, Text(""),
                  *(text for _, text in sorted(rows, key=lambda r: r[0])))

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from parallax import printable
 from parallax.errors import ParallaxError, exit_code
 
 app = typer.Typer(
@@ -58,9 +59,11 @@ def user_errors() -> Iterator[None]:
 
 
 def say_error(message: str, hint: str | None = None) -> None:
-    err.print(Text("Error: ", style="bold red") + Text(message))
+    """Both lines escaped: a message often names a file, and a file name can hold a line
+    break or a terminal's escape sequence."""
+    err.print(Text("Error: ", style="bold red") + Text(printable.line(message)))
     if hint:
-        err.print(Text(hint, style="dim"))
+        err.print(Text(printable.line(hint), style="dim"))
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from parallax import render, service
+from parallax import printable, render, service
 from parallax.cli.application import app, err, out, user_errors
 from parallax.cli.options import IndexOpt, JsonOpt
 from parallax.cli.output import CliProgress, print_json
@@ -70,7 +70,8 @@ def index(
                                  precision=precision, engine=runner,
                                  progress=CliProgress())  # type: ignore[arg-type]
     for skipped in report.skipped:
-        err.print(Text("Skipped ", style="yellow") + Text(f"{skipped.path}: {skipped.reason}"))
+        err.print(Text("Skipped ", style="yellow")
+                  + Text(f"{printable.name(str(skipped.path))}: {printable.line(skipped.reason)}"))
     if as_json:
         print_json(render.index_report_json(report))
     else:
@@ -96,12 +97,13 @@ def check(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
                      "ok": report.ok, "problems": report.problems, "checked": report.checked,
                      "counts": report.counts, "recovery": None if report.ok else report.recovery})
     elif report.ok:
-        out.print(Text(f"The index at {target} is sound ({report.generation}):"))
+        out.print(Text(f"The index at {printable.name(str(target))} is sound "
+                       f"({report.generation}):"))
         for line in report.checked:
             out.print(Text(f"  ok  {line}"))
     else:
         for problem in report.problems:
-            err.print(Text("Damaged: ", style="bold red") + Text(problem))
-        err.print(Text(f"Recover with: {report.recovery}", style="dim"))
+            err.print(Text("Damaged: ", style="bold red") + Text(printable.line(problem)))
+        err.print(Text(f"Recover with: {printable.line(report.recovery)}", style="dim"))
     if not report.ok:
         raise typer.Exit(EXIT_CODES[Kind.damaged])

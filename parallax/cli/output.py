@@ -13,6 +13,7 @@ from typing import Any
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from parallax import printable
 from parallax.cli.application import err
 from parallax.errors import ReportNotWritten
 
@@ -38,7 +39,7 @@ class CliProgress:
         self._began = self._said = 0.0
 
     def warning(self, message: str) -> None:
-        err.print(Text("Warning: ", style="yellow") + Text(message))
+        err.print(Text("Warning: ", style="yellow") + Text(printable.line(message)))
 
     def loading_model(self, name: str) -> None:
         err.print(Text(f"Loading model {name} …", style="dim"))
@@ -92,6 +93,6 @@ def write_report(path: Path, text: str) -> None:
     except OSError as error:
         raise ReportNotWritten(f"cannot write the report to {path}: {error.strerror or error}",
                                "Give --md a file in a folder you can write to.") from None
-    err.print(Text(f"Wrote {path}", style="dim"))
+    err.print(Text(f"Wrote {printable.name(str(path))}", style="dim"))
 
 
