@@ -192,14 +192,29 @@ def index_report_json(report: Any) -> dict[str, Any]:
                       "segments_merged": report.compacted}}
 
 
-def index_report_view(report: Any) -> Group:
+# `index` lists the files it changed one per line up to about a screenful; past it, the
+# first few of each kind and a count (a first run over 5,000 files is not 5,000 lines).
+LIST_CHANGES_UP_TO = 20
+CHANGES_SHOWN = 3
+
+
+def index_report_view(report: Any, verbose: bool = False) -> Group:
+    """The summary line, the files changed (all of them with `verbose` or when they fit a
+    screen, else the first CHANGES_SHOWN of each kind and how many more) and the store."""
+    kinds = (("added", report.added, "green"), ("updated", report.updated, "yellow"),
+             ("removed", report.removed, "red"),
+             ("metadata updated", report.metadata_updated, "cyan"))
+    every = verbose or sum(len(paths) for _, paths, _ in kinds) <= LIST_CHANGES_UP_TO
     lines = []
-    for label, paths, style in (("added", report.added, "green"),
-                                ("updated", report.updated, "yellow"),
-                                ("removed", report.removed, "red"),
-                                ("metadata updated", report.metadata_updated, "cyan")):
+    for label, paths, style in kinds:
+        shown = paths if every else paths[:CHANGES_SHOWN]
         lines += [Text.assemble((f"  {label:<17}", style), printable.name(path))
-                  for path in paths]
+                  for path in shown]
+        if len(paths) > len(shown):
+            lines.append(Text(f"  {'':<17}… and {len(paths) - len(shown):,} more {label}",
+                              style="dim"))
+    if not every:
+        lines.append(Text("  (--verbose lists every file, --json too)", style="dim"))
     counts = report.counts
     summary = (f"{plural(counts.get('documents', 0), 'document')}, "
                f"{plural(counts.get('passages', 0), 'passage')} in {report.index_dir}")

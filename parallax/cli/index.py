@@ -40,6 +40,9 @@ def index(
              "or auto [default: start Ray on this machine].")] = None,
     workers: Annotated[int | None, typer.Option(
         min=1, help="With --engine ray: model replicas [default: one per node].")] = None,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="List every file added, updated or removed (past a "
+                                "screenful, only the first few of each are listed).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Build or update an index: only new or changed files are embedded.
@@ -75,7 +78,7 @@ def index(
     if as_json:
         print_json(render.index_report_json(report))
     else:
-        out.print(render.index_report_view(report))
+        out.print(render.index_report_view(report, verbose=verbose))
 
 
 

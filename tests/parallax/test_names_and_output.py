@@ -144,3 +144,49 @@ def test_render_escapes_a_document_label() -> None:
     label = render.document_label(DocumentRecord(**values)).plain
     assert_no_controls(label)
     assert "\n" not in label
+
+
+# How much `index` prints ---------------------------------------------------------------------
+
+@pytest.fixture
+def many_files(tmp_path: Path) -> Path:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(60):
+        (folder / f"note-{number:03d}.txt").write_text(f"Note {number} about trade.\n",
+                                                       encoding="utf-8")
+    return folder
+
+
+def test_index_summarises_a_large_folder_past_a_screenful(many_files: Path, tmp_path: Path,
+                                                          fake_model) -> None:  # noqa: ANN001
+    result = runner.invoke(app, ["index", str(many_files), "--index", str(tmp_path / "i")])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) <= 10
+    assert lines[0].startswith("Indexed 60 documents") and "(60 added," in lines[0]
+    assert sum(line.strip().startswith("added") for line in lines) == 3  # the first few
+    assert any("… and 57 more added" in line for line in lines)
+    assert any("--verbose" in line for line in lines)
+
+
+def test_index_verbose_and_json_list_every_file(many_files: Path, tmp_path: Path,
+                                                fake_model) -> None:  # noqa: ANN001
+    verbose = runner.invoke(app, ["index", str(many_files), "--index", str(tmp_path / "i"),
+                                  "--verbose"])
+    assert verbose.exit_code == 0, verbose.output
+    assert sum(line.strip().startswith("added") for line in verbose.stdout.splitlines()) == 60
+    (many_files / "note-000.txt").unlink()
+    as_json = runner.invoke(app, ["index", str(many_files), "--index", str(tmp_path / "j"),
+                                  "--json"])
+    assert len(json.loads(as_json.stdout)["added"]) == 59
+
+
+def test_index_lists_a_few_changes_in_full(tmp_path: Path, fake_model) -> None:  # noqa: ANN001
+    folder = tmp_path / "few"
+    folder.mkdir()
+    for number in range(5):
+        (folder / f"n{number}.txt").write_text(f"Note {number}.\n", encoding="utf-8")
+    result = runner.invoke(app, ["index", str(folder), "--index", str(tmp_path / "i")])
+    assert sum(line.strip().startswith("added") for line in result.stdout.splitlines()) == 5
+    assert "--verbose" not in result.stdout
