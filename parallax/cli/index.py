@@ -30,8 +30,9 @@ def index(
         "--compact", help="Merge the index's segments into one and drop replaced documents "
                           "(done automatically when it pays).")] = False,
     precision: Annotated[str, typer.Option(
-        help="Embedding arithmetic: auto (bf16 where this CPU has it natively, else fp32), "
-             "fp32 or bf16.")] = "auto",
+        help="Embedding path: auto (openvino when installed, else bf16 where this CPU has "
+             "it natively, else fp32), fp32 or bf16 (torch), openvino (bf16 where native, "
+             "else f32) or openvino-fp32.")] = "auto",
     engine: Annotated[str, typer.Option(
         help="Where embedding runs: local (this process) or ray (a Ray cluster's workers; "
              "needs pip install 'parallax[ray]').")] = "local",
@@ -51,10 +52,17 @@ def index(
     """
     from contextlib import nullcontext
 
+    from embed.models import check_model
+    from embed.precision import check_choice
     from parallax.errors import UsageError
     from parallax.indexing import build_index, indexed_folders
 
     with user_errors():
+        # Every option is checked before any file is read or any model loaded: an up-to-date
+        # index would otherwise never look at --precision, and a rebuild would reject it
+        # only after reading every file.
+        precision = check_choice(precision)
+        check_model(model)
         if engine not in ("local", "ray"):
             raise UsageError(f"unknown engine {engine!r}", "Use --engine local or --engine ray.")
         if engine == "local" and (address is not None or workers is not None):

@@ -1,0 +1,74 @@
+"""Options are checked before any work, errors say what is going on and how to go on, and
+every exit code the program uses is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import parallax.indexing
+from parallax.cli import app
+
+runner = CliRunner()
+
+
+class CountingLoader:
+    """Stands in for embed.load_encoder and counts the models loaded."""
+
+    def __init__(self, encoder) -> None:  # noqa: ANN001
+        self.encoder, self.loads = encoder, 0
+
+    def __call__(self, name, precision="auto"):  # noqa: ANN001, ANN204
+        self.loads += 1
+        return self.encoder
+
+
+@pytest.fixture
+def loader(monkeypatch: pytest.MonkeyPatch, fake_encoder) -> CountingLoader:  # noqa: ANN001
+    counting = CountingLoader(fake_encoder)
+    monkeypatch.setattr(parallax.indexing.engines.base, "load_encoder", counting)
+    return counting
+
+
+@pytest.fixture
+def indexed(tmp_path: Path, loader: CountingLoader) -> tuple[Path, Path]:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A paragraph about trade and tariffs.\n", encoding="utf-8")
+    index = tmp_path / "index"
+    assert runner.invoke(app, ["index", str(folder), "--index", str(index)]).exit_code == 0
+    loader.loads = 0
+    return folder, index
+
+
+# 9: options are validated before any work ----------------------------------------------------
+
+@pytest.mark.parametrize("extra", [[], ["--rebuild"]])
+def test_an_unknown_precision_is_refused_before_reading_or_loading(
+        indexed: tuple[Path, Path], loader: CountingLoader, extra: list[str]) -> None:
+    folder, index = indexed
+    result = runner.invoke(app, ["index", str(folder), "--index", str(index),
+                                 "--precision", "bogus", *extra])
+    assert result.exit_code == 2  # a usage error, even on an up-to-date index
+    assert "unknown precision 'bogus'" in result.stderr
+    assert "openvino-fp32" in result.stderr  # the hint lists every choice
+    assert "Reading" not in result.stderr and loader.loads == 0
+
+
+def test_index_help_lists_every_precision_it_accepts() -> None:
+    from embed import PRECISIONS
+
+    result = runner.invoke(app, ["index", "--help"], env={"COLUMNS": "200"})
+    assert all(choice in result.stdout for choice in PRECISIONS)
+
+
+def test_a_model_folder_that_does_not_exist_is_refused_before_reading(
+        indexed: tuple[Path, Path], loader: CountingLoader, tmp_path: Path) -> None:
+    folder, _ = indexed
+    result = runner.invoke(app, ["index", str(folder), "--index", str(tmp_path / "new"),
+                                 "--model", str(tmp_path / "no-such-model")])
+    assert result.exit_code == 1
+    assert "no such folder" in result.stderr
+    assert "Reading" not in result.stderr and loader.loads == 0
