@@ -72,3 +72,19 @@ def test_a_model_folder_that_does_not_exist_is_refused_before_reading(
     assert result.exit_code == 1
     assert "no such folder" in result.stderr
     assert "Reading" not in result.stderr and loader.loads == 0
+
+
+# 10: a first build in progress is not a missing index ----------------------------------------
+
+def test_ask_during_a_first_build_says_one_is_being_built(tmp_path: Path) -> None:
+    from indexes.storage import layout
+
+    index = tmp_path / "index"
+    with layout.write_lock(index):  # what `parallax index` holds until it publishes
+        result = runner.invoke(app, ["ask", "Taiwan", "--index", str(index)])
+    assert result.exit_code == 5  # busy, as for a second writer
+    assert "being built" in result.stderr or "building one" in result.stderr
+    assert "Build one with" not in result.stderr
+    assert "Wait" in result.stderr
+    after = runner.invoke(app, ["sources", "--index", str(index)])
+    assert after.exit_code == 3 and "Build one with" in after.stderr  # the run died unpublished
