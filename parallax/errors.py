@@ -11,8 +11,8 @@ from __future__ import annotations
 from corpus.errors import Kind, ParallaxError
 
 __all__ = ["EXIT_BUG", "EXIT_CODES", "EXIT_INTERRUPTED", "HTTP_STATUS", "Kind", "ParallaxError",
-           "NothingToIndex", "SettingsMismatch", "PassageNotFound", "ReportNotWritten",
-           "UsageError", "exit_code", "http_status"]
+           "NothingToIndex", "SettingsMismatch", "PassageNotFound", "FileMissing",
+           "ReportNotWritten", "UsageError", "exit_code", "http_status"]
 
 # Exit codes: 2 for usage errors as click does; distinct codes for the kinds a script may
 # want to tell apart (a damaged index is not a missing one).
@@ -65,6 +65,12 @@ class SettingsMismatch(ParallaxError):
 
 class PassageNotFound(ParallaxError):
     """No passage has the given id."""
+
+    kind = Kind.not_found
+
+
+class FileMissing(ParallaxError):
+    """A file named on the command line (inspect FILE) does not exist."""
 
     kind = Kind.not_found
 

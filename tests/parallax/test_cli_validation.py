@@ -3,6 +3,7 @@ every exit code the program uses is documented."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from typer.testing import CliRunner
 
 import parallax.indexing
 from parallax.cli import app
+from parallax.errors import EXIT_BUG, EXIT_CODES, EXIT_INTERRUPTED
 
 runner = CliRunner()
 
@@ -88,3 +90,38 @@ def test_ask_during_a_first_build_says_one_is_being_built(tmp_path: Path) -> Non
     assert "Wait" in result.stderr
     after = runner.invoke(app, ["sources", "--index", str(index)])
     assert after.exit_code == 3 and "Build one with" in after.stderr  # the run died unpublished
+
+
+# 11: inspect's errors, and the exit codes -----------------------------------------------------
+
+def test_inspect_of_a_missing_file_is_not_found_with_a_hint(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["inspect", str(tmp_path / "nonexistent.txt")])
+    assert result.exit_code == 3
+    error, hint = result.stderr.splitlines()
+    assert error == f"Error: {tmp_path / 'nonexistent.txt'}: no such file"
+    assert hint == f"Check the file's name; to see what its folder holds: ls {tmp_path}"
+    gone = runner.invoke(app, ["inspect", str(tmp_path / "gone" / "a.txt")])
+    assert gone.exit_code == 3 and "does not exist either" in gone.stderr
+
+
+def test_inspect_of_a_folder_says_how_to_index_it(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["inspect", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[1].endswith(f"parallax index {tmp_path}")
+
+
+def documented_exit_codes() -> dict[int, str]:
+    """The README's exit-code table: code -> what it says."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Exit codes", 1)[1].split("\n#", 1)[0]
+    return {int(code): meaning for code, meaning in
+            re.findall(r"^\| (\d+) \| (.+) \|$", section, flags=re.MULTILINE)}
+
+
+def test_the_readme_documents_every_exit_code_the_program_uses() -> None:
+    used = {0, *EXIT_CODES.values(), EXIT_BUG, EXIT_INTERRUPTED}
+    assert set(documented_exit_codes()) == used
+
+
+def test_an_internal_error_exits_with_the_documented_bug_code() -> None:
+    assert "bug" in documented_exit_codes()[EXIT_BUG]
