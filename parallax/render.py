@@ -13,6 +13,7 @@ from rich.text import Text
 from indexes import DocumentRecord, PassageRecord
 from parallax import printable
 from parallax.search.results import Answer, GroupedAnswer, Result
+from parallax.search.scores import score_scale
 
 PREVIEW_CHARS = 600
 
@@ -38,8 +39,14 @@ def result_json(result: Result) -> dict[str, Any]:
             "highlight": result.highlight, **body}
 
 
+def scale_json(mode: str) -> dict[str, str]:
+    """What the scores of `mode` mean (the scales differ between modes)."""
+    scale = score_scale(mode)
+    return {"score_scale": scale.name, "score_meaning": scale.meaning}
+
+
 def answer_json(answer: Answer) -> dict[str, Any]:
-    return {"query": answer.query, "mode": answer.mode,
+    return {"query": answer.query, "mode": answer.mode, **scale_json(answer.mode),
             "results": [result_json(r) for r in answer.results]}
 
 
@@ -89,6 +96,11 @@ def emphasised(text: str, highlight: str, limit: int = PREVIEW_CHARS,
     return out
 
 
+def scale_view(mode: str) -> Text:
+    """One dim line above the results: the scale their scores are on."""
+    return Text(f"Scores ({mode}): {score_scale(mode).short}", style="dim")
+
+
 def result_view(result: Result, marks: bool = False) -> Group:
     head = Text.assemble((f"{result.rank}. ", "bold"), (f"{result.score:.4g}  ", "green"))
     head.append_text(document_label(result.document))
@@ -106,7 +118,7 @@ def answer_view(answer: Answer, marks: bool = False) -> Group:
     if not answer.results:
         return Group(Text(f"No passage matches {answer.query!r} (with the filters given).",
                           style="yellow"))
-    return Group(*(result_view(r, marks) for r in answer.results))
+    return Group(scale_view(answer.mode), *(result_view(r, marks) for r in answer.results))
 
 
 def ask_json(answer: Any) -> dict[str, Any]:
@@ -126,6 +138,7 @@ def grouped_answer_json(answer: Any) -> dict[str, Any]:
     """`ask --by-document`: the documents in order, each with its passages; `results` also
     lists every passage shown, flat, as plain `ask --json` does."""
     return {"query": answer.query, "mode": answer.mode, "by": "document",
+            **scale_json(answer.mode),
             "documents": [{"document": document_json(d.document), "score": round(d.score, 6),
                            "results": [result_json(r) for r in d.results]}
                           for d in answer.documents],
@@ -136,7 +149,7 @@ def grouped_answer_view(answer: Any, marks: bool = False) -> Group:
     if not answer.documents:
         return Group(Text(f"No passage matches {answer.query!r} (with the filters given).",
                           style="yellow"))
-    parts: list[Any] = []
+    parts: list[Any] = [scale_view(answer.mode)]
     for number, hits in enumerate(answer.documents, start=1):
         head = Text.assemble((f"{number}. ", "bold"), (f"{hits.score:.4g}  ", "green"))
         head.append_text(document_label(hits.document))
@@ -156,7 +169,8 @@ def grouped_answer_view(answer: Any, marks: bool = False) -> Group:
 def related_json(found: Any) -> dict[str, Any]:
     return {"passage": (passage_json(found.passage, found.document)
                         if found.passage is not None else None),
-            "text": found.text, "mode": found.mode, "other_sources": found.other_sources,
+            "text": found.text, "mode": found.mode, **scale_json(found.mode),
+            "other_sources": found.other_sources,
             "results": [result_json(r) for r in found.results]}
 
 
@@ -171,7 +185,8 @@ def related_view(found: Any, marks: bool = False) -> Group:
         quoted = Text(printable.text(shorten(found.text, 300)), style="dim")
     quoted.pad_left(3)
     scope = " (other documents only)" if found.other_sources else ""
-    parts: list[Any] = [head, quoted, Text(f"{found.mode}{scope}", style="dim"), Text("")]
+    parts: list[Any] = [head, quoted, Text(f"{found.mode}{scope}", style="dim"),
+                        scale_view(found.mode), Text("")]
     if not found.results:
         parts.append(Text("No related passage (with the filters given).", style="yellow"))
     parts += [result_view(r, marks) for r in found.results]
