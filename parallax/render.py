@@ -47,6 +47,7 @@ def scale_json(mode: str) -> dict[str, str]:
 
 def answer_json(answer: Answer) -> dict[str, Any]:
     return {"query": answer.query, "mode": answer.mode, **scale_json(answer.mode),
+            "warnings": list(answer.warnings),
             "results": [result_json(r) for r in answer.results]}
 
 
@@ -138,7 +139,7 @@ def grouped_answer_json(answer: Any) -> dict[str, Any]:
     """`ask --by-document`: the documents in order, each with its passages; `results` also
     lists every passage shown, flat, as plain `ask --json` does."""
     return {"query": answer.query, "mode": answer.mode, "by": "document",
-            **scale_json(answer.mode),
+            **scale_json(answer.mode), "warnings": list(answer.warnings),
             "documents": [{"document": document_json(d.document), "score": round(d.score, 6),
                            "results": [result_json(r) for r in d.results]}
                           for d in answer.documents],
@@ -170,6 +171,7 @@ def related_json(found: Any) -> dict[str, Any]:
     return {"passage": (passage_json(found.passage, found.document)
                         if found.passage is not None else None),
             "text": found.text, "mode": found.mode, **scale_json(found.mode),
+            "warnings": list(found.warnings),
             "other_sources": found.other_sources,
             "results": [result_json(r) for r in found.results]}
 

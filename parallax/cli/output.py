@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,13 @@ PROGRESS_EVERY = 5.0
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def warn(warnings: Sequence[str]) -> None:
+    """An answer's warnings on stderr, once each, whatever goes to stdout (--json keeps
+    them too, under `warnings`)."""
+    for message in warnings:
+        err.print(Text("Warning: ", style="yellow") + Text(printable.line(message)))
 
 
 class CliProgress:

@@ -25,7 +25,7 @@ from parallax.cli.options import (
     scope,
 )
 from parallax.cli.options import question as checked_question
-from parallax.cli.output import print_json
+from parallax.cli.output import print_json, warn
 from parallax.locations import resolve_index_dir
 
 
@@ -57,6 +57,7 @@ def ask(
     chosen = scope(source, since, until, author)
     with user_errors(), Session(resolve_index_dir(index_dir)) as session:
         answer = service.ask(session, question, k, mode, chosen, by_document, per_document)
+    warn(answer.warnings)
     if as_json:
         print_json(render.ask_json(answer))
     else:
@@ -94,6 +95,7 @@ def related(
     chosen = scope(source, since, until, author)
     with user_errors(), Session(resolve_index_dir(index_dir)) as session:
         found = service.related(session, passage_id, text, k, mode, chosen, other_sources)
+    warn(found.warnings)
     if as_json:
         print_json(render.related_json(found))
     else:
