@@ -234,7 +234,8 @@ def index_report_view(report: Any, verbose: bool = False) -> Group:
         lines.append(Text("  (--verbose lists every file, --json too)", style="dim"))
     counts = report.counts
     summary = (f"{plural(counts.get('documents', 0), 'document')}, "
-               f"{plural(counts.get('passages', 0), 'passage')} in {report.index_dir}")
+               f"{plural(counts.get('passages', 0), 'passage')} in "
+               f"{printable.name(str(report.index_dir))}")
     if not report.changed:
         head = Text(f"Index up to date: {summary}.", style="bold")
     else:

@@ -111,7 +111,7 @@ def check(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
         out.print(Text(f"The index at {printable.name(str(target))} is sound "
                        f"({report.generation}):"))
         for line in report.checked:
-            out.print(Text(f"  ok  {line}"))
+            out.print(Text(f"  ok  {printable.line(line)}"))
     else:
         for problem in report.problems:
             err.print(Text("Damaged: ", style="bold red") + Text(printable.line(problem)))

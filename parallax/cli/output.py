@@ -50,7 +50,7 @@ class CliProgress:
         err.print(Text("Warning: ", style="yellow") + Text(printable.line(message)))
 
     def loading_model(self, name: str) -> None:
-        err.print(Text(f"Loading model {name} …", style="dim"))
+        err.print(Text(f"Loading model {printable.name(name)} …", style="dim"))
 
     def started(self, stage: str, total: int, unit: str) -> None:
         if not total:
