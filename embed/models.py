@@ -78,6 +78,18 @@ def _not_loadable(name: str) -> ModelNotAvailable | None:
     return None
 
 
+def check_model(name: str | None) -> None:
+    """Raise ModelNotAvailable now, loading nothing, when `name` cannot be a model here (a
+    missing folder, a file, a folder without a model's files), so that a command can refuse
+    it before any work. A name that may be in the local Hugging Face cache passes: only
+    loading it tells."""
+    if name is None or model_identity(name) == model_identity(DEFAULT_MODEL):
+        return
+    problem = _not_loadable(name)
+    if problem is not None:
+        raise problem
+
+
 def _load_sentence_transformer(name: str) -> Any:
     # No model hub here or on CI: resolve everything locally and fail fast otherwise.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

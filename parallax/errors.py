@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from corpus.errors import Kind, ParallaxError
 
-__all__ = ["EXIT_CODES", "HTTP_STATUS", "Kind", "ParallaxError", "NothingToIndex",
-           "SettingsMismatch", "PassageNotFound", "ReportNotWritten", "UsageError",
-           "exit_code", "http_status"]
+__all__ = ["EXIT_BUG", "EXIT_CODES", "EXIT_INTERRUPTED", "HTTP_STATUS", "Kind", "ParallaxError",
+           "NothingToIndex", "SettingsMismatch", "PassageNotFound", "FileMissing",
+           "ReportNotWritten", "UsageError", "exit_code", "http_status"]
 
 # Exit codes: 2 for usage errors as click does; distinct codes for the kinds a script may
 # want to tell apart (a damaged index is not a missing one).
@@ -25,6 +25,10 @@ EXIT_CODES: dict[Kind, int] = {
     Kind.unavailable: 1,
     Kind.io: 1,
 }
+# Besides the kinds: a bug in Parallax (EX_SOFTWARE of sysexits.h), and an interrupted run
+# (128 + SIGINT, as a shell reports it). README's "Exit codes" lists them all.
+EXIT_BUG = 70
+EXIT_INTERRUPTED = 130
 
 HTTP_STATUS: dict[Kind, int] = {
     Kind.usage: 400,
@@ -61,6 +65,12 @@ class SettingsMismatch(ParallaxError):
 
 class PassageNotFound(ParallaxError):
     """No passage has the given id."""
+
+    kind = Kind.not_found
+
+
+class FileMissing(ParallaxError):
+    """A file named on the command line (inspect FILE) does not exist."""
 
     kind = Kind.not_found
 

@@ -1,4 +1,7 @@
-"""Pure functions from results to JSON-ready dicts and to Rich renderables."""
+"""Pure functions from results to JSON-ready dicts and to Rich renderables.
+
+JSON keeps every string as it is; terminal views pass names and text from the documents
+folder through parallax.printable, so that a file name or a title cannot drive the terminal."""
 
 from __future__ import annotations
 
@@ -8,7 +11,9 @@ from rich.console import Group
 from rich.text import Text
 
 from indexes import DocumentRecord, PassageRecord
+from parallax import printable
 from parallax.search.results import Answer, GroupedAnswer, Result
+from parallax.search.scores import score_scale
 
 PREVIEW_CHARS = 600
 
@@ -34,18 +39,27 @@ def result_json(result: Result) -> dict[str, Any]:
             "highlight": result.highlight, **body}
 
 
+def scale_json(mode: str) -> dict[str, str]:
+    """What the scores of `mode` mean (the scales differ between modes)."""
+    scale = score_scale(mode)
+    return {"score_scale": scale.name, "score_meaning": scale.meaning}
+
+
 def answer_json(answer: Answer) -> dict[str, Any]:
-    return {"query": answer.query, "mode": answer.mode,
+    return {"query": answer.query, "mode": answer.mode, **scale_json(answer.mode),
+            "warnings": list(answer.warnings),
             "results": [result_json(r) for r in answer.results]}
 
 
 # Terminal ----------------------------------------------------------------------------------
 
 def document_label(doc: DocumentRecord) -> Text:
-    title = doc.title or "(untitled)"
+    title = printable.name(doc.title) if doc.title else "(untitled)"
     label = Text(title + (" (inferred title)" if doc.title_inferred else ""), style="bold")
-    details = [d for d in (doc.date and doc.date + (" (inferred)" if doc.date_inferred else ""),
-                           doc.author, doc.publisher) if d]
+    details = [d for d in (doc.date and printable.name(doc.date)
+                           + (" (inferred)" if doc.date_inferred else ""),
+                           doc.author and printable.name(doc.author),
+                           doc.publisher and printable.name(doc.publisher)) if d]
     if details:
         label.append("  " + " · ".join(details), style="cyan")
     return label
@@ -54,7 +68,7 @@ def document_label(doc: DocumentRecord) -> Text:
 def location(passage: PassageRecord, doc: DocumentRecord) -> Text:
     lines = (f"{passage.line_start}" if passage.line_start == passage.line_end
              else f"{passage.line_start}-{passage.line_end}")
-    return Text.assemble((f"{doc.path}:{lines}", "dim"), ("  passage ", "dim"),
+    return Text.assemble((f"{printable.name(doc.path)}:{lines}", "dim"), ("  passage ", "dim"),
                          (passage.id, "magenta"))
 
 
@@ -62,6 +76,9 @@ def emphasised(text: str, highlight: str, limit: int = PREVIEW_CHARS,
                marks: bool = False) -> Text:
     """The passage with its best sentence in bold, shortened around that sentence; with
     `marks`, the sentence is also wrapped in »…« for output that shows no bold."""
+    # Escaping works character by character, so the escaped highlight is still a part of
+    # the escaped text.
+    text, highlight = printable.text(text), printable.text(highlight or "")
     start = text.find(highlight) if highlight else -1
     prefix = ""
     if len(text) > limit and start > limit // 2:
@@ -80,6 +97,11 @@ def emphasised(text: str, highlight: str, limit: int = PREVIEW_CHARS,
     return out
 
 
+def scale_view(mode: str) -> Text:
+    """One dim line above the results: the scale their scores are on."""
+    return Text(f"Scores ({mode}): {score_scale(mode).short}", style="dim")
+
+
 def result_view(result: Result, marks: bool = False) -> Group:
     head = Text.assemble((f"{result.rank}. ", "bold"), (f"{result.score:.4g}  ", "green"))
     head.append_text(document_label(result.document))
@@ -89,7 +111,7 @@ def result_view(result: Result, marks: bool = False) -> Group:
     loc.pad_left(3)
     parts = [head, loc]
     if result.passage.heading and result.passage.heading != result.document.title:
-        parts.append(Text("   § " + result.passage.heading, style="italic"))
+        parts.append(Text("   § " + printable.name(result.passage.heading), style="italic"))
     return Group(*parts, body, Text(""))
 
 
@@ -97,7 +119,7 @@ def answer_view(answer: Answer, marks: bool = False) -> Group:
     if not answer.results:
         return Group(Text(f"No passage matches {answer.query!r} (with the filters given).",
                           style="yellow"))
-    return Group(*(result_view(r, marks) for r in answer.results))
+    return Group(scale_view(answer.mode), *(result_view(r, marks) for r in answer.results))
 
 
 def ask_json(answer: Any) -> dict[str, Any]:
@@ -117,6 +139,7 @@ def grouped_answer_json(answer: Any) -> dict[str, Any]:
     """`ask --by-document`: the documents in order, each with its passages; `results` also
     lists every passage shown, flat, as plain `ask --json` does."""
     return {"query": answer.query, "mode": answer.mode, "by": "document",
+            **scale_json(answer.mode), "warnings": list(answer.warnings),
             "documents": [{"document": document_json(d.document), "score": round(d.score, 6),
                            "results": [result_json(r) for r in d.results]}
                           for d in answer.documents],
@@ -127,7 +150,7 @@ def grouped_answer_view(answer: Any, marks: bool = False) -> Group:
     if not answer.documents:
         return Group(Text(f"No passage matches {answer.query!r} (with the filters given).",
                           style="yellow"))
-    parts: list[Any] = []
+    parts: list[Any] = [scale_view(answer.mode)]
     for number, hits in enumerate(answer.documents, start=1):
         head = Text.assemble((f"{number}. ", "bold"), (f"{hits.score:.4g}  ", "green"))
         head.append_text(document_label(hits.document))
@@ -147,7 +170,9 @@ def grouped_answer_view(answer: Any, marks: bool = False) -> Group:
 def related_json(found: Any) -> dict[str, Any]:
     return {"passage": (passage_json(found.passage, found.document)
                         if found.passage is not None else None),
-            "text": found.text, "mode": found.mode, "other_sources": found.other_sources,
+            "text": found.text, "mode": found.mode, **scale_json(found.mode),
+            "warnings": list(found.warnings),
+            "other_sources": found.other_sources,
             "results": [result_json(r) for r in found.results]}
 
 
@@ -156,13 +181,14 @@ def related_view(found: Any, marks: bool = False) -> Group:
         head = Text.assemble(("Passages related to ", "bold"), (found.passage.id, "magenta"),
                              "  ")
         head.append_text(document_label(found.document))
-        quoted = Text(shorten(found.passage.text, 300), style="dim")
+        quoted = Text(printable.text(shorten(found.passage.text, 300)), style="dim")
     else:
         head = Text("Passages related to the text given", style="bold")
-        quoted = Text(shorten(found.text, 300), style="dim")
+        quoted = Text(printable.text(shorten(found.text, 300)), style="dim")
     quoted.pad_left(3)
     scope = " (other documents only)" if found.other_sources else ""
-    parts: list[Any] = [head, quoted, Text(f"{found.mode}{scope}", style="dim"), Text("")]
+    parts: list[Any] = [head, quoted, Text(f"{found.mode}{scope}", style="dim"),
+                        scale_view(found.mode), Text("")]
     if not found.results:
         parts.append(Text("No related passage (with the filters given).", style="yellow"))
     parts += [result_view(r, marks) for r in found.results]
@@ -183,16 +209,33 @@ def index_report_json(report: Any) -> dict[str, Any]:
                       "segments_merged": report.compacted}}
 
 
-def index_report_view(report: Any) -> Group:
+# `index` lists the files it changed one per line up to about a screenful; past it, the
+# first few of each kind and a count (a first run over 5,000 files is not 5,000 lines).
+LIST_CHANGES_UP_TO = 20
+CHANGES_SHOWN = 3
+
+
+def index_report_view(report: Any, verbose: bool = False) -> Group:
+    """The summary line, the files changed (all of them with `verbose` or when they fit a
+    screen, else the first CHANGES_SHOWN of each kind and how many more) and the store."""
+    kinds = (("added", report.added, "green"), ("updated", report.updated, "yellow"),
+             ("removed", report.removed, "red"),
+             ("metadata updated", report.metadata_updated, "cyan"))
+    every = verbose or sum(len(paths) for _, paths, _ in kinds) <= LIST_CHANGES_UP_TO
     lines = []
-    for label, paths, style in (("added", report.added, "green"),
-                                ("updated", report.updated, "yellow"),
-                                ("removed", report.removed, "red"),
-                                ("metadata updated", report.metadata_updated, "cyan")):
-        lines += [Text.assemble((f"  {label:<17}", style), path) for path in paths]
+    for label, paths, style in kinds:
+        shown = paths if every else paths[:CHANGES_SHOWN]
+        lines += [Text.assemble((f"  {label:<17}", style), printable.name(path))
+                  for path in shown]
+        if len(paths) > len(shown):
+            lines.append(Text(f"  {'':<17}… and {len(paths) - len(shown):,} more {label}",
+                              style="dim"))
+    if not every:
+        lines.append(Text("  (--verbose lists every file, --json too)", style="dim"))
     counts = report.counts
     summary = (f"{plural(counts.get('documents', 0), 'document')}, "
-               f"{plural(counts.get('passages', 0), 'passage')} in {report.index_dir}")
+               f"{plural(counts.get('passages', 0), 'passage')} in "
+               f"{printable.name(str(report.index_dir))}")
     if not report.changed:
         head = Text(f"Index up to date: {summary}.", style="bold")
     else:
@@ -270,8 +313,8 @@ def in_context_view(shown: Any) -> Group:
         current = passage.id == shown.passage.id
         parts.append(location(passage, shown.document))
         if passage.heading and passage.heading != shown.document.title:
-            parts.append(Text("§ " + passage.heading, style="italic"))
-        parts.append(Text(passage.text, style="" if current else "dim"))
+            parts.append(Text("§ " + printable.name(passage.heading), style="italic"))
+        parts.append(Text(printable.text(passage.text), style="" if current else "dim"))
         parts.append(Text(""))
     return Group(*parts)
 
@@ -299,27 +342,30 @@ def inspection_view(doc: Any) -> Group:
     meta = doc.metadata
     rows: list[tuple[int, Text]] = []
     for heading in doc.headings:
-        rows.append((heading.line, Text(f"{heading.line:>5}  heading   {heading.text}",
+        rows.append((heading.line, Text(f"{heading.line:>5}  heading   "
+                                        f"{printable.name(heading.text)}",
                                         style="bold")))
     for p in doc.passages:
         span = f"{p.line_start}-{p.line_end}" if p.line_end != p.line_start else f"{p.line_start}"
         rows.append((p.line_start, Text.assemble((f"{span:>5}  ", "dim"),
                                                  (f"passage {p.ordinal:<3}", "green"),
-                                                 shorten(p.text, 160))))
+                                                 printable.line(shorten(p.text, 160)))))
     for d in doc.dropped:
         rows.append((d.line, Text.assemble((f"{d.line:>5}  ", "dim"), ("DROPPED  ", "red"),
-                                           (f"[{d.reason}] ", "red"), (shorten(d.text, 120),
+                                           (f"[{d.reason}] ", "red"),
+                                           (printable.line(shorten(d.text, 120)),
                                                                        "strike dim"))))
-    title = meta.title or "(untitled)"
+    title = printable.name(meta.title) if meta.title else "(untitled)"
     head = Text.assemble(("Title: ", "bold"), title, (" (inferred)" if meta.title_inferred
                                                       else "", "dim"))
-    date = Text.assemble(("Date:  ", "bold"), meta.date or "unknown",
+    date = Text.assemble(("Date:  ", "bold"), printable.name(meta.date or "unknown"),
                          (" (inferred)" if meta.date_inferred else "", "dim"))
     summary = Text(f"{plural(len(doc.passages), 'passage')}, "
                    f"{plural(len(doc.headings), 'heading')}, "
-                   f"{plural(len(doc.dropped), 'dropped line')} · {doc.path} ({doc.encoding})",
+                   f"{plural(len(doc.dropped), 'dropped line')} · "
+                   f"{printable.name(str(doc.path))} ({doc.encoding})",
                    style="dim")
-    warnings = [Text.assemble(("Warning: ", "bold yellow"), warning)
+    warnings = [Text.assemble(("Warning: ", "bold yellow"), printable.line(warning))
                 for warning in doc.warnings]
     return Group(head, date, summary, *warnings, Text(""),
                  *(text for _, text in sorted(rows, key=lambda r: r[0])))

@@ -17,7 +17,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -141,8 +141,10 @@ def ask(session: Session, q: str, k: int = 5, mode: Mode = Mode.hybrid, scope: S
     bounded("per_document", per_document, 1, limits.per_document)
     filters = scope.filters(limits)
     if by_document:
-        return ask_by_document(session, q, k, per_document, mode, filters)
-    return run_ask(session, q, k, mode, filters)
+        answer = ask_by_document(session, q, k, per_document, mode, filters)
+    else:
+        answer = run_ask(session, q, k, mode, filters)
+    return replace(answer, warnings=reading_warnings(session, q, mode))
 
 
 def related(session: Session, passage: str | None = None, text: str | None = None, k: int = 5,
@@ -159,7 +161,29 @@ def related(session: Session, passage: str | None = None, text: str | None = Non
         passage = passage_id(passage, limits)
     bounded("k", k, 1, limits.k)
     filters = scope.filters(limits)
-    return run_related(session, passage, text, k, mode, filters, other_sources)
+    found = run_related(session, passage, text, k, mode, filters, other_sources)
+    if text is None:  # a passage of the index: its model read it when indexing
+        return found
+    return replace(found, warnings=reading_warnings(session, text, mode))
+
+
+def reading_warnings(session: Session, text: str, mode: Mode) -> tuple[str, ...]:
+    """Warnings about how the index's model reads `text` (a question, a topic): one when it
+    is written in a script the model was not trained on and the mode embeds it. Cheap for
+    a question in ASCII (nothing is read)."""
+    if not mode.needs_vectors or text.isascii():
+        return ()
+    from embed.models import local_model_dir
+    from parallax.errors import ParallaxError
+    from parallax.search.scripts import unfamiliar_script
+
+    model = session.reader.manifest.model
+    try:
+        folder = local_model_dir(model)
+    except ParallaxError:  # the bundled model's package is missing: the query says so
+        return ()
+    warning = unfamiliar_script(text, model, folder)
+    return (warning,) if warning else ()
 
 
 def compare(session: Session, topic: str, by: GroupBy = GroupBy.document, passages: int = 2,

@@ -23,11 +23,22 @@ class IndexMissing(ParallaxError):
     kind = Kind.not_found
 
 
+class IndexBeingBuilt(ParallaxError):
+    """No index yet, but a writer is building the first one: busy, not missing."""
+
+    kind = Kind.conflict
+
+
 def open_reader(index_dir: Path) -> IndexReader:
-    """Open an index for reading, or explain how to build one."""
+    """Open an index for reading, or explain how to build one (or that one is being built)."""
     try:
         return IndexReader(index_dir)
     except IndexNotFound:
+        if layout.being_written(index_dir):
+            raise IndexBeingBuilt(
+                f"no index at {index_dir} yet: a `parallax index` is building one there",
+                "Wait for it to finish (or to publish its first part: a long run publishes "
+                "every few thousand passages), then run this again.") from None
         raise IndexMissing(f"no index at {index_dir}",
                            "Build one with: " + index_command(index_dir, "index", "FOLDER")
                            + " (or point --index / PARALLAX_INDEX at an existing one)") from None

@@ -144,6 +144,25 @@ def write_lock(index_dir: Path, repair: bool = False) -> Iterator[None]:
         os.close(fd)
 
 
+def being_written(index_dir: Path) -> bool:
+    """Whether a writer holds the folder's `LOCK` now (a first build before it has published
+    anything, say). Creates nothing. The probe takes a shared lock for an instant: a writer
+    starting in that instant is told the index is busy, as it would be by another writer."""
+    try:
+        fd = os.open(index_dir / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return False
+
+
 def _open_lock(index_dir: Path, repair: bool) -> int:
     path = index_dir / LOCK
     try:

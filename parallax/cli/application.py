@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from parallax.errors import ParallaxError, exit_code
+from parallax import printable
+from parallax.errors import EXIT_BUG, EXIT_INTERRUPTED, ParallaxError, exit_code
 
 app = typer.Typer(
     help="Semantic search over a folder of documents, and what each source says.",
@@ -54,13 +55,15 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(exit_code(error)) from None
     except KeyboardInterrupt:
         say_error("interrupted; the previous index (if any) is unchanged")
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def say_error(message: str, hint: str | None = None) -> None:
-    err.print(Text("Error: ", style="bold red") + Text(message))
+    """Both lines escaped: a message often names a file, and a file name can hold a line
+    break or a terminal's escape sequence."""
+    err.print(Text("Error: ", style="bold red") + Text(printable.line(message)))
     if hint:
-        err.print(Text(hint, style="dim"))
+        err.print(Text(printable.line(hint), style="dim"))
 
 
 def main() -> None:
@@ -75,7 +78,7 @@ def main() -> None:
             raise
         if isinstance(error, KeyboardInterrupt):
             say_error("interrupted")
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         detail = " ".join(str(error).split())[:300]
         say_error(f"unexpected {type(error).__name__}: {detail}", BUG_HINT)
-        sys.exit(70)
+        sys.exit(EXIT_BUG)

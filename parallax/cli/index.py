@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from parallax import render, service
+from parallax import printable, render, service
 from parallax.cli.application import app, err, out, user_errors
 from parallax.cli.options import IndexOpt, JsonOpt
 from parallax.cli.output import CliProgress, print_json
@@ -30,8 +30,9 @@ def index(
         "--compact", help="Merge the index's segments into one and drop replaced documents "
                           "(done automatically when it pays).")] = False,
     precision: Annotated[str, typer.Option(
-        help="Embedding arithmetic: auto (bf16 where this CPU has it natively, else fp32), "
-             "fp32 or bf16.")] = "auto",
+        help="Embedding path: auto (openvino when installed, else bf16 where this CPU has "
+             "it natively, else fp32), fp32 or bf16 (torch), openvino (bf16 where native, "
+             "else f32) or openvino-fp32.")] = "auto",
     engine: Annotated[str, typer.Option(
         help="Where embedding runs: local (this process) or ray (a Ray cluster's workers; "
              "needs pip install 'parallax[ray]').")] = "local",
@@ -40,6 +41,9 @@ def index(
              "or auto [default: start Ray on this machine].")] = None,
     workers: Annotated[int | None, typer.Option(
         min=1, help="With --engine ray: model replicas [default: one per node].")] = None,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="List every file added, updated or removed (past a "
+                                "screenful, only the first few of each are listed).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Build or update an index: only new or changed files are embedded.
@@ -48,12 +52,19 @@ def index(
     """
     from contextlib import nullcontext
 
+    from embed.models import check_model
+    from embed.precision import check_choice
     from parallax.cli.watch import say_watcher
     from parallax.errors import UsageError
     from parallax.indexing import build_index, indexed_folders
     from parallax.watching import after_watcher
 
     with user_errors():
+        # Every option is checked before any file is read or any model loaded: an up-to-date
+        # index would otherwise never look at --precision, and a rebuild would reject it
+        # only after reading every file.
+        precision = check_choice(precision)
+        check_model(model)
         if engine not in ("local", "ray"):
             raise UsageError(f"unknown engine {engine!r}", "Use --engine local or --engine ray.")
         if engine == "local" and (address is not None or workers is not None):
@@ -73,11 +84,12 @@ def index(
                 folders, target, model, rebuild=rebuild, compact=compact, precision=precision,
                 engine=runner, progress=CliProgress()), say_watcher)  # type: ignore[arg-type]
     for skipped in report.skipped:
-        err.print(Text("Skipped ", style="yellow") + Text(f"{skipped.path}: {skipped.reason}"))
+        err.print(Text("Skipped ", style="yellow")
+                  + Text(f"{printable.name(str(skipped.path))}: {printable.line(skipped.reason)}"))
     if as_json:
         print_json(render.index_report_json(report))
     else:
-        out.print(render.index_report_view(report))
+        out.print(render.index_report_view(report, verbose=verbose))
 
 
 
@@ -105,13 +117,14 @@ def check(index_dir: IndexOpt = None, as_json: JsonOpt = False,
                      "ok": report.ok, "problems": report.problems, "checked": report.checked,
                      "counts": report.counts, "recovery": None if report.ok else report.recovery})
     elif report.ok:
-        out.print(Text(f"The index at {target} is sound ({report.generation}):"))
+        out.print(Text(f"The index at {printable.name(str(target))} is sound "
+                       f"({report.generation}):"))
         for line in report.checked:
-            out.print(Text(f"  ok  {line}"))
+            out.print(Text(f"  ok  {printable.line(line)}"))
     else:
         for problem in report.problems:
-            err.print(Text("Damaged: ", style="bold red") + Text(problem))
-        err.print(Text(f"Recover with: {report.recovery}", style="dim"))
+            err.print(Text("Damaged: ", style="bold red") + Text(printable.line(problem)))
+        err.print(Text(f"Recover with: {printable.line(report.recovery)}", style="dim"))
     if not report.ok:
         raise typer.Exit(EXIT_CODES[Kind.damaged])
 

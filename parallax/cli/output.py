@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from parallax import printable
 from parallax.cli.application import err
 from parallax.errors import ReportNotWritten
 
@@ -22,6 +24,13 @@ PROGRESS_EVERY = 5.0
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def warn(warnings: Sequence[str]) -> None:
+    """An answer's warnings on stderr, once each, whatever goes to stdout (--json keeps
+    them too, under `warnings`)."""
+    for message in warnings:
+        err.print(Text("Warning: ", style="yellow") + Text(printable.line(message)))
 
 
 class CliProgress:
@@ -38,10 +47,10 @@ class CliProgress:
         self._began = self._said = 0.0
 
     def warning(self, message: str) -> None:
-        err.print(Text("Warning: ", style="yellow") + Text(message))
+        err.print(Text("Warning: ", style="yellow") + Text(printable.line(message)))
 
     def loading_model(self, name: str) -> None:
-        err.print(Text(f"Loading model {name} …", style="dim"))
+        err.print(Text(f"Loading model {printable.name(name)} …", style="dim"))
 
     def started(self, stage: str, total: int, unit: str) -> None:
         if not total:
@@ -92,6 +101,6 @@ def write_report(path: Path, text: str) -> None:
     except OSError as error:
         raise ReportNotWritten(f"cannot write the report to {path}: {error.strerror or error}",
                                "Give --md a file in a folder you can write to.") from None
-    err.print(Text(f"Wrote {path}", style="dim"))
+    err.print(Text(f"Wrote {printable.name(str(path))}", style="dim"))
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from indexes import Mode
-from parallax import render, service
+from parallax import printable, render, service
 from parallax.cli.application import app, out, user_errors
 from parallax.cli.options import (
     LIMITS,
@@ -25,7 +25,7 @@ from parallax.cli.options import (
     scope,
 )
 from parallax.cli.options import question as checked_question
-from parallax.cli.output import print_json
+from parallax.cli.output import print_json, warn
 from parallax.locations import resolve_index_dir
 
 
@@ -57,6 +57,7 @@ def ask(
     chosen = scope(source, since, until, author)
     with user_errors(), Session(resolve_index_dir(index_dir)) as session:
         answer = service.ask(session, question, k, mode, chosen, by_document, per_document)
+    warn(answer.warnings)
     if as_json:
         print_json(render.ask_json(answer))
     else:
@@ -94,6 +95,7 @@ def related(
     chosen = scope(source, since, until, author)
     with user_errors(), Session(resolve_index_dir(index_dir)) as session:
         found = service.related(session, passage_id, text, k, mode, chosen, other_sources)
+    warn(found.warnings)
     if as_json:
         print_json(render.related_json(found))
     else:
@@ -113,12 +115,15 @@ def sources(index_dir: IndexOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(render.sources_json(listing))
         return
-    rows = [(doc.date or "", doc.title or "(untitled)", doc.author or "", str(doc.n_passages),
-             doc.path) for doc in listing.documents]
+    # Names escaped: a tab or a line break in one would split its row.
+    rows = [(printable.name(doc.date or ""), printable.name(doc.title or "(untitled)"),
+             printable.name(doc.author or ""), str(doc.n_passages), printable.name(doc.path))
+            for doc in listing.documents]
     if not out.is_terminal:  # one tab-separated line per document, for scripts
         sys.stdout.write("".join("\t".join(row) + "\n" for row in rows))
         return
-    table = Table(title=f"{len(rows)} documents in {listing.index_dir}", title_justify="left")
+    table = Table(title=f"{len(rows)} documents in {printable.name(str(listing.index_dir))}",
+                  title_justify="left")
     for column in ("date", "title", "author", "passages", "path"):
         table.add_column(column, overflow="fold")
     for row in rows:

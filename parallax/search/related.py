@@ -27,6 +27,7 @@ class Related:
     mode: str
     other_sources: bool
     results: list[Result]
+    warnings: tuple[str, ...] = ()
 
 
 def find_passage(session: Session, passage_id: str) -> PassageRecord:

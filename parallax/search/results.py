@@ -21,6 +21,7 @@ class Answer:
     query: str
     mode: str
     results: list[Result]
+    warnings: tuple[str, ...] = ()  # what the user should know to read the answer
 
 
 @dataclass(frozen=True)
@@ -37,3 +38,4 @@ class GroupedAnswer:
     query: str
     mode: str
     documents: list[DocumentHits]
+    warnings: tuple[str, ...] = ()

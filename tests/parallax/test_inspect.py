@@ -284,17 +284,17 @@ def write_empty(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("name", "make"), [
-    ("missing.txt", lambda path: path),
-    ("binary.txt", write_binary),
-    ("empty.txt", write_empty),
-    ("folder.txt", lambda path: path.mkdir() or path),
+@pytest.mark.parametrize(("name", "make", "code"), [
+    ("missing.txt", lambda path: path, 3),  # not found
+    ("binary.txt", write_binary, 1),
+    ("empty.txt", write_empty, 1),
+    ("folder.txt", lambda path: path.mkdir() or path, 1),
 ])
 def test_an_unreadable_file_is_one_error_line_naming_it(tmp_path: Path, name: str,
-                                                        make) -> None:  # noqa: ANN001
+                                                        make, code: int) -> None:  # noqa: ANN001
     path = make(tmp_path / name)
     result = runner.invoke(app, ["inspect", str(path)])
-    assert result.exit_code == 1
+    assert result.exit_code == code
     assert result.stderr.startswith("Error: ")
     assert str(path) in result.stderr.replace("\n", "")  # see the long-path test below
     assert result.stdout == ""
@@ -305,7 +305,7 @@ def test_an_unreadable_file_is_one_error_line_naming_it(tmp_path: Path, name: st
 def test_the_error_stays_on_one_line_for_a_long_path(tmp_path: Path) -> None:
     path = tmp_path / ("a-rather-long-folder-name-" * 3) / "missing-statement.txt"
     result = runner.invoke(app, ["inspect", str(path)], env={"COLUMNS": "80"})  # as in a log
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     first = result.stderr.splitlines()[0]
     assert first.startswith("Error: ") and str(path) in first
 
