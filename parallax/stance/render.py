@@ -9,6 +9,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from parallax import printable
 from parallax.render import document_json, emphasised, location, result_json
 from parallax.stance.compare import ClaimCheck, Comparison, KeyPoint, Source
 from parallax.stance.groups import GroupBy
@@ -82,14 +83,14 @@ def short_labels(c: Comparison) -> dict[str, str]:
             n += 1
             label = f"{base} ({n})"
         taken.add(label)
-        out[s.key] = label
+        out[s.key] = printable.name(label)
     return out
 
 
 # Terminal ----------------------------------------------------------------------------------
 
 def comparison_view(c: Comparison, marks: bool = False) -> Group:
-    parts: list[Any] = [Text.assemble(("Topic: ", "bold"), (c.topic, "bold yellow"),
+    parts: list[Any] = [Text.assemble(("Topic: ", "bold"), (printable.line(c.topic), "bold yellow"),
                                       (f"   {c.mode}, grouped by {c.by}, relevance threshold "
                                        f"{c.threshold:g} (see docs/compare.md)", "dim")),
                         Text("")]
@@ -118,7 +119,7 @@ def margin(score: float | None, threshold: float) -> str:
 
 
 def _source_view(s: Source, marks: bool, threshold: float) -> list[Any]:
-    head = Text(s.label, style="bold")
+    head = Text(printable.name(s.label), style="bold")
     if s.addressed:
         head.append(f"   addresses it ({s.relevant} passage{'' if s.relevant == 1 else 's'}"
                     f", best {s.score:.3f}, {margin(s.score, threshold)} to the threshold)",
@@ -155,7 +156,7 @@ def _key_points_view(c: Comparison, marks: bool) -> list[Any]:
         table.add_column(labels[s.key], justify="center")
     for point in c.key_points:
         counts = point.sources
-        stated = Text(point.text)
+        stated = Text(printable.line(point.text))
         stated.append(f"  ({labels[point.source]}", style="cyan")
         stated.append(f"; {', '.join(point.terms)})" if point.terms else ")", style="dim")
         table.add_row(str(point.number), stated,
@@ -163,7 +164,8 @@ def _key_points_view(c: Comparison, marks: bool) -> list[Any]:
                         else Text("·", style="dim") for s in c.sources])
     out: list[Any] = [table, Text("")]
     for point in c.key_points:
-        out.append(Text.assemble((f"Key point {point.number}: ", "bold"), point.text))
+        out.append(Text.assemble((f"Key point {point.number}: ", "bold"),
+                                 printable.line(point.text)))
         shown = 0
         for p in point.passages:
             if shown == KEY_POINT_PASSAGES:
@@ -197,7 +199,7 @@ def _claim_checks_table(c: Comparison) -> Table:
             score = "–" if v.score is None else f"{v.score:.2f}"
             cells.append(Text(f"● {score}", style="green") if v.makes
                          else Text(f"· {score}", style="dim"))
-        table.add_row(str(number), check.claim, *cells)
+        table.add_row(str(number), printable.line(check.claim), *cells)
     return table
 
 
@@ -206,7 +208,7 @@ def _claim_passages_view(c: Comparison, marks: bool) -> list[Any]:
     threshold = c.claim_threshold or 0.0
     out: list[Any] = []
     for number, check in enumerate(c.claim_checks, start=1):
-        out.append(Text.assemble((f"Claim {number}: ", "bold"), check.claim))
+        out.append(Text.assemble((f"Claim {number}: ", "bold"), printable.line(check.claim)))
         if not any(v.makes for v in check.sources):
             out.append(Text("   no source makes it", style="dim red"))
         for v in check.sources:
