@@ -39,11 +39,9 @@ def propose(arguments: list[Item], vectors: Vectors) -> list[Selection]:
     an argument's closeness to the topic is its cosine with it."""
     topic = arguments[0].topic
     texts = [a.text for a in arguments]
-    rows = vectors(texts)
-    topic_vector, rival = vectors([topic, mention_of(topic)])
-    closeness = rows @ topic_vector
+    match = PointMatch(texts, topic, vectors)
+    closeness = match.vectors @ match.topic_vector
     sentences = [Sentence(t, i, float(closeness[i])) for i, t in enumerate(texts)]
-    match = PointMatch(texts, rows, topic, topic_vector, rival)
     return key_points(sentences, match, match.threshold,
                       min_support=min_support(len(arguments)))
 

@@ -14,7 +14,14 @@ from parallax.evaluation.calibration import expected_calibration_error, reliabil
 from parallax.evaluation.kpa import Item, Split, load_split, splits_in
 from parallax.evaluation.kpa_discovery import discovery, texts_to_embed
 from parallax.evaluation.kpa_metrics import best_pairs, track1_map
-from parallax.stance.claim_match import MODEL, MatchModel, content_words, features
+from parallax.stance.claim_match import (
+    MODEL,
+    Matcher,
+    MatchModel,
+    adapted_encoder,
+    content_words,
+    features,
+)
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 REPORTED_SPLITS = ("dev", "test")
@@ -51,17 +58,45 @@ def group_features(vectors: Vectors, arguments: list[Item], key_points: list[Ite
                     [content_words(k.text) for k in key_points])
 
 
-def match_logits(split: Split, vectors: Vectors, model: MatchModel = MODEL
-                 ) -> dict[str, dict[str, float]]:
-    """scores[arg_id][key_point_id]: the matcher's logit for every argument and key point of
-    its topic × stance. Track 1 ranks by it: the order of the calibrated probabilities, whose
-    ties (the isotonic map is flat beyond dev's extreme logits) it breaks."""
-    return _pair_scores(split, lambda arguments, kps: model.logits(
-        vectors([a.text for a in arguments]), vectors([k.text for k in kps]),
+def match_logits(split: Split, vectors: Vectors, adapted: Vectors | None,
+                 model: Matcher = MODEL) -> dict[str, dict[str, float]]:
+    """scores[arg_id][key_point_id]: the full model's logit over the `adapted` vectors for
+    every argument and key point of its topic × stance (every pair: this measures the
+    match, not the screen that spares `compare` from embedding texts that cannot match);
+    the screen's logit when there are no adapted vectors (vectors of another model).
+    Track 1 ranks by it: the order of the calibrated probabilities, whose ties (the
+    isotonic map is flat beyond dev's extreme logits) it breaks."""
+    if adapted is None:
+        return _pair_scores(split, lambda arguments, kps: model.screen.logits(
+            vectors([a.text for a in arguments]), vectors([k.text for k in kps]),
+            group_features(vectors, arguments, kps)))
+    return _pair_scores(split, lambda arguments, kps: model.full.logits(
+        adapted([a.text for a in arguments]), adapted([k.text for k in kps]),
         group_features(vectors, arguments, kps)))
 
 
-def calibration(split: Split, logits: dict[str, dict[str, float]], model: MatchModel = MODEL
+def screen_recall(split: Split, vectors: Vectors, model: Matcher = MODEL) -> dict:
+    """What the screen of `compare` keeps: the share of the split's matching pairs (strict
+    labels) whose argument has a screen probability reaching `model.screen_cut` with some
+    key point (those are scored by the full model; the others keep the screen's score),
+    and the share of arguments kept."""
+    kept: dict[str, bool] = {}
+    key_points = split.key_points_of()
+    for group, arguments in split.arguments_of().items():
+        kps = key_points.get(group, [])
+        if kps:
+            p = model.screen.probabilities(vectors([a.text for a in arguments]),
+                                           vectors([k.text for k in kps]),
+                                           group_features(vectors, arguments, kps))
+            kept.update({a.id: bool(row.max() >= model.screen_cut)
+                         for a, row in zip(arguments, p, strict=True)})
+    matches = [a for (a, _), label in split.labels.items() if label == 1 and a in kept]
+    return {"cut": model.screen_cut,
+            "matches_kept": round(sum(kept[a] for a in matches) / max(1, len(matches)), 4),
+            "arguments_kept": round(sum(kept.values()) / max(1, len(kept)), 4)}
+
+
+def calibration(split: Split, logits: dict[str, dict[str, float]], model: MatchModel
                 ) -> dict:
     """Expected calibration error and reliability table of the match probabilities over the
     split's labelled pairs (strict labels; undecided pairs left out), before the isotonic
@@ -104,25 +139,34 @@ def track1(split: Split, scores: dict[str, dict[str, float]]) -> dict[str, float
 
 
 def evaluate_kpa(folder: Path, encode: Encode, splits: Sequence[str] = REPORTED_SPLITS,
-                 model: MatchModel = MODEL) -> dict:
+                 model: Matcher = MODEL, adapt: Encode | None = None) -> dict:
     """The report of `parallax eval FOLDER` for a KPA folder: per split, Track 1 mAP of the
     match function and of the plain-cosine baseline, the calibration of its probabilities
-    (ECE, reliability table) and the key point discovery scores."""
+    (ECE, reliability table), what the screen keeps and the key point discovery scores.
+    `encode` is the base model; `adapt` the adapted one (by default the matcher's, on the
+    numpy forward pass), used when `encode`'s vectors have the base model's dimension."""
     present = [s for s in splits if s in splits_in(folder)]
     vectors = Vectors(encode)
+    adapted = None
     report: dict = {"dataset": str(folder.resolve()), "task": "kpa",
-                    "match_function": "parallax.stance.claim_match (one-hidden-layer network "
-                                      "over the pair's vectors and cosine, margin, word "
+                    "match_function": "parallax.stance.claim_match (each text embedded "
+                                      "alone; one-hidden-layer "
+                                      "network over their product and cosine, margin, word "
                                       "overlap, topic similarities; isotonic calibration)",
                     "threshold": model.threshold, "splits": {}}
     for name in present:
         split = load_split(folder, name)
         vectors.add(split_texts(split) + texts_to_embed(split))
-        logits = match_logits(split, vectors, model)
+        if adapted is None and vectors(split_texts(split)[:1]).shape[1] == \
+                model.full.dimension:
+            adapted = Vectors(adapt or adapted_encoder(model).encode)
+        logits = match_logits(split, vectors, adapted, model)
         report["splits"][name] = {
             "arguments": len(split.arguments), "key_points": len(split.key_points),
             "track1": track1(split, logits),
-            "calibration": calibration(split, logits, model),
+            "calibration": calibration(split, logits,
+                                       model.full if adapted is not None else model.screen),
+            "screen": screen_recall(split, vectors, model),
             "cosine_baseline": track1(split, cosine_scores(split, vectors)),
             "key_point_discovery": discovery(split, vectors),
         }

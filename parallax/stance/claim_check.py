@@ -18,9 +18,10 @@ issues, such as Taiwan, ...") is close to every claim about it. So each claim is
 a rival that only names the subject ("TOPIC is mentioned among other issues."), as ArgKP's key
 points of a topic are matched with each other: the rival takes the margin of a mere mention,
 and a unit whose match with the rival beats its match with the claim does not make the claim
-(its score is 0). The units that reach the threshold are scored on their own vectors (the
-sentence embedded alone, as ArgKP's arguments were), not on the index's, which are read in
-the context of their window."""
+(its score is 0). The units are screened on the index's vectors (read in their window's
+context); those of a passage relevant to a claim with a screened probability reaching the
+matcher's cut are embedded again, alone, by the adapted model and scored by the full match
+(claim_match.claim_probabilities)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ from indexes.lexical.fts import STOPWORDS
 from indexes.query.dense import dense_search
 from parallax.errors import UsageError
 from parallax.session import Session
-from parallax.stance.claim_match import MODEL, MatchModel, content_words, match
+from parallax.stance.claim_match import MODEL, Matcher, claim_probabilities
 
 # Passages proposed by dense search per claim and for the topic.
 CANDIDATES_PER_CLAIM = 40
@@ -94,16 +95,17 @@ def finest_units(ids: list[int], spans: list[tuple[int, int]]
 
 def match_claims(session: Session, topic: str, claims: Sequence[str],
                  relevant: Sequence[set[int]], filters: Filters | None = None,
-                 model: MatchModel = MODEL) -> list[ClaimMatches]:
+                 model: Matcher = MODEL) -> list[ClaimMatches]:
     """For each claim, the best unit of each candidate passage with its match score;
     `relevant[j]` holds the passages that address claim j's subject (compare's relevance
     criterion with the claim as topic): only their units can make the claim."""
     reader = session.reader
-    vectors = session.encode([topic, *claims]).astype(np.float64)
-    topic_vector, claim_vectors = vectors[0], vectors[1:]
+    mention = mention_of(topic)
+    vectors = session.encode([topic, *claims, mention]).astype(np.float64)
+    topic_vector = vectors[0]
     allowed = reader.allowed_documents(filters)
     candidates: set[int] = set()
-    for vector in vectors:
+    for vector in vectors[:-1]:
         candidates |= {p for p, _ in dense_search(reader, vector.astype(np.float32),
                                                   CANDIDATES_PER_CLAIM, allowed)}
     for passages in relevant:
@@ -119,19 +121,14 @@ def match_claims(session: Session, topic: str, claims: Sequence[str],
     if not unit_ids:
         return [ClaimMatches(c, []) for c in claims]
     unit_texts = [records[p].text[a:b] for p, (a, b) in zip(owners, spans, strict=True)]
-    unit_vectors = reader.vectors(unit_ids).astype(np.float64)
-    unit_words = [content_words(t) for t in unit_texts]
-    mention = mention_of(topic)
-    rivals = np.vstack([claim_vectors, session.encode([mention]).astype(np.float64)])
-    rival_words = [content_words(c) for c in [*claims, mention]]
-    probabilities = match(unit_vectors, rivals, topic_vector, unit_words, rival_words, model)
-    # The index's unit vectors are read in their window's context; the matcher learnt on
-    # sentences embedded alone. The units within half the threshold are scored again so.
-    near = np.flatnonzero(probabilities[:, :-1].max(axis=1) >= model.threshold / 2)
-    if len(near):
-        alone = session.encode([unit_texts[i] for i in near]).astype(np.float64)
-        probabilities[near] = match(alone, rivals, topic_vector,
-                                    [unit_words[i] for i in near], rival_words, model)
+    # Only a unit of a passage that addresses claim j's subject can make it: the others
+    # are screened, never embedded again (the mention rival pulls in no unit by itself).
+    pairs = np.array([[rowid in r for r in relevant] + [False] for rowid in owners])
+    probabilities = claim_probabilities(
+        unit_texts, [*claims, mention], topic, session.encode,
+        text_vectors=reader.vectors(unit_ids), topic_vector=topic_vector,
+        claim_vectors=vectors[1:],
+        pairs=pairs, matcher=model)
     # Mention is not assertion: a unit that reads more as naming the subject than as making
     # the claim does not make it, however high its score.
     asserted = probabilities[:, :-1] > probabilities[:, -1:]

@@ -21,7 +21,6 @@ from parallax.stance.claim_check import (
     finest_units,
     has_content_words,
     match_claims,
-    mention_of,
 )
 from parallax.stance.claim_match import MODEL as CLAIM_MODEL
 from parallax.stance.groups import GroupBy, group_sources
@@ -262,7 +261,6 @@ def _key_points(session: Session, found: TopicEvidence,
     if found.vector is None or not relevant:
         return []
     reader = session.reader
-    topic_vector = found.vector.astype(np.float64)
     centre = corpus_centre(reader)
     sentences: list[Sentence] = []
     for number, (r, (_, evidence)) in enumerate(zip(results[:MAX_POINT_PASSAGES], relevant,
@@ -283,10 +281,7 @@ def _key_points(session: Session, found: TopicEvidence,
                           if score >= criterion.threshold or score == top]
     if not sentences:
         return []
-    # The matcher reads each sentence embedded alone, as it was trained on ArgKP's arguments.
-    texts = [s.text for s in sentences]
-    vectors = session.encode([*texts, mention_of(found.topic)])
-    scores = PointMatch(texts, vectors[:-1], found.topic, topic_vector, vectors[-1])
+    scores = PointMatch([s.text for s in sentences], found.topic, session.encode)
     points = select_key_points(sentences, scores, scores.threshold,
                                min_support=min_support(len(results[:MAX_POINT_PASSAGES])))
     passage_texts = [r.passage.text for r in results]
