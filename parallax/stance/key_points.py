@@ -37,8 +37,6 @@ MIN_WORDS, MAX_WORDS = 5, 32
 # before it covers: in a few passages a point made once is what a source said; in hundreds it
 # is noise.
 MIN_SHARE = 0.02
-GREEDY = "gain"
-ASSIGN = 1.0
 # Words that make a sentence lean on the one before it when they open it.
 LEANING = frozenset("""
 it its it's this that these those they them their theirs he him his she her hers we us our
@@ -140,7 +138,7 @@ def key_points(sentences: Sequence[Sentence], match: Match, threshold: float,
         for j in range(len(chosen)):
             if j in taken or _duplicate(j, taken, p, chosen, threshold):
                 continue
-            new = len(covers[j] - covered) if GREEDY == "gain" else len(covers[j])
+            new = len(covers[j] - covered)
             if new > gain or (new == gain and best is not None and new > 0
                               and _ahead(j, best, covers, p, sentences, chosen)):
                 best, gain = j, new
@@ -163,7 +161,7 @@ def key_points(sentences: Sequence[Sentence], match: Match, threshold: float,
         sub = p[:, taken]
         for i in range(len(sentences)):
             j = int(np.argmax(sub[i]))
-            if sub[i, j] >= threshold * ASSIGN:
+            if sub[i, j] >= threshold:
                 assigned[j].append(i)
     out = [Selection(chosen[j], scores[k], making[k], assigned[k]) for k, j in enumerate(taken)]
     order = sorted(range(len(out)), key=lambda k: (-len(out[k].scores), k))
