@@ -24,6 +24,7 @@ class FailingService:
 
     def __init__(self, kind: Kind) -> None:
         self.kind = kind
+        self.index_dir = Path("/nonexistent-index")  # what /api/status would report
 
     def sources(self) -> object:
         raise ParallaxError(f"a {self.kind.value} problem", "the next step", self.kind)
