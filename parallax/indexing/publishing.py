@@ -36,7 +36,10 @@ def publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | Non
     already = old.manifest.counts.get("passages", 0) if old is not None else 0
     chunks = chunked(plan.to_embed, checkpoint, already) if plan.to_embed or plan.removed else []
     # Readers that opened the generation current when this run began keep it till the end.
-    keep_start = frozenset({layout.current_name(run.index_dir)} - {""})
+    # A run that does not build on it (a --rebuild, often of a damaged index) supersedes
+    # it: it goes as soon as no reader holds it.
+    keep_start = (frozenset({layout.current_name(run.index_dir)} - {""}) if old is not None
+                  else frozenset())
     source = old
     try:
         for number, chunk in enumerate(chunks, start=1):
@@ -55,7 +58,7 @@ def publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | Non
                     # The base's segments, and the one this part wrote if it wrote one (a
                     # run that only removes documents writes none).
                     run.report.compacted = (len(source.segments) if source else 0) + wrote
-                writer.commit(also_keep=keep_start)
+                writer.commit(also_keep=keep_start, keep_previous=old is not None or number > 1)
             except BaseException:
                 writer.abort()
                 raise
