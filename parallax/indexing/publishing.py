@@ -67,8 +67,10 @@ def _publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | No
     manifest = Manifest(model=run.identity, dimension=dimension, settings=run.settings.as_dict())
     already = old.manifest.counts.get("passages", 0) if old is not None else 0
     chunks = chunked(plan.to_embed, checkpoint, already) if plan.to_embed or plan.removed else []
-    # Only runs published part by part are cut by time (a --rebuild replaces all at once).
-    seconds = CHECKPOINT_SECONDS if checkpoint is not None else None
+    # Only runs published part by part are cut by time (a --rebuild replaces all at once),
+    # on an engine that loses nothing when stopped part way (not Ray: see RayEngine).
+    seconds = (CHECKPOINT_SECONDS if checkpoint is not None
+               and getattr(run.engine, "stops_cheaply", False) else None)
     # Readers that opened the generation current when this run began keep it till the end.
     # A run that does not build on it (a --rebuild, often of a damaged index) supersedes
     # it: it goes as soon as no reader holds it.
