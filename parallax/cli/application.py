@@ -53,8 +53,10 @@ def user_errors() -> Iterator[None]:
     except ParallaxError as error:
         say_error(error.message, error.hint)
         raise typer.Exit(exit_code(error)) from None
-    except KeyboardInterrupt:
-        say_error("interrupted; the previous index (if any) is unchanged")
+    except KeyboardInterrupt as interrupted:
+        # A run of `index` says what the parts it published kept (RunInterrupted).
+        say_error(getattr(interrupted, "message", None)
+                  or "interrupted; the previous index (if any) is unchanged")
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 

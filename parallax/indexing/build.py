@@ -87,6 +87,9 @@ def build_index(
                     layout.write_sources(index_dir, Sources(old.roots(),
                                                             model_option(identity)).to_json())
                 describe_store(old, report)
+                # Generations superseded earlier (one a reader held through a --rebuild)
+                # go once nobody holds them, even when nothing is published.
+                layout.remove_stale(index_dir, keep={old.generation_name})
                 return report
             run = Run(EncoderSpec(identity, precision, encoder_loader), index_dir, settings,
                       store, progress, report, engine or LOCAL_ENGINE)

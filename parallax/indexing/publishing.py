@@ -3,6 +3,7 @@ generation (new segment, tombstones), then the compaction trigger."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,43 +23,92 @@ from parallax.indexing.report import IndexProgress, IndexReport
 from parallax.indexing.run import Run, model_option
 from parallax.settings import IndexSettings
 
+# Seconds of embedding after which a part is published at the end of the document being
+# embedded, whatever its size: a run interrupted then loses about this much work. Read at
+# call time (tests lower it).
+CHECKPOINT_SECONDS = 60.0
+
 
 def publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | None,
             compact: bool) -> None:
     """Embed what the plan says and publish it as new segments, one generation per
-    `checkpoint` passages: a long run that is killed keeps what it finished, and the next
-    run embeds only the rest. Every generation is complete: a document not embedded yet
-    keeps its previous version, which is tombstoned only once its new version is written.
-    Then merge segments if the store's policy (or `compact`) asks for it."""
+    `checkpoint` passages or CHECKPOINT_SECONDS of embedding, whichever comes first: a long
+    run that is killed keeps what it finished, and the next run embeds only the rest. Every
+    generation is complete: a document not embedded yet keeps its previous version, which is
+    tombstoned only once its new version is written. Then merge segments if the store's
+    policy (or `compact`) asks for it. Interrupted (Ctrl-C), it raises RunInterrupted,
+    which says what was kept."""
+    try:
+        _publish(run, plan, old, checkpoint, compact)
+    except KeyboardInterrupt:
+        raise RunInterrupted(run.report.published_parts, run.report.published_documents,
+                             len(plan.to_embed)) from None
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run of `index`: what the parts published before it kept."""
+
+    def __init__(self, parts: int, documents: int, planned: int) -> None:
+        if parts:
+            message = (f"interrupted; kept {documents} of {planned} documents to embed, "
+                       f"published in {parts} part{'s' if parts > 1 else ''}: run the same "
+                       "command again to embed the rest")
+        else:
+            message = "interrupted before any part was published; the previous index (if any) " \
+                      "is unchanged"
+        super().__init__(message)
+        self.message = message
+
+
+def _publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | None,
+             compact: bool) -> None:
     encoder = load(run) if plan.to_embed else None
     dimension = encoder.dimension if encoder else old.manifest.dimension  # type: ignore[union-attr]
     manifest = Manifest(model=run.identity, dimension=dimension, settings=run.settings.as_dict())
     already = old.manifest.counts.get("passages", 0) if old is not None else 0
     chunks = chunked(plan.to_embed, checkpoint, already) if plan.to_embed or plan.removed else []
+    # Only runs published part by part are cut by time (a --rebuild replaces all at once),
+    # on an engine that loses nothing when stopped part way (not Ray: see RayEngine).
+    seconds = (CHECKPOINT_SECONDS if checkpoint is not None
+               and getattr(run.engine, "stops_cheaply", False) else None)
     # Readers that opened the generation current when this run began keep it till the end.
-    keep_start = frozenset({layout.current_name(run.index_dir)} - {""})
+    # A run that does not build on it (a --rebuild, often of a damaged index) supersedes
+    # it: it goes as soon as no reader holds it.
+    keep_start = (frozenset({layout.current_name(run.index_dir)} - {""}) if old is not None
+                  else frozenset())
     source = old
+    number = 0
     try:
-        for number, chunk in enumerate(chunks, start=1):
-            last = number == len(chunks)
-            # Only the last part's generation holds every document the plan read with the
-            # metadata it read: one published before may still hold a replaced version.
-            states = plan.metadata_states if last else plan.metadata_states_before
-            writer = GenerationWriter(run.index_dir, replace(manifest, metadata_states=states),
-                                      model_option(run.identity), base=source, store=run.store)
+        while chunks:
+            chunk = chunks.pop(0)
+            number += 1
+            label = ("Embedding" if number == 1 and not chunks
+                     else f"Part {number}/{number + len(chunks)}")
+            writer = GenerationWriter(run.index_dir, manifest, model_option(run.identity),
+                                      base=source, store=run.store)
             try:
                 if number == 1 and plan.removed:
                     writer.remove_documents(list(plan.removed.values()))
-                label = "Embedding" if len(chunks) == 1 else f"Part {number}/{len(chunks)}"
-                wrote = _write_part(run, writer, reparsed(chunk, run.report), encoder, label)
+                todo = reparsed(chunk, run.report)
+                wrote, rest = _write_part(run, writer, todo, encoder, label, seconds)
+                if rest:  # cut by time: the rest of this part comes next
+                    chunks.insert(0, rest)
+                last = not chunks
+                # Only the last part's generation holds every document the plan read with
+                # the metadata it read: one published before may still hold a replaced
+                # version.
+                writer.manifest = replace(manifest, metadata_states=plan.metadata_states if last
+                                          else plan.metadata_states_before)
                 if last and writer.merge_all_if_small():
                     # The base's segments, and the one this part wrote if it wrote one (a
                     # run that only removes documents writes none).
                     run.report.compacted = (len(source.segments) if source else 0) + wrote
-                writer.commit(also_keep=keep_start)
+                writer.commit(also_keep=keep_start, keep_previous=old is not None or number > 1)
             except BaseException:
                 writer.abort()
                 raise
+            run.report.published_parts += 1
+            run.report.published_documents += len(todo) - len(rest)
             source = _reopen(run.index_dir, source, old)
         if source is not None:
             compact_if_due(run, replace(manifest, metadata_states=plan.metadata_states), source,
@@ -69,15 +119,18 @@ def publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | Non
 
 
 def _write_part(run: Run, writer: GenerationWriter, chunk: list[DocumentToEmbed],
-                encoder: Encoder | None, label: str) -> int:
+                encoder: Encoder | None, label: str,
+                seconds: float | None) -> tuple[int, list[DocumentToEmbed]]:
     """Embed a part's documents into a new segment of `writer` and tombstone the versions
-    they replace. 1 when a segment was written, else 0."""
+    they replace, stopping at the end of the first document finished after `seconds`. 1
+    when a segment was written, else 0; and the documents left for the next part."""
     if encoder is None or not chunk:
-        return 0
-    run.report.embedded_windows += embed_into(writer.new_segment(), chunk, encoder,
-                                              run.settings, run.progress, label, run.engine)
-    writer.remove_documents([e.previous for e in chunk if e.previous is not None])
-    return 1
+        return 0, []
+    windows, done = embed_into(writer.new_segment(), chunk, encoder, run.settings,
+                               run.progress, label, run.engine, seconds)
+    run.report.embedded_windows += windows
+    writer.remove_documents([e.previous for e in chunk[:done] if e.previous is not None])
+    return 1, chunk[done:]
 
 
 def load(run: Run) -> Encoder:
@@ -140,11 +193,15 @@ def chunked(docs: list[DocumentToEmbed], checkpoint: int | None,
 
 def embed_into(writer: SegmentWriter, docs: list[DocumentToEmbed], encoder: Encoder,
                settings: IndexSettings, progress: IndexProgress, label: str,
-               engine: EmbeddingEngine = LOCAL_ENGINE) -> int:
-    """Write `docs` into a segment with the vectors `engine` computes; the units embedded."""
+               engine: EmbeddingEngine = LOCAL_ENGINE,
+               seconds: float | None = None) -> tuple[int, int]:
+    """Write `docs` into a segment with the vectors `engine` computes, stopping at the end
+    of the first document finished `seconds` after the start (None: never). The units
+    embedded, and how many of `docs` (from the first) were written."""
     progress.started(label, sum(len(e.doc.passages) for e in docs), "passages")  # type: ignore[union-attr]
     started: dict[int, int] = {}  # document number -> its rowid in the writer
     embedded = 0
+    deadline = time.monotonic() + seconds if seconds is not None else None
 
     def start(number: int) -> int:
         # Documents are started in order, so that each one's passages and units are
@@ -155,11 +212,22 @@ def embed_into(writer: SegmentWriter, docs: list[DocumentToEmbed], encoder: Enco
                                                      entry.stat)
         return started[number]
 
-    for number, indices, contexts, spans, vectors in engine.embed(docs, encoder, settings,
-                                                                  progress):
-        writer.add_passages(start(number), docs[number].doc, indices, contexts, spans, vectors)
-        embedded += len(vectors)
+    pieces = engine.embed(docs, encoder, settings, progress)
+    try:
+        for number, indices, contexts, spans, vectors in pieces:
+            writer.add_passages(start(number), docs[number].doc, indices, contexts, spans,
+                                vectors)
+            embedded += len(vectors)
+            complete = indices.stop == len(docs[number].doc.passages)  # type: ignore[union-attr]
+            if (deadline is not None and complete and number + 1 < len(docs)
+                    and time.monotonic() >= deadline):
+                progress.finished()
+                return embedded, number + 1
+    finally:
+        stop = getattr(pieces, "close", None)  # a generator: a cut or a Ctrl-C ends its batches
+        if stop is not None:
+            stop()
     if docs:
         start(len(docs) - 1)  # documents without passages, at the end
     progress.finished()
-    return embedded
+    return embedded, len(docs)

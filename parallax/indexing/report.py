@@ -35,6 +35,8 @@ class IndexReport:
     backends: list[str] = field(default_factory=list)
     deleted: int = 0  # tombstoned documents awaiting compaction
     compacted: int = 0  # segments merged by this run
+    published_parts: int = 0  # generations this run published before compaction
+    published_documents: int = 0  # documents embedded in them
 
     @property
     def changed(self) -> bool:

@@ -315,3 +315,64 @@ def test_engine_options_are_checked(tmp_path: Path) -> None:
                                           str(tmp_path / "index"), *args])
         assert result.exit_code == 2, result.output
         assert said in result.output
+
+
+# A local instance of its own (not the module's), its worker started with a tiny encoder sent
+# by value and busy embedding a batch (a long one: its encode sleeps) when a terminal's Ctrl-C
+# comes: SIGINT to the driver's process group, which holds Ray's raylet and GCS but not its
+# workers. Prints the pids Ray started that still run once the engine has closed.
+OWN_INSTANCE = """
+import os, signal, sys, threading, time
+from pathlib import Path
+import numpy as np
+from corpus import load_document
+from parallax.indexing import IndexProgress
+from parallax.indexing.documents import DocumentToEmbed
+from parallax.indexing.engines import ray_processes
+from parallax.indexing.engines.base import EncoderSpec
+from parallax.indexing.engines.ray import RayEngine
+from parallax.settings import DEFAULT_SETTINGS
+
+class Tiny:
+    name, dimension, max_tokens = "tiny", 4, 12
+    def token_offsets(self, text):
+        return [(0, len(text))]
+    def encode(self, texts, progress=None):
+        time.sleep(120)
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+def tiny(name):
+    return Tiny()
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver's own Ctrl-C is not under test
+doc = load_document(Path(sys.argv[1]))
+engine = RayEngine()
+with engine:
+    encoder = engine.load(EncoderSpec("tiny", loader=tiny), IndexProgress())
+    started = ray_processes.snapshot()
+    print("workers", len(engine.pids), "cpus", engine.connect().cluster_resources()["CPU"],
+          flush=True)
+    batches = engine.embed([DocumentToEmbed.of(doc, doc.path.parent, "k")], encoder,
+                           DEFAULT_SETTINGS, IndexProgress())
+    threading.Thread(target=lambda: next(batches, None), daemon=True).start()
+    time.sleep(3)  # the worker is in encode
+    os.killpg(os.getpgid(0), signal.SIGINT)
+    time.sleep(1)
+print("left", ray_processes.running(started), flush=True)
+os._exit(0)  # the thread waiting on the dead instance
+"""
+
+
+def test_a_ray_instance_parallax_started_leaves_no_process_behind(tmp_path: Path) -> None:
+    _ray()
+    text = tmp_path / "a.txt"
+    text.write_text("Pandas are envoys of friendship.\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", OWN_INSTANCE, str(text)], capture_output=True,
+                         text=True, start_new_session=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+    lines = dict(line.split(" ", 1) for line in run.stdout.splitlines() if " " in line)
+    assert run.returncode == 0, run.stderr[-2000:]
+    # Sized to this machine's cores, so its one worker (which reserves them all) starts.
+    assert lines["workers"].startswith("1 cpus") and \
+        float(lines["workers"].split()[-1]) == len(os.sched_getaffinity(0))
+    assert lines["left"] == "[]"

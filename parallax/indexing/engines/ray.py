@@ -29,6 +29,7 @@ from typing import Any
 from corpus.errors import Kind, ParallaxError
 from parallax.indexing import batching
 from parallax.indexing.documents import DocumentToEmbed
+from parallax.indexing.engines import ray_processes
 from parallax.indexing.engines.base import Embedded, EncoderSpec
 from parallax.indexing.engines.ray_cluster import (
     INSTALL_HINT,
@@ -55,6 +56,16 @@ RETRIES = 3
 STARTING = 60.0
 # Batches queued per worker: one running, one waiting, so no worker idles between calls.
 QUEUED_PER_WORKER = 2
+
+
+def local_cpus() -> int:
+    """CPUs of a Ray instance Parallax starts here: the cores this process may run on (its
+    affinity, which a container or `taskset` narrows), so that the worker reserving them
+    all can start, and uses as many threads as there are cores to run them."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def import_ray() -> Any:
@@ -86,6 +97,10 @@ class RayEngine:
     `workers`: model replicas (Ray actors) [default: one per node], each reserving the
     cluster's CPUs divided among them."""
 
+    # Batches queued on the workers would be computed again by the next part: parts are
+    # cut by count only.
+    stops_cheaply = False
+
     def __init__(self, address: str | None = None, workers: int | None = None, *,
                  documents: str | None = None, connect_timeout: float = CONNECT_TIMEOUT,
                  num_cpus: int | None = None) -> None:
@@ -103,6 +118,7 @@ class RayEngine:
         self.num_cpus = num_cpus  # of a local instance [default: this machine's]
         self._ray: Any = None
         self._started = False  # this engine started the Ray instance it uses
+        self._processes: ray_processes.Processes = {}  # that instance's, as they appeared
         self._actors: list[Any] = []
         self._spec: EncoderSpec | None = None  # what the workers loaded
         self.pids: list[int] = []  # of the workers as first started (tests kill one)
@@ -128,8 +144,10 @@ class RayEngine:
             return ray
         quiet = {"logging_level": logging.ERROR, "log_to_driver": False}
         if self.address is None:
-            ray.init(num_cpus=self.num_cpus, include_dashboard=False, **quiet)
+            before = ray_processes.snapshot()
+            ray.init(num_cpus=self.num_cpus or local_cpus(), include_dashboard=False, **quiet)
             self._started = True
+            self._processes = ray_processes.new_since(before)
         else:
             connect(ray, self.address, self.connect_timeout, quiet)
         self._ray = ray
@@ -141,8 +159,13 @@ class RayEngine:
             return
         self.stop_workers()
         if self._started:
-            ray.shutdown()
-            self._started = False
+            # Noted before the shutdown: a worker orphaned by it is no child of ours after.
+            started = self._processes | ray_processes.snapshot(self._processes)
+            try:
+                ray.shutdown()
+            finally:
+                ray_processes.end(started)
+                self._started, self._processes = False, {}
         self._ray = None
 
     # -- the EmbeddingEngine interface -------------------------------------------------
@@ -164,6 +187,8 @@ class RayEngine:
                 "what holds them). Waiting.")
         described = self._described(ray, asked)
         self.pids = [d["pid"] for d in described]
+        if self._started:  # the workers are there now: note them
+            self._processes |= ray_processes.snapshot(self._processes)
         self.described = described
         first = described[0]
         return RemoteEncoder(spec.identity, first["dimension"], first["precision"],

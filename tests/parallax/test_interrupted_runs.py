@@ -1,0 +1,74 @@
+"""A long run of `index` publishes what it has embedded about every minute (not only every
+few thousand passages), so Ctrl-C loses at most about a minute of embedding, and says what
+was kept."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexes import IndexReader
+from parallax.indexing import batching, build_index, publishing
+from tests.conftest import FakeEncoder
+
+
+class SlowEncoder(FakeEncoder):
+    """Takes a while per call, and is interrupted (Ctrl-C) at its `interrupt_at`-th call."""
+
+    def __init__(self, interrupt_at: int | None) -> None:
+        super().__init__()
+        self.interrupt_at = interrupt_at
+        self.calls = 0
+
+    def encode(self, texts: Sequence[str], progress=None) -> np.ndarray:  # noqa: ANN001
+        self.calls += 1
+        if self.calls == self.interrupt_at:
+            raise KeyboardInterrupt
+        time.sleep(0.2)
+        return super().encode(texts, progress)
+
+
+def _statements(folder: Path, count: int) -> Path:
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"statement_{i:02d}.txt").write_text(
+            f"Statement {i} on tariffs, climate finance and student exchanges.\n",
+            encoding="utf-8")
+    return folder
+
+
+def test_an_interrupted_run_keeps_what_it_embedded_before_the_last_checkpoint_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Twelve one-passage documents, one call of the encoder each, far fewer passages than a
+    # checkpoint by count: only the time condition (lowered from a minute) publishes parts.
+    monkeypatch.setattr(batching, "BATCH_PASSAGES", 1)
+    monkeypatch.setattr(publishing, "CHECKPOINT_SECONDS", 0.5, raising=False)
+    docs, index = _statements(tmp_path / "docs", 12), tmp_path / "index"
+    slow = SlowEncoder(interrupt_at=9)
+    with pytest.raises(KeyboardInterrupt) as interrupted:
+        build_index([docs], index, encoder_loader=lambda name: slow)
+    with IndexReader(index) as reader:
+        kept = reader.manifest.counts["documents"]
+    assert 0 < kept < 12
+    assert f"kept {kept} of 12 documents" in str(interrupted.value)
+    assert "run the same command again" in str(interrupted.value)
+
+    again = SlowEncoder(interrupt_at=None)
+    report = build_index([docs], index, encoder_loader=lambda name: again)
+    assert len(again.encoded) == 12 - kept and report.unchanged == kept
+    assert report.counts["documents"] == 12
+
+
+def test_an_interruption_before_anything_was_published_says_the_index_is_unchanged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batching, "BATCH_PASSAGES", 1)
+    docs, index = _statements(tmp_path / "docs", 3), tmp_path / "index"
+    slow = SlowEncoder(interrupt_at=2)
+    with pytest.raises(KeyboardInterrupt, match="before any part was published"):
+        build_index([docs], index, encoder_loader=lambda name: slow)
+    assert not index.exists() or not [p for p in index.iterdir()
+                                      if p.name.startswith("parallax-gen")]
