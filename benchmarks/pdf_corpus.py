@@ -64,6 +64,22 @@ class TruthDocument:
         return [(norm, page.number) for page in self.pages for w in page.words
                 if (norm := normalise_word(w))]
 
+    def locate(self, text: str) -> set[tuple[int, int]]:
+        """The true first and last page of each place where `text` is a run of consecutive
+        words of the document in reading order (a short sentence may be in several places);
+        empty if there is none (wrong order, a word missing, a header left in)."""
+        stream = self.tokens_with_pages()
+        full = " " + " ".join(t for t, _ in stream) + " "
+        wanted = tokens(text)
+        needle = " " + " ".join(wanted) + " "
+        found: set[tuple[int, int]] = set()
+        at = full.find(needle)
+        while wanted and at >= 0:
+            first = full[:at + 1].count(" ") - 1
+            found.add((stream[first][1], stream[first + len(wanted) - 1][1]))
+            at = full.find(needle, at + 1)
+        return found
+
 
 def normalise_word(word: str) -> str:
     """A word as compared: lower case, letters and digits only."""

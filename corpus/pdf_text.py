@@ -15,7 +15,8 @@ Rules, each conservative:
   else at least 3 and 30 % of the pages.
 - hyphenation: a line ending in a lower-case letter and "-" followed by a line starting with a
   lower-case letter: the word is joined on the first line ("inter-" + "national" ->
-  "international"), unless the document writes the hyphenated form elsewhere ("long-term").
+  "international"); a word the document writes with its hyphen elsewhere keeps it
+  ("long-" + "term" -> "long-term").
 - ligatures (U+FB00-FB06: "ﬁ", "ﬂ", "ﬀ", ...) are replaced by their letters; PDFium's
   markers for soft hyphens become "-" and other non-characters are removed.
 """
@@ -159,9 +160,9 @@ def _join_hyphenated(texts: list[str], skip: set[int]) -> list[str | None]:
         head_word = line.rsplit(" ", 1)[-1][:-1]
         tail, _, rest = out[j].partition(" ")  # type: ignore[union-attr]
         tail_letters = re.match(r"[^\W\d_]+", tail)
-        if tail_letters and f"{head_word}-{tail_letters.group(0)}".lower() in compounds:
-            continue  # the document hyphenates this word itself
-        out[i] = line[:-1] + tail
+        # A word the document hyphenates itself keeps its hyphen, and is whole all the same.
+        keep = tail_letters and f"{head_word}-{tail_letters.group(0)}".lower() in compounds
+        out[i] = (line if keep else line[:-1]) + tail
         out[j] = rest or None
     return out
 
