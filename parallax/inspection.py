@@ -15,7 +15,8 @@ from corpus.types import ParsedDocument
 INSPECT_MAX_BYTES = 64_000_000
 
 
-def inspect_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
+def inspect_file(path: Path, max_bytes: int | None = None,
+                 ocr: corpus.OcrOptions | None = None) -> ParsedDocument:
     """Parse one file as `index` would, with its row from the nearest metadata.csv in its
     folder or any folder above (index stops at the folder it was given).
 
@@ -24,6 +25,7 @@ def inspect_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
     `max_bytes` (default INSPECT_MAX_BYTES) is read: a FIFO, a device, a dangling link or a
     link loop is an UnreadableDocument naming the file and the reason, never a hang or a
     traceback. Problems of the metadata.csv files read for it are added to its `warnings`.
+    A scanned PDF is read by OCR as `ocr` says, as `index` would.
     """
     try:
         path = named_file_path(path)
@@ -32,7 +34,7 @@ def inspect_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
                                               "loop") from error
     raw = read_bytes(path, max_bytes=max_bytes or INSPECT_MAX_BYTES)
     catalog = corpus.MetadataCatalog([Path(path.anchor)])
-    doc = corpus.load_document(path, catalog.get(path), raw=raw)
+    doc = corpus.load_document(path, catalog.get(path), raw=raw, ocr=ocr)
     if not catalog.problems:
         return doc
     return replace(doc, warnings=(*doc.warnings, *(str(p) for p in catalog.problems)))

@@ -40,6 +40,9 @@ def index(
              "or auto [default: start Ray on this machine].")] = None,
     workers: Annotated[int | None, typer.Option(
         min=1, help="With --engine ray: model replicas [default: one per node].")] = None,
+    ocr_languages: Annotated[str, typer.Option(
+        help="Tesseract languages for scanned PDF pages, joined by + (eng+fra); each needs "
+             "its pack: apt-get install tesseract-ocr-LANG.")] = "eng",
     as_json: JsonOpt = False,
 ) -> None:
     """Build or update an index: only new or changed files are embedded.
@@ -68,7 +71,8 @@ def index(
         with runner or nullcontext():
             report = build_index(folders, target, model, rebuild=rebuild, compact=compact,
                                  precision=precision, engine=runner,
-                                 progress=CliProgress())  # type: ignore[arg-type]
+                                 progress=CliProgress(),  # type: ignore[arg-type]
+                                 ocr_languages=ocr_languages)
     for skipped in report.skipped:
         err.print(Text("Skipped ", style="yellow") + Text(f"{skipped.path}: {skipped.reason}"))
     if as_json:
