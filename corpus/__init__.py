@@ -2,8 +2,9 @@
 
 Modules, one job each:
     discover    which files to index under the paths a user names
-    reading     file -> text (decoding.py; HTML, html_text.py; PDF, pdf_text.py; Word,
-                docx_text.py; e-books, epub_text.py)
+    reading     file -> text (decoding.py; formats/: HTML, PDF (pdf: pages, pdf_layout:
+                reading order, pdf_ocr: Tesseract), Word, e-books)
+    pdf_text    a PDF's pages -> text: headers, footers, page numbers, hyphens, ligatures
     source_map  where HTML's extracted text came from in the markup; moves passages onto it
     cleaning    boilerplate lines (menus, footers, prompts) and why they were dropped
     paragraphs  kept lines -> headings, bylines and paragraphs
@@ -12,12 +13,13 @@ Modules, one job each:
     metadata    metadata.csv files; inference.py fills a missing title or date from the text
     documents   parse_text / load_document, tying the above together
 
-Importing this package is cheap: bs4, pypdf and charset_normalizer load on first use.
+Importing this package is cheap: bs4, pypdfium2 and charset_normalizer load on first use.
 """
 
 from .discover import discover
 from .documents import load_document, parse_text
 from .errors import MetadataError, UnreadableDocument
+from .formats.pdf_ocr import OcrOptions
 from .metadata import MetadataCatalog, MetadataProblem, load_metadata, metadata_for
 from .reading import SUPPORTED_SUFFIXES, read_text
 from .sentences import split_sentences
@@ -31,6 +33,7 @@ __all__ = [
     "MetadataCatalog",
     "MetadataError",
     "MetadataProblem",
+    "OcrOptions",
     "ParsedDocument",
     "Passage",
     "SkippedFile",

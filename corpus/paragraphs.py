@@ -60,9 +60,14 @@ class Segment:
         return " ".join(" ".join(parts).split())
 
 
-def segment(lines: Sequence[Line], dropped: Collection[int]) -> list[Segment]:
-    """Headings, bylines and paragraphs of the non-blank lines whose index is not `dropped`."""
-    blocks = _blocks(lines, dropped)
+def segment(lines: Sequence[Line], dropped: Collection[int],
+            through: Collection[int] = ()) -> list[Segment]:
+    """Headings, bylines and paragraphs of the non-blank lines whose index is not `dropped`.
+
+    A dropped line in `through` (a PDF's running header at a page break) is left out without
+    ending the block around it, so a paragraph goes on over it.
+    """
+    blocks = _blocks(lines, dropped, through)
     segments: list[Segment] = []
     for block in blocks:
         segments.extend(_segment_block(block))
@@ -73,10 +78,14 @@ def segment(lines: Sequence[Line], dropped: Collection[int]) -> list[Segment]:
     return _merge_split_titles(segments)
 
 
-def _blocks(lines: Sequence[Line], dropped: Collection[int]) -> list[list[Line]]:
-    """Runs of consecutive lines that are neither blank nor dropped."""
+def _blocks(lines: Sequence[Line], dropped: Collection[int],
+            through: Collection[int] = ()) -> list[list[Line]]:
+    """Runs of consecutive lines that are neither blank nor dropped (lines `through` are
+    skipped inside a run)."""
     blocks: list[list[Line]] = [[]]
     for i, line in enumerate(lines):
+        if i in through:
+            continue
         if line.is_blank or i in dropped:
             blocks.append([])
         else:

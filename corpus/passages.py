@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 from .lines import Line
@@ -19,10 +19,13 @@ def build_passages(
     lines: Sequence[Line],
     segments: Sequence[Segment],
     max_chars: int = MAX_PASSAGE_CHARS,
+    hidden: Sequence[tuple[int, int]] = (),
 ) -> list[Passage]:
     """One passage per paragraph segment (several if longer than `max_chars`), in order.
 
     Each passage is labelled with the nearest heading above it (bylines label nothing).
+    `hidden` spans (sorted; a PDF's running headers at page breaks, which a paragraph runs
+    over) are left out of a passage's text, though inside its offsets.
     """
     starts = [line.start for line in lines]
     passages: list[Passage] = []
@@ -36,7 +39,7 @@ def build_passages(
             passages.append(
                 Passage(
                     ordinal=len(passages),
-                    text=" ".join(text[start:end].split()),
+                    text=" ".join(_visible(text, start, end, hidden).split()),
                     char_start=start,
                     char_end=end,
                     line_start=bisect_right(starts, start),
@@ -45,6 +48,20 @@ def build_passages(
                 )
             )
     return passages
+
+
+def _visible(text: str, start: int, end: int, hidden: Sequence[tuple[int, int]]) -> str:
+    """text[start:end] without the `hidden` spans inside it."""
+    if not hidden:
+        return text[start:end]
+    parts: list[str] = []
+    for s, e in hidden[bisect_left(hidden, (start, start)):]:
+        if s >= end:
+            break
+        parts.append(text[start:s])
+        start = max(start, e)
+    parts.append(text[start:end])
+    return " ".join(parts)
 
 
 def split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:

@@ -20,7 +20,9 @@ from .errors import UnreadableDocument
 from .formats.docx import docx_to_text
 from .formats.epub import epub_to_text
 from .formats.html import ExtractedText, extract_html
-from .formats.pdf import pdf_to_text
+from .formats.pdf import pdf_pages
+from .formats.pdf_ocr import INSTALL_HINT, MISSING, OcrOptions
+from .pdf_text import Page, PageText, page_text
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -50,6 +52,7 @@ class Decoded:
     html: ExtractedText | None = None  # HTML: `text` with each character's span in `source`
     source: str | None = None  # HTML: the decoded markup, newlines normalised
     warnings: tuple[str, ...] = ()  # what was wrong but did not stop reading, path first
+    pages: PageText | None = None  # PDF: where each page starts, furniture, OCR pages
 
 
 def read_text(path: Path) -> tuple[str, str]:
@@ -150,8 +153,9 @@ def decode_document(raw: bytes, path: Path) -> tuple[str, str]:
     return decoded.text, decoded.encoding
 
 
-def decode(raw: bytes, path: Path) -> Decoded:
-    """`decode_document`, with the markup and the character spans for HTML.
+def decode(raw: bytes, path: Path, ocr: OcrOptions | None = None) -> Decoded:
+    """`decode_document`, with the markup and the character spans for HTML, and the pages
+    for PDF (pages without a text layer read by OCR as `ocr` says, when Tesseract is there).
 
     Raises UnreadableDocument as `read_text` does.
     """
@@ -164,8 +168,10 @@ def decode(raw: bytes, path: Path) -> Decoded:
     html: ExtractedText | None = None
     source: str | None = None
     warnings: tuple[str, ...] = ()
+    pages: PageText | None = None
     if suffix in PDF_SUFFIXES:
-        text, encoding = pdf_to_text(raw, path), "pdf"
+        pages, warnings = read_pdf(raw, path, ocr)
+        text, encoding = pages.text, "pdf"
     elif suffix in EXTRACTORS:
         text, encoding = EXTRACTORS[suffix](raw, path), suffix[1:]
     else:
@@ -179,7 +185,33 @@ def decode(raw: bytes, path: Path) -> Decoded:
     text = normalise_newlines(text)
     if not text.strip():
         raise UnreadableDocument(path, _why_no_text(suffix))
-    return Decoded(text, encoding, html, source, warnings)
+    return Decoded(text, encoding, html, source, warnings, pages)
+
+
+def read_pdf(raw: bytes, path: Path, ocr: OcrOptions | None = None
+             ) -> tuple[PageText, tuple[str, ...]]:
+    """A PDF's text by pages, and a warning naming its scanned pages left unread.
+
+    A PDF whose only text would come from OCR, without Tesseract, is an UnreadableDocument
+    whose reason names the command that installs it: never an empty document.
+    """
+    unread: list[int] = []
+    pages: list[Page] = []
+    for page in pdf_pages(raw, path, ocr):
+        if page.scanned_unread:
+            unread.append(page.number)
+        pages.append(Page(page.number, page.lines, page.ocr))
+    text = page_text(pages)
+    if unread and not text.text.strip():
+        raise UnreadableDocument(path, MISSING)
+    warnings = (f"{path}: {_pages(unread)} scanned (no text layer) and not read: "
+                f"Tesseract is not installed ({INSTALL_HINT})",) if unread else ()
+    return text, warnings
+
+
+def _pages(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:10])) + (", …" if len(numbers) > 10 else "")
+    return f"page {shown}" if len(numbers) == 1 else f"{len(numbers)} pages ({shown})"
 
 
 def _why_no_text(suffix: str) -> str:

@@ -38,6 +38,10 @@ class Passage:
     line_start: int
     line_end: int
     heading: str | None = None
+    # Paged formats (PDF): the first and last page the passage is on (1-based); None where
+    # a format has no pages (text, HTML, Word; EPUB chapters are not pages).
+    pages: tuple[int, int] | None = None
+    ocr: bool = False  # its text was read by OCR from a page image
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class DroppedLine:
     line: int  # 1-based; for HTML, the source line where the line's text starts
     text: str
     reason: str  # e.g. "navigation menu", "copyright footer", "comment prompt"
+    page: int | None = None  # paged formats (PDF): the page it was on
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,10 @@ class ParsedDocument:
     # What was wrong with the file but did not stop it being read, each a sentence naming
     # the file first ("/abs/doc.txt: 1 byte that is not valid UTF-8 replaced by U+FFFD …").
     warnings: tuple[str, ...] = ()
+    # Paged formats (PDF): the offset in `text` where each page starts (page 1 first), and
+    # the pages whose text was read by OCR. Empty for formats without pages.
+    page_starts: tuple[int, ...] = ()
+    ocr_pages: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from indexes.schema import DOCUMENT_COLUMNS, PASSAGE_COLUMNS
+from indexes.schema import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, passage_columns_from
 from indexes.segments import DB_NAME, KINDS, Segment
 from indexes.store_settings import StoreSettings
 from indexes.vectors.base import VectorSpill
@@ -97,9 +97,9 @@ def copy_live(target: MergeTarget, segment: Segment, deleted: Sequence[int]) -> 
         db.execute(f"INSERT INTO documents (rowid, {DOCUMENT_COLUMNS}) SELECT d.new,"
                    f" {', '.join('o.' + c.strip() for c in DOCUMENT_COLUMNS.split(','))}"
                    " FROM old.documents o JOIN dmap d ON d.old = o.rowid ORDER BY d.new")
+        existing = {r[1] for r in db.execute("PRAGMA old.table_info(passages)")}
         db.execute(f"INSERT INTO passages (rowid, doc_rowid, {PASSAGE_COLUMNS})"
-                   f" SELECT p.new, d.new,"
-                   f" {', '.join('o.' + c.strip() for c in PASSAGE_COLUMNS.split(','))}"
+                   f" SELECT p.new, d.new, {passage_columns_from(existing, 'o')}"
                    " FROM old.passages o JOIN pmap p ON p.old = o.rowid"
                    " JOIN dmap d ON d.old = o.doc_rowid ORDER BY p.new")
         db.execute("INSERT INTO windows (id, passage_rowid, char_start, char_end)"

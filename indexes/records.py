@@ -52,7 +52,19 @@ class PassageRecord:
     char_end: int
     line_start: int
     line_end: int
+    # Paged formats: first and last page; None for others and for segments written before
+    # pages were recorded (their table has no such columns).
+    page_start: int | None = None
+    page_end: int | None = None
+    ocr: bool = False
+
+    @property
+    def pages(self) -> tuple[int, int] | None:
+        return None if self.page_start is None else (self.page_start, self.page_end or
+                                                      self.page_start)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> PassageRecord:
-        return cls(**dict(row))
+        values = dict(row)
+        values["ocr"] = bool(values.get("ocr", 0))
+        return cls(**values)

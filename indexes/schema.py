@@ -56,7 +56,11 @@ CREATE TABLE passages (
     text TEXT NOT NULL,
     context TEXT NOT NULL DEFAULT '',  -- title, author, date, heading: searched, not shown
     char_start INTEGER NOT NULL, char_end INTEGER NOT NULL,
-    line_start INTEGER NOT NULL, line_end INTEGER NOT NULL
+    line_start INTEGER NOT NULL, line_end INTEGER NOT NULL,
+    -- Paged formats (PDF): first and last page; NULL for others, and in segments written
+    -- before pages were recorded (they read as NULL: see passage_columns_from).
+    page_start INTEGER, page_end INTEGER,
+    ocr INTEGER NOT NULL DEFAULT 0  -- its text was read by OCR
 );
 CREATE INDEX passages_by_document ON passages(doc_rowid, ordinal);
 -- A window's (unit's) id is global; minus its segment's first unit, its row in the segment's
@@ -84,4 +88,14 @@ DOCUMENT_COLUMNS = ("id, path, root, title, date, author, publisher, extra, titl
                      " date_inferred, encoding, content_hash, n_passages, metadata_key, size,"
                      " mtime_ns")
 PASSAGE_COLUMNS = ("id, ordinal, heading, text, context, char_start, char_end, line_start,"
-                    " line_end")
+                    " line_end, page_start, page_end, ocr")
+# Columns added after segments were first written, with what an older segment reads as.
+LATER_PASSAGE_COLUMNS = {"page_start": "NULL", "page_end": "NULL", "ocr": "0"}
+
+
+def passage_columns_from(existing: set[str], alias: str) -> str:
+    """PASSAGE_COLUMNS as selected from a segment's passages table (`alias`) that has the
+    `existing` columns: a column it was written without reads as its default."""
+    names = [c.strip() for c in PASSAGE_COLUMNS.split(",")]
+    return ", ".join(f"{alias}.{c}" if c in existing or c not in LATER_PASSAGE_COLUMNS
+                     else LATER_PASSAGE_COLUMNS[c] for c in names)

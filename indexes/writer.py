@@ -97,10 +97,12 @@ class SegmentWriter:
             rowid = self._take("passages")
             self.db.execute(
                 "INSERT INTO passages (rowid, id, doc_rowid, ordinal, heading, text, context,"
-                " char_start, char_end, line_start, line_end) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " char_start, char_end, line_start, line_end, page_start, page_end, ocr)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (rowid, passage_id(doc_id, passage.ordinal), doc_rowid, passage.ordinal,
                  passage.heading, passage.text, context, passage.char_start, passage.char_end,
-                 passage.line_start, passage.line_end))
+                 passage.line_start, passage.line_end,
+                 *(passage.pages or (None, None)), int(passage.ocr)))
             for start, end in spans:
                 self.db.execute("INSERT INTO windows (id, passage_rowid, char_start, char_end)"
                                 " VALUES (?,?,?,?)", (self._take("windows"), rowid, start, end))

@@ -75,6 +75,12 @@ class FileMissing(ParallaxError):
     kind = Kind.not_found
 
 
+class DocumentFileMissing(ParallaxError):
+    """The file a passage came from is no longer where it was indexed."""
+
+    kind = Kind.not_found
+
+
 class ReportNotWritten(ParallaxError):
     """A report file (compare --md) could not be written."""
 

@@ -18,7 +18,8 @@ from parallax.errors import FileMissing
 INSPECT_MAX_BYTES = 64_000_000
 
 
-def inspect_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
+def inspect_file(path: Path, max_bytes: int | None = None,
+                 ocr: corpus.OcrOptions | None = None) -> ParsedDocument:
     """Parse one file as `index` would, with its row from the nearest metadata.csv in its
     folder or any folder above (index stops at the folder it was given).
 
@@ -28,6 +29,7 @@ def inspect_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
     link loop is an UnreadableDocument naming the file and the reason, never a hang or a
     traceback. A missing file is a FileMissing (not found), with a hint to find it.
     Problems of the metadata.csv files read for it are added to its `warnings`.
+    A scanned PDF is read by OCR as `ocr` says, as `index` would.
     """
     if not os.path.lexists(path):  # a dangling link exists: read_bytes names it as such
         raise FileMissing(f"{path}: no such file", _where_to_look(path))
@@ -43,7 +45,7 @@ def inspect_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
         raise error
     raw = read_bytes(path, max_bytes=max_bytes or INSPECT_MAX_BYTES)
     catalog = corpus.MetadataCatalog([Path(path.anchor)])
-    doc = corpus.load_document(path, catalog.get(path), raw=raw)
+    doc = corpus.load_document(path, catalog.get(path), raw=raw, ocr=ocr)
     if not catalog.problems:
         return doc
     return replace(doc, warnings=(*doc.warnings, *(str(p) for p in catalog.problems)))

@@ -29,7 +29,23 @@ def passage_json(passage: PassageRecord, doc: DocumentRecord) -> dict[str, Any]:
     return {"passage_id": passage.id, "ordinal": passage.ordinal, "text": passage.text,
             "heading": passage.heading,
             "document": document_json(doc), "lines": [passage.line_start, passage.line_end],
-            "chars": [passage.char_start, passage.char_end]}
+            "chars": [passage.char_start, passage.char_end], **pages_json(passage)}
+
+
+def pages_json(passage: Any) -> dict[str, Any]:
+    """`pages`: [first, last] for paged formats (PDF), null for others; `ocr`: whether the
+    text was read by OCR from a page image (so it may hold misread words)."""
+    pages = passage.pages
+    return {"pages": list(pages) if pages else None, "ocr": bool(passage.ocr)}
+
+
+def pages_label(pages: tuple[int, int] | None, ocr: bool = False) -> str:
+    """" p. 12", " pp. 12-13" (with " OCR" when read by OCR), or "" without pages."""
+    if not pages:
+        return ""
+    first, last = pages
+    label = f" p. {first}" if first == last else f" pp. {first}-{last}"
+    return label + (" OCR" if ocr else "")
 
 
 def result_json(result: Result) -> dict[str, Any]:
@@ -68,8 +84,9 @@ def document_label(doc: DocumentRecord) -> Text:
 def location(passage: PassageRecord, doc: DocumentRecord) -> Text:
     lines = (f"{passage.line_start}" if passage.line_start == passage.line_end
              else f"{passage.line_start}-{passage.line_end}")
-    return Text.assemble((f"{printable.name(doc.path)}:{lines}", "dim"), ("  passage ", "dim"),
-                         (passage.id, "magenta"))
+    return Text.assemble((f"{printable.name(doc.path)}:{lines}", "dim"),
+                         (pages_label(passage.pages, passage.ocr), "bold"),
+                         ("  passage ", "dim"), (passage.id, "magenta"))
 
 
 def emphasised(text: str, highlight: str, limit: int = PREVIEW_CHARS,
@@ -329,11 +346,15 @@ def inspection_json(doc: Any) -> dict[str, Any]:
                      "publisher": meta.publisher, "extra": meta.extra,
                      "title_inferred": meta.title_inferred, "date_inferred": meta.date_inferred},
         "passages": [{"ordinal": p.ordinal, "heading": p.heading, "text": p.text,
-                      "lines": [p.line_start, p.line_end], "chars": [p.char_start, p.char_end]}
+                      "lines": [p.line_start, p.line_end], "chars": [p.char_start, p.char_end],
+                      **pages_json(p)}
                      for p in doc.passages],
         "headings": [{"line": h.line, "text": h.text} for h in doc.headings],
-        "dropped": [{"line": d.line, "text": d.text, "reason": d.reason} for d in doc.dropped],
+        "dropped": [{"line": d.line, "text": d.text, "reason": d.reason, "page": d.page}
+                    for d in doc.dropped],
         "warnings": list(doc.warnings),
+        # Paged formats: how many pages, and which were read by OCR (null/[] for others).
+        "pages": len(doc.page_starts) or None, "ocr_pages": sorted(doc.ocr_pages),
     }
 
 
@@ -349,9 +370,13 @@ def inspection_view(doc: Any) -> Group:
         span = f"{p.line_start}-{p.line_end}" if p.line_end != p.line_start else f"{p.line_start}"
         rows.append((p.line_start, Text.assemble((f"{span:>5}  ", "dim"),
                                                  (f"passage {p.ordinal:<3}", "green"),
+                                                 (pages_label(p.pages, p.ocr).strip() + " "
+                                                  if p.pages else "", "bold"),
                                                  printable.line(shorten(p.text, 160)))))
     for d in doc.dropped:
+        page = f"p. {d.page} " if d.page is not None else ""
         rows.append((d.line, Text.assemble((f"{d.line:>5}  ", "dim"), ("DROPPED  ", "red"),
+                                           (page, "bold"),
                                            (f"[{d.reason}] ", "red"),
                                            (printable.line(shorten(d.text, 120)),
                                                                        "strike dim"))))
@@ -363,12 +388,19 @@ def inspection_view(doc: Any) -> Group:
     summary = Text(f"{plural(len(doc.passages), 'passage')}, "
                    f"{plural(len(doc.headings), 'heading')}, "
                    f"{plural(len(doc.dropped), 'dropped line')} · "
-                   f"{printable.name(str(doc.path))} ({doc.encoding})",
+                   f"{printable.name(str(doc.path))} ({doc.encoding}{_page_count(doc)})",
                    style="dim")
     warnings = [Text.assemble(("Warning: ", "bold yellow"), printable.line(warning))
                 for warning in doc.warnings]
     return Group(head, date, summary, *warnings, Text(""),
                  *(text for _, text in sorted(rows, key=lambda r: r[0])))
+
+
+def _page_count(doc: Any) -> str:
+    if not doc.page_starts:
+        return ""
+    ocr = f", {len(doc.ocr_pages)} read by OCR" if doc.ocr_pages else ""
+    return f", {plural(len(doc.page_starts), 'page')}{ocr}"
 
 
 def plural(count: int, noun: str) -> str:

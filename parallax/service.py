@@ -223,6 +223,18 @@ def show(reader: IndexReader, passage: str, context: int = 0,
     return show_passage(reader, passage, context)
 
 
+def document_file(reader: IndexReader, passage: str, limits: Limits = CLI_LIMITS) -> Path:
+    """The file a passage came from, as indexed (for the web page's link to a PDF's page);
+    DocumentFileMissing if it is no longer a readable file there."""
+    from parallax.errors import DocumentFileMissing
+
+    path = Path(show(reader, passage, 0, limits).document.path)
+    if not path.is_file():
+        raise DocumentFileMissing(f"{path} is no longer there",
+                                  "Refresh the index (parallax index) if it moved.")
+    return path
+
+
 def check(index_dir: Path) -> CheckReport:
     """`parallax check`: everything a query trusts, verified."""
     from indexes.storage.check import check_index
@@ -303,3 +315,6 @@ class Service:
 
     def show(self, passage: str, context: int = 0) -> Reply[PassageInContext]:
         return self._reply(lambda s: show(s.reader, passage, context, self.limits))
+
+    def document_file(self, passage: str) -> Reply[Path]:
+        return self._reply(lambda s: document_file(s.reader, passage, self.limits))

@@ -44,6 +44,9 @@ def index(
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="List every file added, updated or removed (past a "
                                 "screenful, only the first few of each are listed).")] = False,
+    ocr_languages: Annotated[str, typer.Option(
+        help="Tesseract languages for scanned PDF pages, joined by + (eng+fra); each needs "
+             "its pack: apt-get install tesseract-ocr-LANG.")] = "eng",
     as_json: JsonOpt = False,
 ) -> None:
     """Build or update an index: only new or changed files are embedded.
@@ -82,7 +85,8 @@ def index(
             # While `parallax watch` runs on this index, wait for its run (one writer).
             report = after_watcher(target, lambda: build_index(
                 folders, target, model, rebuild=rebuild, compact=compact, precision=precision,
-                engine=runner, progress=CliProgress()), say_watcher)  # type: ignore[arg-type]
+                engine=runner, progress=CliProgress(), ocr_languages=ocr_languages),
+                say_watcher)  # type: ignore[arg-type]
     for skipped in report.skipped:
         err.print(Text("Skipped ", style="yellow")
                   + Text(f"{printable.name(str(skipped.path))}: {printable.line(skipped.reason)}"))

@@ -49,6 +49,9 @@ class CliProgress:
     def warning(self, message: str) -> None:
         err.print(Text("Warning: ", style="yellow") + Text(printable.line(message)))
 
+    def ocr_page(self, path: Path, page: int, pages: int) -> None:
+        err.print(Text(f"OCR {path.name}: page {page} of {pages} (Tesseract) …", style="dim"))
+
     def loading_model(self, name: str) -> None:
         err.print(Text(f"Loading model {printable.name(name)} …", style="dim"))
 

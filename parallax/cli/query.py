@@ -158,15 +158,21 @@ def show(
 def inspect(
     file: Annotated[Path, typer.Argument(help="A document to read as `index` would.")],
     as_json: JsonOpt = False,
+    ocr_languages: Annotated[str, typer.Option(
+        help="Tesseract languages for scanned PDF pages, as for `index`.")] = "eng",
 ) -> None:
-    """Show what a file yields: title, date, passages with line spans, dropped lines.
+    """Show what a file yields: title, date, passages with line spans (and pages, for a
+    PDF), dropped lines.
 
     Example: parallax inspect ../shared/corpus/china-us/000_66e27f2df0de6ee7.txt
     """
+    import corpus
+    from parallax.cli.output import CliProgress
     from parallax.inspection import inspect_file
 
     with user_errors():
-        report = inspect_file(file)
+        report = inspect_file(file, ocr=corpus.OcrOptions(ocr_languages,
+                                                          CliProgress().ocr_page))
     if as_json:
         print_json(render.inspection_json(report))
     else:

@@ -45,6 +45,7 @@ def build_index(
     store: StoreSettings | None = None,
     precision: str = "auto",
     engine: EmbeddingEngine | None = None,
+    ocr_languages: str = "eng",
 ) -> IndexReport:
     """Index the documents under `paths` into `index_dir`, re-embedding only files whose
     content or metadata changed and dropping indexed files that are gone. Other folders
@@ -52,7 +53,7 @@ def build_index(
     is published every `checkpoint` passages, except for a --rebuild of an existing index,
     which replaces it all at once. `engine` computes the vectors (default: this process;
     parallax.indexing.engines.ray.RayEngine: a Ray cluster); publishing is the same for
-    every engine."""
+    every engine. Scanned PDF pages are read by Tesseract in `ocr_languages` ("eng+fra")."""
     progress = progress or IndexProgress()
     store = store or StoreSettings.from_env()
     index_dir = index_dir.resolve()
@@ -71,7 +72,7 @@ def build_index(
         old = IndexReader(index_dir) if exists(index_dir) and not rebuild else None
         try:
             identity = model_for(old, model, settings, index_dir, paths)
-            plan = make_plan(sources, old, paths, skipped, progress)
+            plan = make_plan(sources, old, paths, skipped, progress, ocr_languages)
             report = IndexReport(index_dir=index_dir, model=identity, skipped=skipped)
             describe(plan, old, report)
             if replacing:  # a rebuild drops what it is not given again: say so

@@ -41,8 +41,11 @@ class Plan:
 
 
 def make_plan(sources: list[Source], old: IndexReader | None, paths: Sequence[Path],
-         skipped: list[SkippedFile], progress: IndexProgress) -> Plan:
-    """What to do with each file found (and each indexed document no file was found for)."""
+         skipped: list[SkippedFile], progress: IndexProgress,
+         ocr_languages: str = corpus.OcrOptions.languages) -> Plan:
+    """What to do with each file found (and each indexed document no file was found for).
+    Scanned PDF pages are read by Tesseract in `ocr_languages`, each page announced."""
+    ocr = corpus.OcrOptions(ocr_languages, progress.ocr_page)
     plan = Plan()
     # The files just found: their metadata rows need no stat to know they exist.
     plan.in_scope = {source.path for source in sources}
@@ -71,7 +74,7 @@ def make_plan(sources: list[Source], old: IndexReader | None, paths: Sequence[Pa
                 continue
             skips = len(skipped)
             _plan_file(source, before.get(source.path) if before is not None else None, metadata,
-                       plan, skipped, progress, pause)
+                       plan, skipped, progress, pause, ocr)
             if len(skipped) > skips and plan.to_copy[-1:] == [source.path]:
                 states.doubt(folder)  # kept as it was, with the metadata it had
     progress.finished()
@@ -85,7 +88,8 @@ def make_plan(sources: list[Source], old: IndexReader | None, paths: Sequence[Pa
 
 def _plan_file(source: Source, previous: DocumentState | None,
                catalog: corpus.MetadataCatalog, plan: Plan, skipped: list[SkippedFile],
-               progress: IndexProgress, pause: CollectorPause) -> None:
+               progress: IndexProgress, pause: CollectorPause,
+               ocr: corpus.OcrOptions | None = None) -> None:
     """Whether a file is kept as indexed, embedded (parsed now) or skipped."""
     key = source.path
     try:
@@ -109,7 +113,7 @@ def _plan_file(source: Source, previous: DocumentState | None,
             plan.to_copy.append(key)
             return
         pause.end()  # documents are parsed from here on
-        doc = corpus.load_document(path, meta, raw=raw)
+        doc = corpus.load_document(path, meta, raw=raw, ocr=ocr)
         for warning in doc.warnings:  # e.g. bytes replaced in damaged UTF-8
             progress.warning(warning)
     except UnreadableDocument as error:
@@ -119,7 +123,9 @@ def _plan_file(source: Source, previous: DocumentState | None,
         plan.metadata_changed.add(key)  # re-embedded: windows carry the metadata
     plan.to_embed.append(DocumentToEmbed.of(doc, source.root, key_of_meta, stat,
                                             previous.rowid if previous else None,
-                                            keep=plan.parsed < KEEP_PARSED))
+                                            # OCR costs seconds a page: never done twice
+                                            keep=plan.parsed < KEEP_PARSED
+                                            or bool(doc.ocr_pages)))
     plan.parsed += len(doc.passages)
 
 

@@ -16,6 +16,7 @@ class IndexProgress:
     def started(self, stage: str, total: int, unit: str) -> None: ...  # "Reading", "Embedding"
     def advanced(self, count: int) -> None: ...
     def finished(self) -> None: ...
+    def ocr_page(self, path: Path, page: int, pages: int) -> None: ...  # before OCR of a page
 
 
 @dataclass

@@ -172,6 +172,15 @@ def _add_api(app: FastAPI, service: Service) -> None:
         """A passage by id, from the index, with `context` neighbours on each side."""
         return _json(service.show(passage_id, context), render.in_context_json)
 
+    @app.get("/api/passages/{passage_id}/file", summary="The file a passage came from")
+    def passage_file(passage_id: PassageId) -> FileResponse:
+        """The indexed file the passage came from, as it is on disk now (read only, and
+        only files the index holds): the web page links a PDF passage to
+        `/api/passages/ID/file#page=N`, which a browser opens at that page."""
+        reply = service.document_file(passage_id)
+        return FileResponse(reply.value, headers=_headers(reply),
+                            content_disposition_type="inline", filename=reply.value.name)
+
     @app.get("/api/show", summary="parallax show --json")
     def show(passage_id: Annotated[str, Query(min_length=1, max_length=bounds.passage_id,
                                               description="A passage id.")],

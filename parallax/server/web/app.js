@@ -78,6 +78,19 @@ function highlighted(text, highlight) {
   return [text.slice(0, at), el("mark", {}, highlight), text.slice(at + highlight.length)];
 }
 
+/** " p. 12" for a passage of a paged file (PDF), linked to that page of the file as the
+ * server serves it (a browser's PDF viewer opens at #page=N); nothing for other formats. */
+function pageLink(p, doc) {
+  if (!p.pages) return null;
+  const [a, b] = p.pages;
+  const label = a === b ? `p. ${a}` : `pp. ${a}–${b}`;
+  const href = `/api/passages/${encodeURIComponent(p.passage_id)}/file#page=${a}`;
+  return el("span", {}, " ",
+    el("a", { href, class: "page", target: "_blank", rel: "noopener",
+              title: `Open ${fileName(doc.path)} at page ${a}` }, label),
+    p.ocr ? el("span", { class: "ocr", title: "Text read by OCR from a page image" }, " OCR") : null);
+}
+
 function lines(result) {
   const [a, b] = result.lines;
   return a === b ? `${a}` : `${a}-${b}`;
@@ -103,6 +116,7 @@ function resultItem(result, onOpen) {
        el("span", { class: "score" }, ` score ${result.score.toFixed(3)}`)),
     el("p", { class: "passage" }, highlighted(result.text, result.highlight)),
     el("p", { class: "loc" }, el("code", { title: doc.path }, `${fileName(doc.path)}:${lines(result)}`),
+       pageLink(result, doc),
        " · passage ", el("code", {}, result.passage_id)));
 }
 
@@ -219,7 +233,7 @@ async function openPassage(passageId, push) {
       ...[...shown.before, shown.passage, ...shown.after].map((p) => el("div", {
         class: p.passage_id === passageId ? "ctx current" : "ctx" },
         el("p", { class: "loc" }, el("code", {}, `${fileName(doc.path)}:${lines(p)}`),
-           " · ", el("code", {}, p.passage_id)),
+           pageLink(p, doc), " · ", el("code", {}, p.passage_id)),
         p.heading && p.heading !== doc.title ? el("p", { class: "heading" }, `§ ${p.heading}`) : null,
         el("p", {}, p.text))));
     context.querySelector(".ctx.current").setAttribute("tabindex", "-1");
@@ -465,6 +479,7 @@ function passageItem(result, topic, score) {
        score ? el("span", { class: "score" }, ` · ${score}`) : null),
     el("p", { class: "passage" }, highlighted(result.text, result.highlight)),
     el("p", { class: "loc" }, el("code", { title: doc.path }, `${fileName(doc.path)}:${lines(result)}`),
+       pageLink(result, doc),
        " · ", passageLink(topic, result.passage_id, "read in context")));
 }
 
