@@ -4,7 +4,8 @@ generation (new segment, tombstones), then the compaction trigger."""
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from collections.abc import Generator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import corpus
@@ -16,7 +17,7 @@ from indexes.storage import layout
 from indexes.writer import SegmentWriter
 from parallax.indexing.compaction import compact_if_due
 from parallax.indexing.documents import DocumentToEmbed
-from parallax.indexing.engines.base import EmbeddingEngine
+from parallax.indexing.engines.base import Embedded, EmbeddingEngine
 from parallax.indexing.engines.local import LOCAL_ENGINE
 from parallax.indexing.planning import Plan
 from parallax.indexing.report import IndexProgress, IndexReport
@@ -24,9 +25,11 @@ from parallax.indexing.run import Run, model_option
 from parallax.settings import IndexSettings
 
 # Seconds of embedding after which a part is published at the end of the document being
-# embedded, whatever its size: a run interrupted then loses about this much work. Read at
-# call time (tests lower it).
-CHECKPOINT_SECONDS = 60.0
+# embedded, whatever its size. Engines yield a batch (batching.BATCH_PASSAGES) at a time, so
+# a part ends at the first batch after this that completes a document: an interrupted run
+# loses up to this plus a batch (about 40 s on two unloaded cores without bf16), about a
+# minute. Read at call time (tests lower it).
+CHECKPOINT_SECONDS = 30.0
 
 
 def publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | None,
@@ -67,10 +70,8 @@ def _publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | No
     manifest = Manifest(model=run.identity, dimension=dimension, settings=run.settings.as_dict())
     already = old.manifest.counts.get("passages", 0) if old is not None else 0
     chunks = chunked(plan.to_embed, checkpoint, already) if plan.to_embed or plan.removed else []
-    # Only runs published part by part are cut by time (a --rebuild replaces all at once),
-    # on an engine that loses nothing when stopped part way (not Ray: see RayEngine).
-    seconds = (CHECKPOINT_SECONDS if checkpoint is not None
-               and getattr(run.engine, "stops_cheaply", False) else None)
+    # Only runs published part by part are cut by time (a --rebuild replaces all at once).
+    seconds = CHECKPOINT_SECONDS if checkpoint is not None else None
     # Readers that opened the generation current when this run began keep it till the end.
     # A run that does not build on it (a --rebuild, often of a damaged index) supersedes
     # it: it goes as soon as no reader holds it.
@@ -89,9 +90,13 @@ def _publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | No
             try:
                 if number == 1 and plan.removed:
                     writer.remove_documents(list(plan.removed.values()))
-                todo = reparsed(chunk, run.report)
-                wrote, rest = _write_part(run, writer, todo, encoder, label, seconds)
-                if rest:  # cut by time: the rest of this part comes next
+                if isinstance(chunk, Rest):
+                    todo, first, stream = chunk.docs, chunk.first, chunk.stream
+                else:
+                    todo, first, stream = reparsed(chunk, run.report), 0, None
+                wrote, rest = _write_part(run, writer, todo, encoder, label, seconds, first,
+                                          stream)
+                if rest is not None:  # cut by time: the rest of this part comes next
                     chunks.insert(0, rest)
                 last = not chunks
                 # Only the last part's generation holds every document the plan read with
@@ -108,29 +113,43 @@ def _publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | No
                 writer.abort()
                 raise
             run.report.published_parts += 1
-            run.report.published_documents += len(todo) - len(rest)
+            run.report.published_documents += (rest.first if rest else len(todo)) - first
             source = _reopen(run.index_dir, source, old)
         if source is not None:
             compact_if_due(run, replace(manifest, metadata_states=plan.metadata_states), source,
                            keep_start, force=compact, published=source is not old)
     finally:
+        for left in chunks:  # interrupted: stop the engine's batches in flight
+            if isinstance(left, Rest):
+                left.stream.close()
         if source is not None and source is not old:
             source.close()
 
 
+@dataclass
+class Rest:
+    """What a part cut by time leaves: its documents from `first` on, whose vectors the
+    engine's `stream` goes on yielding (nothing it computed is lost to the cut)."""
+
+    docs: list[DocumentToEmbed]
+    first: int
+    stream: Generator[Embedded, None, None]
+
+
 def _write_part(run: Run, writer: GenerationWriter, chunk: list[DocumentToEmbed],
-                encoder: Encoder | None, label: str,
-                seconds: float | None) -> tuple[int, list[DocumentToEmbed]]:
-    """Embed a part's documents into a new segment of `writer` and tombstone the versions
-    they replace, stopping at the end of the first document finished after `seconds`. 1
-    when a segment was written, else 0; and the documents left for the next part."""
-    if encoder is None or not chunk:
-        return 0, []
-    windows, done = embed_into(writer.new_segment(), chunk, encoder, run.settings,
-                               run.progress, label, run.engine, seconds)
+                encoder: Encoder | None, label: str, seconds: float | None, first: int = 0,
+                stream: Generator[Embedded, None, None] | None = None,
+                ) -> tuple[int, Rest | None]:
+    """Embed a part's documents (from `first` on) into a new segment of `writer` and
+    tombstone the versions they replace, stopping at the end of the first document finished
+    after `seconds`. 1 when a segment was written, else 0; and what is left, if cut."""
+    if encoder is None or not chunk[first:]:
+        return 0, None
+    windows, done, stream = embed_into(writer.new_segment(), chunk, encoder, run.settings,
+                                       run.progress, label, run.engine, seconds, first, stream)
     run.report.embedded_windows += windows
-    writer.remove_documents([e.previous for e in chunk[:done] if e.previous is not None])
-    return 1, chunk[done:]
+    writer.remove_documents([e.previous for e in chunk[first:done] if e.previous is not None])
+    return 1, Rest(chunk, done, stream) if stream is not None else None
 
 
 def load(run: Run) -> Encoder:
@@ -193,12 +212,15 @@ def chunked(docs: list[DocumentToEmbed], checkpoint: int | None,
 
 def embed_into(writer: SegmentWriter, docs: list[DocumentToEmbed], encoder: Encoder,
                settings: IndexSettings, progress: IndexProgress, label: str,
-               engine: EmbeddingEngine = LOCAL_ENGINE,
-               seconds: float | None = None) -> tuple[int, int]:
-    """Write `docs` into a segment with the vectors `engine` computes, stopping at the end
-    of the first document finished `seconds` after the start (None: never). The units
-    embedded, and how many of `docs` (from the first) were written."""
-    progress.started(label, sum(len(e.doc.passages) for e in docs), "passages")  # type: ignore[union-attr]
+               engine: EmbeddingEngine = LOCAL_ENGINE, seconds: float | None = None,
+               first: int = 0, stream: Generator[Embedded, None, None] | None = None,
+               ) -> tuple[int, int, Generator[Embedded, None, None] | None]:
+    """Write `docs` (from `first` on) into a segment with the vectors `engine` computes (or
+    that `stream`, the engine's generator over `docs` left by a cut, goes on yielding),
+    stopping at the end of the first document finished `seconds` after the start (None:
+    never). The units embedded, the number of the first document not written, and the
+    stream when stopped (None when every document was written)."""
+    progress.started(label, sum(len(e.doc.passages) for e in docs[first:]), "passages")  # type: ignore[union-attr]
     started: dict[int, int] = {}  # document number -> its rowid in the writer
     embedded = 0
     deadline = time.monotonic() + seconds if seconds is not None else None
@@ -206,13 +228,13 @@ def embed_into(writer: SegmentWriter, docs: list[DocumentToEmbed], encoder: Enco
     def start(number: int) -> int:
         # Documents are started in order, so that each one's passages and units are
         # consecutive ids (even one without passages).
-        for earlier in range(len(started), number + 1):
+        for earlier in range(first + len(started), number + 1):
             entry = docs[earlier]
             started[earlier] = writer.start_document(entry.doc, entry.root, entry.key,
                                                      entry.stat)
         return started[number]
 
-    pieces = engine.embed(docs, encoder, settings, progress)
+    pieces = stream if stream is not None else engine.embed(docs, encoder, settings, progress)
     try:
         for number, indices, contexts, spans, vectors in pieces:
             writer.add_passages(start(number), docs[number].doc, indices, contexts, spans,
@@ -222,12 +244,11 @@ def embed_into(writer: SegmentWriter, docs: list[DocumentToEmbed], encoder: Enco
             if (deadline is not None and complete and number + 1 < len(docs)
                     and time.monotonic() >= deadline):
                 progress.finished()
-                return embedded, number + 1
-    finally:
-        stop = getattr(pieces, "close", None)  # a generator: a cut or a Ctrl-C ends its batches
-        if stop is not None:
-            stop()
-    if docs:
+                return embedded, number + 1, pieces  # type: ignore[return-value]
+    except BaseException:
+        pieces.close()  # type: ignore[attr-defined]  # e.g. Ctrl-C: stop the batches in flight
+        raise
+    if docs[first:]:
         start(len(docs) - 1)  # documents without passages, at the end
     progress.finished()
-    return embedded, len(docs)
+    return embedded, len(docs), None

@@ -72,3 +72,23 @@ def test_an_interruption_before_anything_was_published_says_the_index_is_unchang
         build_index([docs], index, encoder_loader=lambda name: slow)
     assert not index.exists() or not [p for p in index.iterdir()
                                       if p.name.startswith("parallax-gen")]
+
+
+def test_a_part_cut_by_time_loses_none_of_the_vectors_already_computed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Batches of four documents: a part cut after a document in the middle of a batch goes
+    # on with the same batches, so every passage is embedded once, as in a run not cut.
+    monkeypatch.setattr(batching, "BATCH_PASSAGES", 4)
+    monkeypatch.setattr(publishing, "CHECKPOINT_SECONDS", 0.3, raising=False)
+    docs = _statements(tmp_path / "docs", 12)
+    slow = SlowEncoder(interrupt_at=None)
+    report = build_index([docs], tmp_path / "index", encoder_loader=lambda name: slow)
+    assert report.published_parts > 1
+    assert sorted(slow.encoded) == sorted(_texts_of_one_part(docs, tmp_path))
+    assert report.counts["documents"] == 12
+
+
+def _texts_of_one_part(docs: Path, tmp_path: Path) -> list[str]:
+    plain = FakeEncoder()
+    build_index([docs], tmp_path / "one-part", encoder_loader=lambda name: plain)
+    return plain.encoded

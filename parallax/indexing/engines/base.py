@@ -52,10 +52,7 @@ class EmbeddingEngine(Protocol):
     returns it, or what describes it (its `dimension`, `precision`, `pooling_note`); `embed`
     yields the documents' passages in order (document by document, passages ascending),
     and reports passages done to `progress.advanced`. The driver writes and publishes what
-    it yields, whatever the engine. `stops_cheaply`: closing `embed`'s iterator part way
-    loses no work already started (so a run may cut a part by time: publishing.py)."""
-
-    stops_cheaply: bool
+    it yields, whatever the engine."""
 
     def load(self, spec: EncoderSpec, progress: IndexProgress) -> Encoder: ...
     def embed(self, docs: list[DocumentToEmbed], encoder: Encoder, settings: IndexSettings,

@@ -16,8 +16,6 @@ from parallax.settings import IndexSettings
 class LocalEngine:
     """An EmbeddingEngine that embeds in this process."""
 
-    stops_cheaply = True  # one batch at a time, nothing ahead
-
     def load(self, spec: EncoderSpec, progress: IndexProgress) -> Encoder:
         return spec.load()
 

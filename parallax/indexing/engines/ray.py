@@ -97,10 +97,6 @@ class RayEngine:
     `workers`: model replicas (Ray actors) [default: one per node], each reserving the
     cluster's CPUs divided among them."""
 
-    # Batches queued on the workers would be computed again by the next part: parts are
-    # cut by count only.
-    stops_cheaply = False
-
     def __init__(self, address: str | None = None, workers: int | None = None, *,
                  documents: str | None = None, connect_timeout: float = CONNECT_TIMEOUT,
                  num_cpus: int | None = None) -> None:
