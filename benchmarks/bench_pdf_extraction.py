@@ -7,7 +7,8 @@ extraction time against the time `index` spends embedding it).
 
 Libraries: "parallax" is what `index` does (pypdfium2 runs with their positions, reading order
 by geometry, headers/footers/page numbers dropped, hyphens and ligatures mended, pdf_text);
-the others are each library's own plain text extraction, as a user of it would get:
+the others are each library's own plain text extraction, as a user of it would get (pdfplumber
+is not a dependency: `pip install pdfplumber` to include it):
 pypdf `extract_text`, pdfplumber `extract_text`, pypdfium2 `get_text_range`. F1 counts every
 word they return, so a running header or a page number left in costs precision, a word broken
 by a hyphen costs both, and words read out of order do not (F1 is a bag of words; reading
@@ -71,6 +72,11 @@ LIBRARIES = {"parallax (pypdfium2 + layout)": _parallax, "pypdf": _pypdf,
 def extraction_table(docs: dict[str, gen.TruthDocument], repeat: int = 3) -> list[dict]:
     rows = []
     for library, extract in LIBRARIES.items():
+        try:
+            extract(docs["report"].path)
+        except ImportError as error:  # pdfplumber is not a dependency: pip install it to compare
+            rows.append({"library": library, "skipped": str(error)})
+            continue
         for name in ("report", "journal"):
             truth = docs[name]
             times = []

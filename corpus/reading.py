@@ -216,7 +216,9 @@ def _pages(numbers: list[int]) -> str:
 
 def _why_no_text(suffix: str) -> str:
     if suffix in PDF_SUFFIXES:
-        return "no extractable text (a scanned PDF? run OCR on it first)"
+        # Scanned pages (an image, no text layer) are read by OCR or named as such before
+        # this: these pages have neither (blank, or text drawn as outlines).
+        return "no extractable text (no text layer and no scanned image on any page)"
     if suffix in HTML_SUFFIXES:
         return "no visible text in the HTML"
     return "contains only whitespace"
