@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from parallax import printable
-from parallax.render import document_json, emphasised, location, result_json
+from parallax.render import document_json, emphasised, location, pages_label, result_json
 from parallax.stance.compare import ClaimCheck, Comparison, KeyPoint, Source
 from parallax.stance.groups import GroupBy
 
@@ -259,7 +259,8 @@ def comparison_markdown(c: Comparison) -> str:
             continue
         for r in s.passages:
             lines += [_quote(r.passage.text, r.highlight), "",
-                      f"— score {r.score:.3f}, `{r.document.path}:{r.passage.line_start}`, "
+                      f"— score {r.score:.3f}, `{r.document.path}:{r.passage.line_start}`"
+                      f"{pages_label(r.passage.pages, r.passage.ocr)}, "
                       f"passage `{r.passage.id}`", ""]
     if c.key_points:
         lines += ["## Key points", "",
