@@ -40,7 +40,7 @@ def rewrite(index_dir: Path, precision: str) -> float:
         writer = GenerationWriter(index_dir, reader.manifest, None, base=reader, store=store)
         try:
             writer.merge(list(reader.segments))
-            writer.commit(keep_previous=False)
+            writer.commit()
         except BaseException:
             writer.abort()
             raise

@@ -247,7 +247,7 @@ class GenerationWriter:
         """This generation's tombstones that fall in `segment`."""
         return sorted(r for r in self._deleted if segment.holds("documents", r))
 
-    def commit(self, also_keep: frozenset[str] = frozenset(), keep_previous: bool = True) -> Path:
+    def commit(self, also_keep: frozenset[str] = frozenset()) -> Path:
         """Link the kept segments, write the tombstones and the manifest with the checksum
         of every file, then switch readers to this generation (see layout.publish for
         `also_keep`)."""
@@ -277,10 +277,7 @@ class GenerationWriter:
         (self.folder / MANIFEST_NAME).write_bytes(text)
         roots = sorted(self._roots())
         sources = Sources(roots, self.model_option).to_json()
-        if not keep_previous and self.base is not None:
-            self.base.unhold()  # its files are linked: our own hold must not keep it
-        final = layout.publish(self.index_dir, self.folder, digest(text), also_keep, sources,
-                               keep_previous)
+        final = layout.publish(self.index_dir, self.folder, digest(text), also_keep, sources)
         for name, checksum in files.items():  # hashed or verified just now
             remember_verified(final / name, checksum)
         for name, checksum in linked:  # linking changed the shared inode's ctime

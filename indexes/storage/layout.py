@@ -221,23 +221,22 @@ def new_temporary_generation(index_dir: Path) -> Path:
 
 
 def publish(index_dir: Path, temporary: Path, manifest_hash: str,
-            also_keep: frozenset[str] = frozenset(), sources: str | None = None,
-            keep_previous: bool = True) -> Path:
+            also_keep: frozenset[str] = frozenset(), sources: str | None = None) -> Path:
     """Make a complete temporary generation the current one, atomically, and write the
-    recovery record `sources` beside it first. The generation it replaces (unless
-    `keep_previous` is False: one the same run published a moment ago) and `also_keep`
-    (e.g. the generation current when a multi-part run began) stay; so does any generation
-    a reader holds."""
+    recovery record `sources` beside it first. The generation it replaces goes at once
+    unless a reader holds it (readers hold what they open, and one that read CURRENT just
+    before the switch finds its generation gone and reads CURRENT again: see
+    IndexReader._open_generation), so the folder holds one generation plus those still in
+    use, not two copies of a rewritten index. `also_keep` names generations to keep
+    regardless."""
     _fsync_tree(temporary)
     final = index_dir / f"{_GEN_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    previous = current_name(index_dir)
     # The recovery record first: whenever a generation exists, so does the way to rebuild it.
     if sources is not None:
         _replace_file(index_dir, SOURCES, sources)
     os.rename(temporary, final)
     _replace_file(index_dir, CURRENT, f"{final.name}\n{manifest_hash}\n")
-    keep = {final.name, *also_keep} | ({previous} if keep_previous else set())
-    remove_stale(index_dir, keep=keep)
+    remove_stale(index_dir, keep={final.name, *also_keep})
     return final
 
 

@@ -90,7 +90,7 @@ def build_index(
                 describe_store(old, report)
                 # Generations superseded earlier (one a reader held through a --rebuild)
                 # go once nobody holds them, even when nothing is published.
-                layout.remove_stale(index_dir, keep={old.generation_name})
+                sweep_superseded(index_dir)
                 return report
             run = Run(EncoderSpec(identity, precision, encoder_loader), index_dir, settings,
                       store, progress, report, engine or LOCAL_ENGINE)
@@ -98,10 +98,22 @@ def build_index(
         finally:
             if old is not None:
                 old.close()
+        # The generation this run began from (and its parts, and a merged one) were held by
+        # the run itself while it published: they go now, unless another reader holds them.
+        sweep_superseded(index_dir)
     with IndexReader(index_dir) as fresh:
         report.counts = dict(fresh.manifest.counts)
         describe_store(fresh, report)
     return report
+
+
+def sweep_superseded(index_dir: Path) -> None:
+    """Remove every generation but the current one that no reader holds (the writer holds
+    the lock). Nothing is removed when the pointer cannot be read: then no generation is
+    known to be the sound one."""
+    current = layout.current_name(index_dir)
+    if current:
+        layout.remove_stale(index_dir, keep={current})
 
 
 def describe_store(reader: IndexReader, report: IndexReport) -> None:

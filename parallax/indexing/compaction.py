@@ -10,11 +10,8 @@ from indexes.compaction import merge_plan
 from parallax.indexing.run import Run, model_option
 
 
-def compact_if_due(run: Run, manifest: Manifest, reader: IndexReader, keep: frozenset[str],
-                   force: bool, published: bool) -> None:
-    """Merge segments when the store's policy says so (or always, with `force`). When this
-    run `published` the generation merged, it need not outlive the merge (readers that
-    opened it hold it anyway)."""
+def compact_if_due(run: Run, manifest: Manifest, reader: IndexReader, force: bool) -> None:
+    """Merge segments when the store's policy says so (or always, with `force`)."""
     chosen = merge_plan(reader, run.store, force)
     if not chosen:
         return
@@ -23,7 +20,7 @@ def compact_if_due(run: Run, manifest: Manifest, reader: IndexReader, keep: froz
                               model_option(run.identity), base=reader, store=run.store)
     try:
         writer.merge(chosen)
-        writer.commit(also_keep=keep, keep_previous=not published)
+        writer.commit()
     except BaseException:
         writer.abort()
         raise

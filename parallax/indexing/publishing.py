@@ -13,7 +13,6 @@ from corpus.errors import UnreadableDocument
 from corpus.types import SkippedFile
 from embed import Encoder
 from indexes import GenerationWriter, IndexReader, Manifest
-from indexes.storage import layout
 from indexes.writer import SegmentWriter
 from parallax.indexing.compaction import compact_if_due
 from parallax.indexing.documents import DocumentToEmbed
@@ -72,11 +71,6 @@ def _publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | No
     chunks = chunked(plan.to_embed, checkpoint, already) if plan.to_embed or plan.removed else []
     # Only runs published part by part are cut by time (a --rebuild replaces all at once).
     seconds = CHECKPOINT_SECONDS if checkpoint is not None else None
-    # Readers that opened the generation current when this run began keep it till the end.
-    # A run that does not build on it (a --rebuild, often of a damaged index) supersedes
-    # it: it goes as soon as no reader holds it.
-    keep_start = (frozenset({layout.current_name(run.index_dir)} - {""}) if old is not None
-                  else frozenset())
     source = old
     number = 0
     try:
@@ -108,7 +102,7 @@ def _publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | No
                     # The base's segments, and the one this part wrote if it wrote one (a
                     # run that only removes documents writes none).
                     run.report.compacted = (len(source.segments) if source else 0) + wrote
-                writer.commit(also_keep=keep_start, keep_previous=old is not None or number > 1)
+                writer.commit()
             except BaseException:
                 writer.abort()
                 raise
@@ -117,7 +111,7 @@ def _publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | No
             source = _reopen(run.index_dir, source, old)
         if source is not None:
             compact_if_due(run, replace(manifest, metadata_states=plan.metadata_states), source,
-                           keep_start, force=compact, published=source is not old)
+                           force=compact)
     finally:
         for left in chunks:  # interrupted: stop the engine's batches in flight
             if isinstance(left, Rest):
