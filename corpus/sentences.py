@@ -44,6 +44,7 @@ _ASCII_END_IN_CJK = re.compile(
 _QUOTATIVE = re.compile(r"[」』](?=と|って)")
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}")  # U.S. U.N. e.g. i.e. p.m.
+_SPACE = re.compile(r"\s*")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -71,8 +72,13 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 def _ends_here(text: str, match: re.Match[str]) -> bool:
     """Decide whether a candidate boundary really ends a sentence."""
-    gap = text[match.end() :].lstrip()
-    if not opens_sentence(gap.lstrip(OPENERS)[:1]):
+    # Positions, not slices: a slice of the rest of the text at every candidate made
+    # splitting quadratic in the passage's length.
+    gap = _SPACE.match(text, match.end()).end()  # type: ignore[union-attr]
+    first = gap
+    while first < len(text) and text[first] in OPENERS:
+        first += 1
+    if not opens_sentence(text[first:first + 1]):
         return False
     if match.group().rstrip(CLOSERS) != ".":
         return True  # "!", "?", "…" and "..." are not used in abbreviations
@@ -81,7 +87,7 @@ def _ends_here(text: str, match: re.Match[str]) -> bool:
         return False
     if _ACRONYM.fullmatch(token + "."):
         # "the U.S.\nChina ..." ends at a line break; "the U.S. Congress" goes on.
-        line_break = "\n" in text[match.end() : len(text) - len(gap)]
+        line_break = "\n" in text[match.end() : gap]
         return line_break or _word_after(text, match.end()).lower() in _SENTENCE_STARTERS
     return True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from corpus import split_sentences
 from indexes.lexical.fts import has_cjk, search_terms, word_tokens
@@ -10,6 +11,7 @@ from indexes.lexical.fts import has_cjk, search_terms, word_tokens
 Span = tuple[int, int]
 
 
+@lru_cache(maxsize=1 << 16)  # a question's highlights stem about 2,000 words, mostly repeats
 def _stem(word: str) -> str:
     # A light suffix strip, enough to match "relations" with "relation".
     for suffix in ("ing", "ed", "es", "s"):
@@ -21,8 +23,8 @@ def _stem(word: str) -> str:
 def _overlap(terms: set[str], sentence: str) -> float:
     """The share of the question's terms the sentence holds: words stemmed; CJK terms
     (pairs of characters, as the lexical search uses them) wherever they stand."""
-    words = {_stem(w.lower()) for w in word_tokens(sentence)}
-    held = sum(1 for t in terms if (t in sentence if has_cjk(t) else t in words))
+    words = {_stem(w) for w in word_tokens(sentence.lower())}
+    held = sum(1 for t in terms if (t in words or has_cjk(t) and t in sentence))
     return held / (len(terms) or 1)
 
 
