@@ -126,7 +126,10 @@ def test_ctrl_c_in_a_large_file_keeps_its_embedded_passages_and_the_next_run_emb
     index = tmp_path / "index"
     process = subprocess.Popen([sys.executable, "-c", DRIVER, str(docs), str(index)],
                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+                               env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+                               # SIGINT acts even when pytest was started ignoring it (in
+                               # the background of a shell without job control)
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert process.stderr is not None
     for line in process.stderr:
         if line.startswith("Embedding"):
