@@ -220,7 +220,7 @@ def index_report_json(report: Any) -> dict[str, Any]:
             "metadata_updated": report.metadata_updated, "unchanged": report.unchanged,
             "skipped": [{"path": str(s.path), "reason": s.reason} for s in report.skipped],
             "embedded_windows": report.embedded_windows, "counts": report.counts,
-            "precision": report.precision,
+            "precision": report.precision, "resumed_passages": report.resumed_passages,
             "store": {"segments": report.segments, "backends": report.backends,
                       "tombstoned_documents": report.deleted,
                       "segments_merged": report.compacted}}
@@ -262,6 +262,9 @@ def index_report_view(report: Any, verbose: bool = False) -> Group:
     details = []
     if report.precision:
         details.append(f"embedded with {report.precision}")
+    if report.resumed_passages:
+        details.append(f"{report.resumed_passages:,} passages saved by an interrupted run "
+                       "taken up again")
     if report.segments:
         store = (f"{plural(report.segments, 'segment')} "
                  f"({', '.join(report.backends) or 'empty'})")

@@ -5,7 +5,8 @@ vectors, hard-linked between generations, tombstones and a manifest),
 a `CURRENT` file naming the one in use with the checksum of its manifest, a `SOURCES.json`
 recovery record (the folders and model the index was built from, kept outside the
 generations so that no damage to a database can take the way to rebuild it down with it),
-and a `LOCK` file for writers.
+a `LOCK` file for writers, and, after an interrupted run, `PARTIAL/`: the part of a
+document it had embedded (parallax.indexing.partial), which the next run resumes from.
 
 A writer builds a new generation under a temporary name, renames it when complete, and only
 then replaces `CURRENT` with `os.replace`, which is atomic: a process killed at any moment
@@ -38,7 +39,7 @@ from indexes.errors import (
     NotAnIndex,
 )
 from indexes.storage.recovery import rebuild_hint
-from indexes.storage.small_files import CURRENT, LOCK, SOURCES, read_small
+from indexes.storage.small_files import CURRENT, LOCK, PARTIAL, SOURCES, read_small
 
 # Besides its manifest (which records a checksum of every file) and its segments' folders
 # (indexes/segments.py), a generation holds the rowids of its tombstoned documents.
@@ -48,7 +49,7 @@ _TMP_PREFIX = ".parallax-tmp-"
 # A generation name as `publish` writes it: no separator, no "..", nothing outside the folder.
 _GEN_NAME = re.compile(r"^parallax-gen-[0-9A-Za-z-]{1,64}$")
 _HASH = re.compile(r"^[0-9a-f]{32}$")
-_OURS = {CURRENT, LOCK, SOURCES}
+_OURS = {CURRENT, LOCK, SOURCES, PARTIAL}
 
 
 def _hint(index_dir: Path) -> str:

@@ -13,6 +13,9 @@ from pathlib import Path
 CURRENT = "CURRENT"
 LOCK = "LOCK"
 SOURCES = "SOURCES.json"
+# The folder where a run saves a document it has embedded in part (the application's
+# parallax.indexing.partial): not a generation, but the folder's own, kept by the sweeps.
+PARTIAL = "PARTIAL"
 
 _SMALL_LIMIT = 1 << 20  # CURRENT, SOURCES.json and manifests are far smaller
 

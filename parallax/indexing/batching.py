@@ -14,11 +14,12 @@ BATCH_PASSAGES = 256
 
 
 def batches(docs: Sequence[DocumentToEmbed], size: int) -> Iterator[list[tuple[int, range]]]:
-    """(document number, passage indices) pieces, about `size` passages per batch."""
+    """(document number, passage indices) pieces, about `size` passages per batch; a
+    document's from its `resume_at` on."""
     batch: list[tuple[int, range]] = []
     room = size
     for number, entry in enumerate(docs):
-        doc, start = entry.doc, 0
+        doc, start = entry.doc, entry.resume_at
         while start < len(doc.passages):  # type: ignore[union-attr]
             take = min(room, len(doc.passages) - start)  # type: ignore[union-attr]
             batch.append((number, range(start, start + take)))

@@ -19,6 +19,7 @@ from parallax.indexing.documents import DocumentToEmbed
 from parallax.indexing.engines.base import EmbeddingEngine, EncoderLoader, EncoderSpec
 from parallax.indexing.engines.local import LOCAL_ENGINE
 from parallax.indexing.metadata_keys import metadata_key
+from parallax.indexing.partial import remove_partial
 from parallax.indexing.planning import Plan, describe, make_plan
 from parallax.indexing.publishing import publish
 from parallax.indexing.refusals import model_for, nothing_to_index, refuse_missing_folders
@@ -89,8 +90,11 @@ def build_index(
                                                             model_option(identity)).to_json())
                 describe_store(old, report)
                 # Generations superseded earlier (one a reader held through a --rebuild)
-                # go once nobody holds them, even when nothing is published.
+                # go once nobody holds them, even when nothing is published; so does the
+                # part of a document that an interrupted run saved, since no document is
+                # left to embed (its file was removed or restored since).
                 sweep_superseded(index_dir)
+                remove_partial(index_dir)
                 return report
             run = Run(EncoderSpec(identity, precision, encoder_loader), index_dir, settings,
                       store, progress, report, engine or LOCAL_ENGINE)

@@ -12,7 +12,8 @@ from corpus.types import Metadata, ParsedDocument
 class DocumentToEmbed:
     """A document to embed: parsed (or None: parsed again when its part is embedded, see
     planning.KEEP_PARSED), with its root, metadata key, file size and mtime, the rowid of the
-    version it replaces, its path, metadata and number of passages."""
+    version it replaces, its path, metadata and number of passages, and the first passage
+    to embed."""
 
     doc: ParsedDocument | None
     root: Path
@@ -22,6 +23,9 @@ class DocumentToEmbed:
     path: Path | None = None
     meta: Metadata | None = None
     passages: int = 0
+    # Passages before this one were embedded by an interrupted run and are written back from
+    # its saved part (parallax.indexing.partial); engines embed from here.
+    resume_at: int = 0
 
     @classmethod
     def of(cls, doc: ParsedDocument, root: Path, key: str, stat: tuple[int, int] = (-1, -1),

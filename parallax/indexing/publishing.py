@@ -18,6 +18,7 @@ from parallax.indexing.compaction import compact_if_due
 from parallax.indexing.documents import DocumentToEmbed
 from parallax.indexing.engines.base import Embedded, EmbeddingEngine
 from parallax.indexing.engines.local import LOCAL_ENGINE
+from parallax.indexing.partial import PartialDocument, remove_partial
 from parallax.indexing.planning import Plan
 from parallax.indexing.report import IndexProgress, IndexReport
 from parallax.indexing.run import Run, model_option
@@ -44,28 +45,54 @@ def publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | Non
         _publish(run, plan, old, checkpoint, compact)
     except KeyboardInterrupt:
         raise RunInterrupted(run.report.published_parts, run.report.published_documents,
-                             len(plan.to_embed)) from None
+                             len(plan.to_embed), _save_partial(run)) from None
+    except BaseException:
+        _save_partial(run)  # e.g. a Ray cluster lost: what was embedded is not lost with it
+        raise
+
+
+def _save_partial(run: Run) -> tuple[str, int, int] | None:
+    """What was embedded of the document in progress, saved; what is saved of it."""
+    if run.partial is None:
+        return None
+    try:
+        run.partial.save()
+    except (OSError, ValueError):  # e.g. the disk is full: the pieces saved before remain
+        pass
+    return run.partial.kept()
 
 
 class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a run of `index`: what the parts published before it kept."""
+    """Ctrl-C during a run of `index`: what the parts published before it kept, and what
+    is saved of the document it was embedding (path, passages saved, its passages)."""
 
-    def __init__(self, parts: int, documents: int, planned: int) -> None:
+    def __init__(self, parts: int, documents: int, planned: int,
+                 partial: tuple[str, int, int] | None = None) -> None:
         if parts:
             message = (f"interrupted; kept {documents} of {planned} documents to embed, "
-                       f"published in {parts} part{'s' if parts > 1 else ''}: run the same "
-                       "command again to embed the rest")
+                       f"published in {parts} part{'s' if parts > 1 else ''}")
         else:
             message = "interrupted before any part was published; the previous index (if any) " \
                       "is unchanged"
+        if partial:
+            path, saved, total = partial
+            message += (f"; {saved:,} of {total:,} passages of {path} are saved: run the same "
+                        "command again to resume from there")
+        elif parts:
+            message += ": run the same command again to embed the rest"
         super().__init__(message)
         self.message = message
+        self.partial = partial
 
 
 def _publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | None,
              compact: bool) -> None:
     encoder = load(run) if plan.to_embed else None
     dimension = encoder.dimension if encoder else old.manifest.dimension  # type: ignore[union-attr]
+    if encoder is not None:
+        run.partial = PartialDocument(run.index_dir, run.identity,
+                                      getattr(encoder, "precision", None), dimension,
+                                      run.settings, CHECKPOINT_SECONDS)
     manifest = Manifest(model=run.identity, dimension=dimension, settings=run.settings.as_dict())
     already = old.manifest.counts.get("passages", 0) if old is not None else 0
     chunks = chunked(plan.to_embed, checkpoint, already) if plan.to_embed or plan.removed else []
@@ -88,6 +115,9 @@ def _publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | No
                     todo, first, stream = chunk.docs, chunk.first, chunk.stream
                 else:
                     todo, first, stream = reparsed(chunk, run.report), 0, None
+                    if run.partial is not None:  # its saved passages, for the one saved
+                        todo = [run.partial.resume_point(entry) for entry in todo]
+                        run.report.resumed_passages += sum(e.resume_at for e in todo)
                 wrote, rest = _write_part(run, writer, todo, encoder, label, seconds, first,
                                           stream)
                 if rest is not None:  # cut by time: the rest of this part comes next
@@ -108,7 +138,11 @@ def _publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | No
                 raise
             run.report.published_parts += 1
             run.report.published_documents += (rest.first if rest else len(todo)) - first
+            if run.partial is not None:
+                run.partial.published()
             source = _reopen(run.index_dir, source, old)
+        # Every document is published: a partial one left is of no document still to embed.
+        remove_partial(run.index_dir)
         if source is not None:
             compact_if_due(run, replace(manifest, metadata_states=plan.metadata_states), source,
                            force=compact)
@@ -140,7 +174,8 @@ def _write_part(run: Run, writer: GenerationWriter, chunk: list[DocumentToEmbed]
     if encoder is None or not chunk[first:]:
         return 0, None
     windows, done, stream = embed_into(writer.new_segment(), chunk, encoder, run.settings,
-                                       run.progress, label, run.engine, seconds, first, stream)
+                                       run.progress, label, run.engine, seconds, first, stream,
+                                       run.partial)
     run.report.embedded_windows += windows
     writer.remove_documents([e.previous for e in chunk[first:done] if e.previous is not None])
     return 1, Rest(chunk, done, stream) if stream is not None else None
@@ -208,13 +243,17 @@ def embed_into(writer: SegmentWriter, docs: list[DocumentToEmbed], encoder: Enco
                settings: IndexSettings, progress: IndexProgress, label: str,
                engine: EmbeddingEngine = LOCAL_ENGINE, seconds: float | None = None,
                first: int = 0, stream: Generator[Embedded, None, None] | None = None,
+               partial: PartialDocument | None = None,
                ) -> tuple[int, int, Generator[Embedded, None, None] | None]:
     """Write `docs` (from `first` on) into a segment with the vectors `engine` computes (or
     that `stream`, the engine's generator over `docs` left by a cut, goes on yielding),
     stopping at the end of the first document finished `seconds` after the start (None:
-    never). The units embedded, the number of the first document not written, and the
-    stream when stopped (None when every document was written)."""
-    progress.started(label, sum(len(e.doc.passages) for e in docs[first:]), "passages")  # type: ignore[union-attr]
+    never). A document resumed (`resume_at`) gets its saved passages from `partial` first,
+    which saves what is embedded of a document in progress. The units embedded, the number
+    of the first document not written, and the stream when stopped (None when every
+    document was written)."""
+    progress.started(label, sum(len(e.doc.passages) - e.resume_at for e in docs[first:]),  # type: ignore[union-attr]
+                     "passages")
     started: dict[int, int] = {}  # document number -> its rowid in the writer
     embedded = 0
     deadline = time.monotonic() + seconds if seconds is not None else None
@@ -226,13 +265,19 @@ def embed_into(writer: SegmentWriter, docs: list[DocumentToEmbed], encoder: Enco
             entry = docs[earlier]
             started[earlier] = writer.start_document(entry.doc, entry.root, entry.key,
                                                      entry.stat)
+            if entry.resume_at and partial is not None:
+                for saved in partial.replay(entry):
+                    writer.add_passages(started[earlier], entry.doc, *saved)
         return started[number]
 
     pieces = stream if stream is not None else engine.embed(docs, encoder, settings, progress)
     try:
-        for number, indices, contexts, spans, vectors in pieces:
-            writer.add_passages(start(number), docs[number].doc, indices, contexts, spans,
-                                vectors)
+        for piece in pieces:
+            number, indices, contexts, spans, vectors = piece
+            rowid = start(number)  # a resumed document's saved passages first
+            if partial is not None:
+                partial.embedded(docs[number], piece)
+            writer.add_passages(rowid, docs[number].doc, indices, contexts, spans, vectors)
             embedded += len(vectors)
             complete = indices.stop == len(docs[number].doc.passages)  # type: ignore[union-attr]
             if (deadline is not None and complete and number + 1 < len(docs)

@@ -38,6 +38,7 @@ class IndexReport:
     compacted: int = 0  # segments merged by this run
     published_parts: int = 0  # generations this run published before compaction
     published_documents: int = 0  # documents embedded in them
+    resumed_passages: int = 0  # written back from what an interrupted run saved (PARTIAL)
 
     @property
     def changed(self) -> bool:

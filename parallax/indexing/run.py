@@ -9,6 +9,7 @@ from embed import model_identity
 from indexes.writer import StoreSettings
 from parallax.indexing.engines.base import EmbeddingEngine, EncoderSpec
 from parallax.indexing.engines.local import LOCAL_ENGINE
+from parallax.indexing.partial import PartialDocument
 from parallax.indexing.report import IndexProgress, IndexReport
 from parallax.settings import IndexSettings
 
@@ -30,6 +31,8 @@ class Run:
     progress: IndexProgress
     report: IndexReport
     engine: EmbeddingEngine = field(default_factory=lambda: LOCAL_ENGINE)
+    # What is saved of a document embedded in part (set once the encoder is loaded).
+    partial: PartialDocument | None = None
 
     @property
     def identity(self) -> str:

@@ -376,3 +376,48 @@ def test_a_ray_instance_parallax_started_leaves_no_process_behind(tmp_path: Path
     assert lines["workers"].startswith("1 cpus") and \
         float(lines["workers"].split()[-1]) == len(os.sched_getaffinity(0))
     assert lines["left"] == "[]"
+
+
+def _marked(mark: str) -> list[int]:
+    """Running processes whose environment holds PARALLAX_TEST_MARK=`mark` (Ray's processes
+    inherit the driver's environment)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and f"PARALLAX_TEST_MARK={mark}".encode() in \
+                    (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_ray_run_like_ctrl_c_and_leaves_no_ray_process(tmp_path: Path) -> None:
+    # `kill PID` (or systemd stopping a service) during embedding: Ray's driver answered it
+    # with a C++ stack dump and an abort (exit -6). It now stops as Ctrl-C does.
+    _ray()
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(200):
+        (docs / f"r{i:03d}.txt").write_text("\n\n".join(
+            f"Report {i}, section {j}: the committee discussed tariffs and climate finance "
+            f"in meeting {i * 100 + j}." for j in range(12)), encoding="utf-8")
+    mark = f"sigterm-{os.getpid()}-{time.time_ns()}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "parallax", "index", str(docs), "--index",
+         str(tmp_path / "index"), "--engine", "ray"], stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, text=True, start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2]),
+             "PARALLAX_TEST_MARK": mark})
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.startswith(("Embedding", "Part")):
+            break
+    assert process.poll() is None, "the run ended before it could be stopped"
+    assert len(_marked(mark)) > 1  # the driver and the Ray instance it started
+    process.send_signal(signal.SIGTERM)
+    said = process.communicate(timeout=120)[1]
+    assert process.returncode == 130, said
+    assert "Error: interrupted" in said and "SIGTERM received" not in said
+    assert _marked(mark) == []

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -77,6 +79,22 @@ def import_ray() -> Any:
     return ray
 
 
+def _terminate_as_interrupt() -> Any:
+    """Make SIGTERM (`kill PID`, systemd stopping a service) stop the run as Ctrl-C does:
+    the run saves what it embedded, the engine shuts down what it started, and one line
+    says what was kept. Ray's driver otherwise answers SIGTERM with a C++ stack dump on
+    stderr and an abort (exit -6; seen with Ray 2.60). The handler to restore after (the
+    default's when Ray's was not Python's); None off the main thread, where none can be set."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    return previous if previous is not None else signal.SIG_DFL
+
+
 @dataclass(frozen=True)
 class RemoteEncoder:
     """What the driver knows of the workers' encoder: enough to write a manifest."""
@@ -119,6 +137,7 @@ class RayEngine:
         self._spec: EncoderSpec | None = None  # what the workers loaded
         self.pids: list[int] = []  # of the workers as first started (tests kill one)
         self.described: list[dict[str, Any]] = []  # what each worker said when it started
+        self._sigterm: Any = None  # the SIGTERM handler to restore on closing
 
     # -- the cluster -------------------------------------------------------------------
 
@@ -147,6 +166,7 @@ class RayEngine:
         else:
             connect(ray, self.address, self.connect_timeout, quiet)
         self._ray = ray
+        self._sigterm = _terminate_as_interrupt()
         return ray
 
     def close(self) -> None:
@@ -163,6 +183,9 @@ class RayEngine:
                 ray_processes.end(started)
                 self._started, self._processes = False, {}
         self._ray = None
+        if self._sigterm is not None:
+            signal.signal(signal.SIGTERM, self._sigterm)
+            self._sigterm = None
 
     # -- the EmbeddingEngine interface -------------------------------------------------
 
