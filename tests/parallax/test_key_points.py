@@ -54,11 +54,17 @@ def sentences_of(points: Sequence[tuple[str, int]]) -> list[Sentence]:
     return out
 
 
-def fake_match(points: Sequence[tuple[str, int]]):
-    def match(chosen: Sequence[int]) -> np.ndarray:
-        return np.array([[0.9 if points[i][0] == points[j][0] else 0.05 for j in chosen]
-                         for i in range(len(points))])
-    return match
+class fake_match:  # noqa: N801 (read as a function of the points)
+    """Alone or together, a sentence makes a candidate's point when both make the same."""
+
+    def __init__(self, points: Sequence[tuple[str, int]]) -> None:
+        self.points = points
+
+    def __call__(self, chosen: Sequence[int]) -> np.ndarray:
+        return np.array([[0.9 if self.points[i][0] == self.points[j][0] else 0.05
+                          for j in chosen] for i in range(len(self.points))])
+
+    alone = __call__
 
 
 def test_each_point_made_becomes_one_key_point_most_prevalent_first() -> None:
