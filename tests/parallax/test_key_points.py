@@ -109,3 +109,22 @@ def test_no_candidate_no_key_point() -> None:
 def test_the_minimum_support_grows_with_the_number_of_passages() -> None:
     assert min_support(6) == 1
     assert min_support(100) > min_support(10) >= 1
+
+
+def test_a_candidate_scored_alone_is_scored_as_a_users_only_claim() -> None:
+    # PointMatch.alone scores every candidate in one pass; each column must be what
+    # --claims gives for that one claim beside the mention rival.
+    from parallax.stance.claim_match import claim_probabilities
+    from parallax.stance.point_match import PointMatch
+
+    def encode(texts):
+        rows = np.array([np.random.default_rng(sum(map(ord, t))).normal(size=384)
+                         for t in texts])
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    texts = [POINT_TEXT[k] for k in "abc"] + ["Trade is good for both countries."]
+    match = PointMatch(texts, "China-US relations", encode)
+    for j in range(len(texts)):
+        p = claim_probabilities(texts, [texts[j], match.mention], match.topic, match.encode)
+        expected = np.where(p[:, 0] > p[:, 1], p[:, 0], 0.0)
+        assert np.allclose(match.alone(range(len(texts)))[:, j], expected)
