@@ -38,12 +38,21 @@ def propose(arguments: list[Item], vectors: Vectors) -> list[Selection]:
     proposes them for passages: the same candidates, matcher, mention rival and threshold;
     an argument's closeness to the topic is its cosine with it."""
     topic = arguments[0].topic
-    texts = [a.text for a in arguments]
-    match = PointMatch(texts, topic, vectors)
+    # Four in five of ArgKP's arguments were typed without a capital; each is a whole
+    # sentence, so its first letter is raised, as an editor would, or the builder would take
+    # them for fragments and never propose one. The model is uncased: the argument's own
+    # vector serves, and nothing but the candidate filter sees the change.
+    texts = [as_sentence(a.text) for a in arguments]
+    typed = dict(zip(texts, (a.text for a in arguments), strict=True))
+    match = PointMatch(texts, topic, lambda ts: vectors([typed.get(t, t) for t in ts]))
     closeness = match.vectors @ match.topic_vector
     sentences = [Sentence(t, i, float(closeness[i])) for i, t in enumerate(texts)]
     return key_points(sentences, match, match.threshold,
                       min_support=min_support(len(arguments)))
+
+
+def as_sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def texts_to_embed(split: Split) -> list[str]:

@@ -9,14 +9,19 @@ Extractive Key Point Analysis (Bar-Haim et al., "From Arguments to Key Points", 
    Of those, the ones closest to the topic are kept (at most MAX_CANDIDATES).
 2. The claim matcher of `compare --claims` (parallax.stance.claim_match, learned on ArgKP) gives,
    for every sentence and every candidate, the probability that the sentence makes the
-   candidate's point. A passage makes it when one of its sentences does.
-3. Candidates are taken greedily by how many passages they cover that no key point taken
-   before covers (maximum coverage), so the second key point is not the first in other
-   words; a candidate that makes a taken key point's point, or whose point a taken key point
-   makes, is a duplicate and is merged into it. A candidate must cover at least
-   `min_support` passages of its own.
-4. Each sentence then makes at most one key point: the one it matches best (for the
-   assignment measured on ArgKP); a passage may make several.
+   candidate's point (parallax.stance.point_match). A passage makes it when one of its
+   sentences does. What the probability means depends on the other claims it is scored
+   beside: each candidate is first scored alone (which passages would make it if it were
+   the one point), the key points taken then together (which passages make which of them).
+3. Candidates are taken greedily by how many passages they would make, alone, that make no
+   key point taken before (maximum coverage), so the second key point is not the first in
+   other words. After each one taken, the sentences are scored against the key points
+   taken together; a candidate whose own sentence makes one of them is a duplicate, merged
+   into it. A candidate must gain at least `min_support` passages, and a key point that
+   fewer than `min_support` passages make once all are scored together is dropped.
+4. Prevalence and assignment come from the key points scored together: a passage makes
+   every key point one of its sentences makes; each sentence is assigned to at most one,
+   the one it makes most surely (the assignment measured on ArgKP).
 
 Pure functions over plain data: the caller supplies the sentences and the match function.
 """
@@ -25,8 +30,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -54,9 +60,18 @@ LEANING_PHRASES = ("in addition", "on the other hand", "as a result", "for examp
 POINTERS = frozenset({"this", "that", "these", "those", "such", "which", "it", "them"})
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 
-# Match(candidates) -> (len(sentences), len(candidates)) probabilities that each sentence
-# makes each candidate's point.
-Match = Callable[[Sequence[int]], np.ndarray]
+
+class Match(Protocol):
+    """Probabilities (len(sentences) × len(chosen)) that each sentence makes each chosen
+    candidate's point (parallax.stance.point_match.PointMatch)."""
+
+    def __call__(self, chosen: Sequence[int]) -> np.ndarray:
+        """The chosen candidates scored together, as one set of key points."""
+        ...
+
+    def alone(self, chosen: Sequence[int]) -> np.ndarray:
+        """Each chosen candidate scored as if it were the only point."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -120,59 +135,73 @@ def candidates(sentences: Sequence[Sentence], limit: int = MAX_CANDIDATES) -> li
 
 def key_points(sentences: Sequence[Sentence], match: Match, threshold: float,
                limit: int = MAX_KEY_POINTS, min_support: int = 1) -> list[Selection]:
-    """At most `limit` key points, each covering at least `min_support` passages not
-    covered by a key point taken before it; most prevalent first."""
+    """At most `limit` key points, each made by at least `min_support` passages; most
+    prevalent first."""
     chosen = candidates(sentences)
     if not chosen or limit <= 0:
         return []
-    p = np.asarray(match(chosen), dtype=np.float64)
-    for j, i in enumerate(chosen):
-        p[i, j] = max(p[i, j], 1.0)  # a sentence makes its own point
     passages = np.array([s.passage for s in sentences])
-    makes = p >= threshold
-    covers = [set(passages[makes[:, j]].tolist()) for j in range(len(chosen))]
-    taken: list[int] = []  # columns
-    covered: set[int] = set()
+    alone = _own(np.asarray(match.alone(chosen), dtype=np.float64), chosen)
+    covers = [set(passages[alone[:, j] >= threshold].tolist()) for j in range(len(chosen))]
+    taken: list[int] = []  # columns of `alone`
+    made = np.zeros(len(sentences), dtype=bool)  # sentences making a taken key point
+    covered: set[int] = set()  # their passages
     while len(taken) < limit:
         best, gain = None, 0
-        for j in range(len(chosen)):
-            if j in taken or _duplicate(j, taken, p, chosen, threshold):
+        for j, i in enumerate(chosen):
+            if j in taken or made[i]:  # a candidate making a taken point is a duplicate
                 continue
             new = len(covers[j] - covered)
             if new > gain or (new == gain and best is not None and new > 0
-                              and _ahead(j, best, covers, p, sentences, chosen)):
+                              and _ahead(j, best, covers, alone, sentences, chosen)):
                 best, gain = j, new
         if best is None or gain < min_support:
             break
         taken.append(best)
-        covered |= covers[best]
-    scores, making = [], []
-    for j in taken:
-        best_of: dict[int, float] = {}
-        which: dict[int, int] = {}
-        for i in np.flatnonzero(makes[:, j]):
-            passage, score = int(passages[i]), float(min(p[i, j], 1.0))
-            if score > best_of.get(passage, -1.0):
-                best_of[passage], which[passage] = score, int(i)
-        scores.append(best_of)
-        making.append(which)
-    assigned: list[list[int]] = [[] for _ in taken]
-    if taken:
-        sub = p[:, taken]
-        for i in range(len(sentences)):
-            j = int(np.argmax(sub[i]))
-            if sub[i, j] >= threshold:
-                assigned[j].append(i)
-    out = [Selection(chosen[j], scores[k], making[k], assigned[k]) for k, j in enumerate(taken)]
+        together = _together(match, chosen, taken)
+        made = together.max(axis=1) >= threshold
+        covered = set(passages[made].tolist())
+    if not taken:
+        return []
+    # Scored together, a key point may keep fewer passages than it gained alone (the
+    # sentences that make a later point better leave it): below the minimum, it goes.
+    together = _together(match, chosen, taken)
+    while len(taken) > 1:
+        best_point = np.argmax(together, axis=1)
+        made = together.max(axis=1) >= threshold
+        support = [len(set(passages[made & (best_point == k)].tolist()))
+                   for k in range(len(taken))]
+        weakest = int(np.argmin(support))
+        if support[weakest] >= min_support:
+            break
+        del taken[weakest]
+        together = _together(match, chosen, taken)
+    out = []
+    best_point = np.argmax(together, axis=1)
+    for k, j in enumerate(taken):
+        scores: dict[int, float] = {}
+        making: dict[int, int] = {}
+        for i in np.flatnonzero(together[:, k] >= threshold):
+            passage, score = int(passages[i]), float(min(together[i, k], 1.0))
+            if score > scores.get(passage, -1.0):
+                scores[passage], making[passage] = score, int(i)
+        assigned = [int(i) for i in np.flatnonzero((best_point == k)
+                                                   & (together[:, k] >= threshold))]
+        out.append(Selection(chosen[j], scores, making, assigned))
     order = sorted(range(len(out)), key=lambda k: (-len(out[k].scores), k))
     return [out[k] for k in order]
 
 
-def _duplicate(j: int, taken: list[int], p: np.ndarray, chosen: Sequence[int],
-               threshold: float) -> bool:
-    """Whether candidate j makes a taken key point's point, or a taken one makes j's."""
-    i = chosen[j]
-    return any(p[i, k] >= threshold or p[chosen[k], j] >= threshold for k in taken)
+def _own(p: np.ndarray, columns: Sequence[int]) -> np.ndarray:
+    """A candidate sentence makes its own point."""
+    for j, i in enumerate(columns):
+        p[i, j] = max(p[i, j], 1.0)
+    return p
+
+
+def _together(match: Match, chosen: Sequence[int], taken: list[int]) -> np.ndarray:
+    rows = [chosen[j] for j in taken]
+    return _own(np.asarray(match(rows), dtype=np.float64), rows)
 
 
 def _ahead(j: int, best: int, covers: list[set[int]], p: np.ndarray,

@@ -54,11 +54,17 @@ def sentences_of(points: Sequence[tuple[str, int]]) -> list[Sentence]:
     return out
 
 
-def fake_match(points: Sequence[tuple[str, int]]):
-    def match(chosen: Sequence[int]) -> np.ndarray:
-        return np.array([[0.9 if points[i][0] == points[j][0] else 0.05 for j in chosen]
-                         for i in range(len(points))])
-    return match
+class fake_match:  # noqa: N801 (read as a function of the points)
+    """Alone or together, a sentence makes a candidate's point when both make the same."""
+
+    def __init__(self, points: Sequence[tuple[str, int]]) -> None:
+        self.points = points
+
+    def __call__(self, chosen: Sequence[int]) -> np.ndarray:
+        return np.array([[0.9 if self.points[i][0] == self.points[j][0] else 0.05
+                          for j in chosen] for i in range(len(self.points))])
+
+    alone = __call__
 
 
 def test_each_point_made_becomes_one_key_point_most_prevalent_first() -> None:
@@ -103,3 +109,22 @@ def test_no_candidate_no_key_point() -> None:
 def test_the_minimum_support_grows_with_the_number_of_passages() -> None:
     assert min_support(6) == 1
     assert min_support(100) > min_support(10) >= 1
+
+
+def test_a_candidate_scored_alone_is_scored_as_a_users_only_claim() -> None:
+    # PointMatch.alone scores every candidate in one pass; each column must be what
+    # --claims gives for that one claim beside the mention rival.
+    from parallax.stance.claim_match import claim_probabilities
+    from parallax.stance.point_match import PointMatch
+
+    def encode(texts):
+        rows = np.array([np.random.default_rng(sum(map(ord, t))).normal(size=384)
+                         for t in texts])
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    texts = [POINT_TEXT[k] for k in "abc"] + ["Trade is good for both countries."]
+    match = PointMatch(texts, "China-US relations", encode)
+    for j in range(len(texts)):
+        p = claim_probabilities(texts, [texts[j], match.mention], match.topic, match.encode)
+        expected = np.where(p[:, 0] > p[:, 1], p[:, 0], 0.0)
+        assert np.allclose(match.alone(range(len(texts)))[:, j], expected)
