@@ -83,9 +83,15 @@ def edit(i: int, corpus: Path, index: Path, service, mode) -> dict:  # noqa: ANN
             answered = time.monotonic()
             break
         time.sleep(0.05)
-    run = (read_watcher(index) or {}).get("last_run") or {}
+    # The watcher records its run just after publishing: `ask` may answer before.
+    generation, run = current_name(index), {}
+    while time.monotonic() - saved < 130:
+        run = (read_watcher(index) or {}).get("last_run") or {}
+        if run.get("generation") == generation:
+            break
+        time.sleep(0.02)
     generations = sum(1 for p in index.iterdir() if p.name.startswith("parallax-gen-"))
-    manifest = index / current_name(index) / "manifest.json"
+    manifest = index / generation / "manifest.json"
     segments = len(json.loads(manifest.read_text())["segments"])
     row = {"edit": i, "load": load_before, "generations": generations, "segments": segments,
            "latency": round(answered - saved, 3) if answered else float("inf")}

@@ -59,6 +59,21 @@ def test_a_saved_file_reaches_the_index_and_is_said_in_one_line(corpus, index_di
     assert contents(index_dir)[str(new)][1] == ["Two giant pandas were lent to the zoo."]
 
 
+def test_a_lone_save_does_not_wait_for_the_quiet_that_ends_a_burst(corpus, index_dir,
+                                                                   fake_encoder) -> None:
+    # A --quiet longer than the test's patience: only the lone save's short settle
+    # (changes.SETTLE_SECONDS) lets the run come in time.
+    with watching(index_dir, None, fake_encoder, quiet=600.0, max_wait=1200.0) as (
+            watcher, recorder):
+        new = note(corpus, "lone.txt", "A single save of a single file.")
+        run = wait_for(lambda: next((r for r in recorder.runs if str(new) in r.added), None),
+                       "the lone save indexed", patience=300)
+        record = read_watcher(index_dir)
+    assert run.waited is not None and run.waited < watcher.options.quiet
+    assert record["last_run"]["waited"] == round(run.waited, 3)  # what /api/status shows
+    assert record["last_run"]["cpu_seconds"] > 0
+
+
 def test_a_burst_of_copied_files_is_one_run_or_few_and_equals_a_fresh_build(
         corpus, index_dir, fake_encoder, tmp_path) -> None:  # noqa: ANN001
     staging = tmp_path / "staging"
