@@ -81,7 +81,8 @@ def watch(
              "index].", metavar="[PATH]...")] = None,
     index_dir: IndexOpt = None,
     quiet: Annotated[float, typer.Option(
-        min=0.05, max=600, help="Seconds without a change that end a burst of changes.")] = 1.0,
+        min=0.05, max=600, help="Seconds without a change that end a burst of changes (a "
+                                "lone save: 0.3 s, or this if shorter).")] = 1.0,
     max_wait: Annotated[float, typer.Option(
         min=0.1, max=3600, help="Longest a change waits under a steady stream of changes, in "
                                 "seconds.")] = 10.0,

@@ -33,7 +33,14 @@ from parallax.indexing import (
     build_index,
     indexed_folders,
 )
-from parallax.watching.changes import MAX_WAIT_SECONDS, QUIET_SECONDS, Change, Pending, relevant
+from parallax.watching.changes import (
+    MAX_WAIT_SECONDS,
+    QUIET_SECONDS,
+    SETTLE_SECONDS,
+    Change,
+    Pending,
+    relevant,
+)
 from parallax.watching.notifications import (
     POLL_SECONDS,
     Mode,
@@ -61,6 +68,8 @@ class RunSummary:
     trigger: list[str]  # the paths notifications named (the first few), or a reason
     started: str  # ISO 8601, UTC
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this process's CPU time during the run (all its threads)
+    waited: float | None = None  # from the first change noticed to the start (debouncing)
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -75,7 +84,9 @@ class RunSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {"number": self.number, "trigger": self.trigger, "started": self.started,
-                "seconds": round(self.seconds, 3), "added": len(self.added),
+                "seconds": round(self.seconds, 3), "cpu_seconds": round(self.cpu_seconds, 3),
+                "waited": None if self.waited is None else round(self.waited, 3),
+                "added": len(self.added),
                 "updated": len(self.updated), "removed": len(self.removed),
                 "relabelled": len(self.relabelled), "generation": self.generation,
                 "problem": self.problem}
@@ -96,6 +107,7 @@ class WatchOptions:
 
     quiet: float = QUIET_SECONDS
     max_wait: float = MAX_WAIT_SECONDS
+    settle: float = SETTLE_SECONDS  # the quiet that ends a lone save (changes.SETTLE_SECONDS)
     poll: bool = False  # poll even where notifications work
     poll_interval: float = POLL_SECONDS
     model: str | None = None
@@ -127,7 +139,7 @@ class Watcher:
         self.stopped = threading.Event()
         self._stop = threading.Event()
         self._queue: queue.Queue = queue.Queue()
-        self._pending = Pending(self.options.quiet, self.options.max_wait)
+        self._pending = Pending(self.options.quiet, self.options.max_wait, self.options.settle)
         self._notifier: Notifier | None = None
         self._presence = Presence(self.index_dir)
         self._encoder: Encoder | None = None
@@ -183,10 +195,12 @@ class Watcher:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 item = None
-        due = self._pending.due_in(time.monotonic())
+        now = time.monotonic()
+        due = self._pending.due_in(now)
         if due == 0 and not self._stop.is_set():
+            waited = now - self._pending.first  # type: ignore[operator]
             changes = self._pending.take()
-            self._run([c.path for c in changes], changes)
+            self._run([c.path for c in changes], changes, waited)
 
     def _receive(self, item: list[Change] | WatchUnavailable) -> None:
         if isinstance(item, WatchUnavailable):
@@ -195,7 +209,8 @@ class Watcher:
         wanted = [c for c in item if relevant(c, self.roots, self._ignored)]
         self._pending.add(wanted, time.monotonic())
 
-    def _run(self, trigger: list[str], changes: list[Change] | None = None) -> None:
+    def _run(self, trigger: list[str], changes: list[Change] | None = None,
+             waited: float | None = None) -> None:
         """One run of `index` over the watched folders; a busy index is waited for, with
         the changes kept for the run after."""
         present = [f for f in self.folders if os.path.lexists(f)]
@@ -207,11 +222,11 @@ class Watcher:
         self.runs += 1
         summary = RunSummary(self.runs, trigger[:5] + ([f"… {len(trigger) - 5} more"]
                                                        if len(trigger) > 5 else []),
-                             _now(), before=_generation(self.index_dir))
+                             _now(), before=_generation(self.index_dir), waited=waited)
         self.current, self.running = summary, True
         self._presence.update(running=True, run_started=summary.started)
         self.listener.run_started(summary)
-        began = time.monotonic()
+        began, cpu = time.monotonic(), time.process_time()
         busy = False
         try:
             report = build_index(present, self.index_dir, self.options.model,
@@ -236,6 +251,7 @@ class Watcher:
                 self._check_watches()
         finally:
             summary.seconds = time.monotonic() - began
+            summary.cpu_seconds = time.process_time() - cpu
             self.running, self.current = False, None
             self._presence.update(running=False, run_started=None)
         if busy:

@@ -59,6 +59,21 @@ def test_a_saved_file_reaches_the_index_and_is_said_in_one_line(corpus, index_di
     assert contents(index_dir)[str(new)][1] == ["Two giant pandas were lent to the zoo."]
 
 
+def test_a_lone_save_does_not_wait_for_the_quiet_that_ends_a_burst(corpus, index_dir,
+                                                                   fake_encoder) -> None:
+    # A --quiet longer than the test's patience: only the lone save's short settle
+    # (changes.SETTLE_SECONDS) lets the run come in time.
+    with watching(index_dir, None, fake_encoder, quiet=600.0, max_wait=1200.0) as (
+            watcher, recorder):
+        new = note(corpus, "lone.txt", "A single save of a single file.")
+        run = wait_for(lambda: next((r for r in recorder.runs if str(new) in r.added), None),
+                       "the lone save indexed", patience=300)
+        record = read_watcher(index_dir)
+    assert run.waited is not None and run.waited < watcher.options.quiet
+    assert record["last_run"]["waited"] == round(run.waited, 3)  # what /api/status shows
+    assert record["last_run"]["cpu_seconds"] > 0
+
+
 def test_a_burst_of_copied_files_is_one_run_or_few_and_equals_a_fresh_build(
         corpus, index_dir, fake_encoder, tmp_path) -> None:  # noqa: ANN001
     staging = tmp_path / "staging"
@@ -248,15 +263,41 @@ def test_scratch_names_hidden_names_and_other_suffixes_start_no_run(tmp_path: Pa
 
 
 def test_a_burst_waits_for_quiet_but_never_longer_than_max_wait() -> None:
-    pending = Pending(quiet=1.0, max_wait=5.0)
+    pending = Pending(quiet=1.0, max_wait=5.0, settle=0.3)
     assert pending.due_in(0.0) is None
     pending.add([Change("added", "/a")], now=0.0)
-    assert pending.due_in(0.5) == 0.5
+    pending.add([Change("added", "/a2")], now=0.1)  # a second group: a burst
+    assert pending.due_in(0.5) == pytest.approx(0.6)
     for t in range(1, 8):  # a change every second: quiet never comes
         pending.add([Change("modified", f"/b{t}")], now=t * 0.9)
     assert pending.due_in(5.0) == 0.0
-    assert [c.path for c in pending.take()][:2] == ["/a", "/b1"]
+    assert [c.path for c in pending.take()][:3] == ["/a", "/a2", "/b1"]
     assert not pending and pending.due_in(6.0) is None
+
+
+def test_a_lone_save_after_a_calm_spell_runs_after_a_short_settle_and_a_stream_does_not(
+        ) -> None:
+    pending = Pending(quiet=1.0, max_wait=5.0, settle=0.3)
+    pending.add([Change("modified", "/notes/a.md")], now=0.0)  # nothing changed before
+    assert pending.due_in(0.1) == pytest.approx(0.2)
+    assert [c.path for c in pending.take()] == ["/notes/a.md"]
+    # The next change 0.5 s later: changes follow each other, the full quiet again.
+    pending.add([Change("modified", "/notes/b.md")], now=0.5)
+    assert pending.due_in(0.5) == pytest.approx(1.0)
+    pending.take()
+    # After a calm spell: a first group of many changes is the start of a copy...
+    pending.add([Change("added", f"/notes/c{i}.md") for i in range(6)], now=10.0)
+    assert pending.due_in(10.0) == pytest.approx(1.0)
+    pending.take()
+    # ... and so is a lone change followed by a second group before it settled.
+    pending.add([Change("added", "/notes/d.md")], now=20.0)
+    pending.add([Change("added", "/notes/e.md")], now=20.2)
+    assert pending.due_in(20.2) == pytest.approx(1.0)
+    pending.take()
+    # A short --quiet is not lengthened by the settle.
+    short = Pending(quiet=0.1, max_wait=5.0, settle=0.3)
+    short.add([Change("modified", "/notes/a.md")], now=0.0)
+    assert short.due_in(0.0) == pytest.approx(0.1)
 
 
 MOUNTINFO = textwrap.dedent("""\
