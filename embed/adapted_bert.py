@@ -28,9 +28,12 @@ class AdaptedBertEncoder(NumpyBertEncoder):
     """NumpyBertEncoder whose weights are the base model's plus low-rank deltas."""
 
     def __init__(self, model_dir: Path, name: str,
-                 deltas: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> None:
+                 deltas: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                 replaced: Mapping[str, np.ndarray] | None = None) -> None:
         """`deltas` maps a weight's name without its model prefix and ".weight" (e.g.
-        "encoder.layer.0.attention.self.query") to (B, A)."""
+        "encoder.layer.0.attention.self.query") to (B, A); `replaced` maps such names to
+        whole new weights of the same shape (small tables trained in full, such as
+        "embeddings.token_type_embeddings" for a model that reads sentence pairs)."""
         if not supports(model_dir):
             raise AdaptationNotAvailable(
                 f"the model in {model_dir} cannot run on the numpy forward pass",
@@ -44,3 +47,11 @@ class AdaptedBertEncoder(NumpyBertEncoder):
                     f"the adaptation of {key} does not fit the model in {model_dir}",
                     "The deltas were trained for another model; use the model they name.")
             self._weights[full] = (base + b.astype(np.float32) @ a.astype(np.float32))
+        for key, weight in (replaced or {}).items():
+            full = self._prefix + key + ".weight"
+            base = self._weights.get(full)
+            if base is None or base.shape != weight.shape:
+                raise AdaptationNotAvailable(
+                    f"the replacement of {key} does not fit the model in {model_dir}",
+                    "The weights were trained for another model; use the model they name.")
+            self._weights[full] = weight.astype(np.float32)

@@ -139,18 +139,50 @@ class NumpyBertEncoder:
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         ids, mask = padded(self._tokenizer.encode_batch(texts), np.float32)
-        hidden = self._forward(ids, mask)
-        summed = (hidden * mask[:, :, None]).sum(axis=1)
-        return summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
+        return _mean(self._forward(ids, mask), mask)
+
+    def pair_states(self, firsts: Sequence[str], seconds: Sequence[str], max_pieces: int
+                    ) -> np.ndarray:
+        """(n, 2, dimension): each pair read as one input, "[CLS] first [SEP] second [SEP]"
+        with token types 0 then 1 (as BERT reads sentence pairs), cut to `max_pieces` word
+        pieces by trimming the longer text first; per pair, the mean of the last layer's
+        vectors of the word pieces of type 0 ([CLS] first [SEP]) and of type 1 (second
+        [SEP]): each text as read beside the other, the input of a cross-encoder's head.
+        Not normalised."""
+        out = np.zeros((len(firsts), 2, self._dimension), dtype=np.float32)
+        if not len(firsts):
+            return out
+        pairs = list(zip(firsts, seconds, strict=True))
+        self._tokenizer.enable_truncation(max_length=max_pieces, strategy="longest_first")
+        try:
+            encodings = self._tokenizer.encode_batch(pairs)
+        finally:
+            self._tokenizer.enable_truncation(max_length=self.max_tokens + 2)
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")  # little padding
+        for start in range(0, len(order), _BATCH):
+            rows = order[start:start + _BATCH]
+            batch = [encodings[i] for i in rows]
+            ids, mask = padded(batch, np.float32)
+            types = np.zeros(ids.shape, dtype=np.int64)
+            for row, encoding in enumerate(batch):
+                types[row, : len(encoding.type_ids)] = encoding.type_ids
+            hidden = self._forward(ids, mask, types)
+            second = mask * types
+            out[rows, 0] = _mean(hidden, mask - second)
+            out[rows, 1] = _mean(hidden, second)
+        return out
 
     def _w(self, name: str) -> np.ndarray:
         return self._weights[self._prefix + name]
 
-    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _forward(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None = None
+                 ) -> np.ndarray:
+        """Last layer's word-piece vectors; `types` the token types (default all 0)."""
         positions = np.arange(ids.shape[1])
+        table = self._w("embeddings.token_type_embeddings.weight")
         x = (self._w("embeddings.word_embeddings.weight")[ids]
              + self._w("embeddings.position_embeddings.weight")[positions][None]
-             + self._w("embeddings.token_type_embeddings.weight")[0][None, None])
+             + (table[0][None, None] if types is None else table[types]))
         x = self._layer_norm(x, "embeddings.LayerNorm")
         bias = (1.0 - mask)[:, None, None, :] * np.float32(-1e9)  # no attention to padding
         for layer in range(self._layers):
@@ -188,6 +220,12 @@ class NumpyBertEncoder:
         var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
         return (x - mean) / np.sqrt(var + self._eps) * self._w(name + ".weight") + self._w(
             name + ".bias")
+
+
+def _mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean of the word-piece vectors that are not padding."""
+    summed = (hidden * mask[:, :, None]).sum(axis=1)
+    return summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:

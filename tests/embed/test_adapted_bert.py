@@ -49,3 +49,46 @@ def test_deltas_of_another_shape_are_refused() -> None:
     with pytest.raises(AdaptationNotAvailable, match="does not fit"):
         AdaptedBertEncoder(folder, "adapted", {"encoder.layer.9.output.dense":
                                                (np.zeros((384, 4)), np.zeros((4, 1536)))})
+
+
+def test_a_pair_is_read_as_bert_reads_sentence_pairs_with_token_types() -> None:
+    """pair_states are the torch model's mean last-layer vectors of each text of
+    "[CLS] a [SEP] b [SEP]" read with token types 0 then 1, here with deltas and a replaced
+    token-type table."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    folder = local_model_dir(DEFAULT_MODEL)
+    types = np.random.default_rng(1).normal(0, 0.05, (2, 384)).astype(np.float32)
+    adapted = AdaptedBertEncoder(folder, "adapted", _deltas(),
+                                 {"embeddings.token_type_embeddings": types})
+    firsts = ["China opposes Taiwan independence.", "Trade helps both countries."]
+    seconds = [TEXTS[2], "The two sides agreed that trade benefits them both."]
+    got = adapted.pair_states(firsts, seconds, max_pieces=24)
+    model = AutoModel.from_pretrained(str(folder), add_pooling_layer=False)
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    with torch.no_grad():
+        for name, (b, a) in _deltas().items():
+            model.get_submodule(name).weight += torch.from_numpy((b @ a).astype(np.float32))
+        model.embeddings.token_type_embeddings.weight.copy_(torch.from_numpy(types))
+        batch = tokenizer(firsts, seconds, padding=True, truncation="longest_first",
+                          max_length=24, return_tensors="pt")
+        assert batch["token_type_ids"].sum() > 0  # the second text is read as type 1
+        hidden = model(**batch).last_hidden_state
+        mask = batch["attention_mask"].float()
+        second = (mask * batch["token_type_ids"]).unsqueeze(-1)
+        first = mask.unsqueeze(-1) - second
+        expected = np.stack([((hidden * m).sum(1) / m.sum(1)).numpy() for m in (first, second)],
+                            axis=1)
+    assert got.shape == (2, 2, 384)
+    assert np.allclose(got, expected, atol=2e-4)
+    # the order of the pair matters: attention reads both, each with its own type
+    swapped = adapted.pair_states(seconds, firsts, max_pieces=24)
+    assert not np.allclose(got, swapped, atol=1e-2)
+
+
+def test_a_replaced_table_of_another_shape_is_refused() -> None:
+    folder = local_model_dir(DEFAULT_MODEL)
+    with pytest.raises(AdaptationNotAvailable, match="does not fit"):
+        AdaptedBertEncoder(folder, "adapted", {}, {"embeddings.token_type_embeddings":
+                                                   np.zeros((3, 384))})
