@@ -10,6 +10,14 @@ idle machine (issue 27). The matrices of one question are too small to gain from
 thread, so every library gets one, and the lexical half runs beside the dense half only
 when a second core is there for it: as many busy threads as cores, never more.
 
+Tried and not kept: the question's forward pass on two BLAS threads when no other process
+runs at that moment. On an idle 2-core EPYC it took a SciFact hybrid question from p50 26.9
+to 24.0 ms (all of a question on two threads was slower: 35.5 against 29.9 ms), and beside
+two spinning processes it cost nothing once the check saw them; but OpenBLAS's threaded
+kernel sums in another order, so every question vector changed in its last bits (up to
+9e-8), and the same question would score differently with the machine's load, and the CLI
+differently from the server. Answers that do not depend on the moment come first.
+
 Indexing is not the query path: the model there has the cores to itself
 (embed.openvino_bert's throughput streams, torch's own threads) and nothing here limits it.
 """
