@@ -59,6 +59,13 @@ LEANING_PHRASES = ("in addition", "on the other hand", "as a result", "for examp
                    "as noted", "as such", "in turn", "in response")
 POINTERS = frozenset({"this", "that", "these", "those", "such", "which", "it", "them"})
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
+# A phrase that points back at what came before, anywhere in the sentence: "The US side
+# went on to state that within that context, …" reads only after its neighbour.
+_REFERS_BACK = re.compile(
+    r"\b(?:(?:in|within|on|to|for|under|from|by|with|of) (?:that|this|these|those|such)"
+    r" (?:context|regard|respect|basis|end|case|point|matter|spirit|sense|light|framework"
+    r"|premise|connection|score)|went on to|as (?:mentioned|noted|stated|said) (?:above|before"
+    r"|earlier)|the above|aforementioned)\b", re.IGNORECASE)
 
 
 class Match(Protocol):
@@ -112,7 +119,7 @@ def can_stand_alone(text: str) -> bool:
     if words[0].lower() in LEANING or lowered.startswith(LEANING_PHRASES):
         return False
     # "On such basis", "In this regard", "For that reason": a pointer in the opening words.
-    if any(w.lower() in POINTERS for w in words[1:3]):
+    if any(w.lower() in POINTERS for w in words[1:3]) or _REFERS_BACK.search(text):
         return False
     # A list of clauses is several points; a quoted fragment is not the source's sentence.
     return ";" not in text and text.count(",") <= 3 and text.count("\"") % 2 == 0

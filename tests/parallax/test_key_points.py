@@ -25,6 +25,10 @@ def test_a_whole_sentence_making_one_point_can_state_a_key_point(text: str) -> N
     "However, trade between the two countries is mutually beneficial.",  # connective
     "Such moves hurt the relationship between the two countries.",  # pointer
     "On such basis, the US reached agreement with China on Taiwan.",  # pointer after a word
+    # a phrase pointing back, later in the sentence
+    "The US side went on to state that within that context, the people of the US would "
+    "maintain unofficial relations with the people of Taiwan.",
+    "The two sides reached a broad consensus in this regard at the summit in Bali.",
     "In addition, the two sides agreed to resume military talks.",  # connective phrase
     "Is trade between the two countries mutually beneficial?",  # a question
     "Trade and investment.",  # too short to be a point
