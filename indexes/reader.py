@@ -222,11 +222,6 @@ class IndexReader:
     def generation_name(self) -> str:
         return self.generation.name
 
-    def unhold(self) -> None:
-        """Stop protecting this generation from removal (open files stay readable)."""
-        layout.release(self._hold)
-        self._hold = None
-
     def close(self) -> None:
         # Dropping the maps lets the space of a removed generation be freed now.
         for segment in self.segments:

@@ -253,10 +253,9 @@ class GenerationWriter:
         """This generation's tombstones that fall in `segment`."""
         return sorted(r for r in self._deleted if segment.holds("documents", r))
 
-    def commit(self, also_keep: frozenset[str] = frozenset()) -> Path:
+    def commit(self) -> Path:
         """Link the kept segments, write the tombstones and the manifest with the checksum
-        of every file, then switch readers to this generation (see layout.publish for
-        `also_keep`)."""
+        of every file, then switch readers to this generation (layout.publish)."""
         self._finish_open()
         files: dict[str, dict] = {}
         linked: list[tuple[str, dict]] = []
@@ -283,7 +282,7 @@ class GenerationWriter:
         (self.folder / MANIFEST_NAME).write_bytes(text)
         roots = sorted(self._roots())
         sources = Sources(roots, self.model_option).to_json()
-        final = layout.publish(self.index_dir, self.folder, digest(text), also_keep, sources)
+        final = layout.publish(self.index_dir, self.folder, digest(text), sources)
         for name, checksum in files.items():  # hashed or verified just now
             remember_verified(final / name, checksum)
         for name, checksum in linked:  # linking changed the shared inode's ctime

@@ -57,11 +57,17 @@ class QueryThreads:
 
 
 def available_cores() -> int:
-    """Cores this process may run on (its affinity, not the machine's count), or the
-    PARALLAX_QUERY_THREADS override."""
+    """Cores this process may run on (`affinity_cores`), or the PARALLAX_QUERY_THREADS
+    override."""
     value = os.environ.get(ENV_VAR, "").strip()
     if value.isdigit() and int(value) > 0:
         return int(value)
+    return affinity_cores()
+
+
+def affinity_cores() -> int:
+    """Cores this process may run on: its affinity (which a container or `taskset`
+    narrows), not the machine's count."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # not on macOS or Windows

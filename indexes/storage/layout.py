@@ -222,14 +222,13 @@ def new_temporary_generation(index_dir: Path) -> Path:
 
 
 def publish(index_dir: Path, temporary: Path, manifest_hash: str,
-            also_keep: frozenset[str] = frozenset(), sources: str | None = None) -> Path:
+            sources: str | None = None) -> Path:
     """Make a complete temporary generation the current one, atomically, and write the
     recovery record `sources` beside it first. The generation it replaces goes at once
     unless a reader holds it (readers hold what they open, and one that read CURRENT just
     before the switch finds its generation gone and reads CURRENT again: see
     IndexReader._open_generation), so the folder holds one generation plus those still in
-    use, not two copies of a rewritten index. `also_keep` names generations to keep
-    regardless."""
+    use, not two copies of a rewritten index."""
     _fsync_tree(temporary)
     final = index_dir / f"{_GEN_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     # The recovery record first: whenever a generation exists, so does the way to rebuild it.
@@ -237,7 +236,7 @@ def publish(index_dir: Path, temporary: Path, manifest_hash: str,
         _replace_file(index_dir, SOURCES, sources)
     os.rename(temporary, final)
     _replace_file(index_dir, CURRENT, f"{final.name}\n{manifest_hash}\n")
-    remove_stale(index_dir, keep={final.name, *also_keep})
+    remove_stale(index_dir, keep={final.name})
     return final
 
 

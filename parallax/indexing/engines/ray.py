@@ -45,6 +45,7 @@ from parallax.indexing.engines.ray_cluster import (
 from parallax.indexing.engines.ray_worker import RayWorker
 from parallax.indexing.report import IndexProgress
 from parallax.settings import IndexSettings
+from parallax.threads import affinity_cores
 
 __all__ = ["DOCUMENT_MODES", "INSTALL_HINT", "RayEngine", "RayUnavailable", "WorkerCannotRead",
            "import_ray"]
@@ -58,16 +59,6 @@ RETRIES = 3
 STARTING = 60.0
 # Batches queued per worker: one running, one waiting, so no worker idles between calls.
 QUEUED_PER_WORKER = 2
-
-
-def local_cpus() -> int:
-    """CPUs of a Ray instance Parallax starts here: the cores this process may run on (its
-    affinity, which a container or `taskset` narrows), so that the worker reserving them
-    all can start, and uses as many threads as there are cores to run them."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def import_ray() -> Any:
@@ -160,7 +151,10 @@ class RayEngine:
         quiet = {"logging_level": logging.ERROR, "log_to_driver": False}
         if self.address is None:
             before = ray_processes.snapshot()
-            ray.init(num_cpus=self.num_cpus or local_cpus(), include_dashboard=False, **quiet)
+            # The cores this process may run on, so that the worker reserving them all can
+            # start, and uses as many threads as there are cores to run them.
+            ray.init(num_cpus=self.num_cpus or affinity_cores(), include_dashboard=False,
+                     **quiet)
             self._started = True
             self._processes = ray_processes.new_since(before)
         else:
