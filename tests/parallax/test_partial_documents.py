@@ -25,6 +25,7 @@ from parallax.indexing import batching, build_index, publishing
 from parallax.indexing.build import sweep_superseded
 from parallax.settings import IndexSettings
 from tests.conftest import FakeEncoder
+from tests.parallax.index_pairs import same_texts_unit_vectors
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSAGES = 60
@@ -62,21 +63,8 @@ def _fresh(docs: Path, tmp_path: Path, **options: object) -> Path:
 
 def _same_index(expected: Path, actual: Path) -> None:
     """Same documents, passages, contexts, unit spans and exactly the same vectors."""
-    with IndexReader(expected) as a, IndexReader(actual) as b:
-        assert a.manifest.counts == b.manifest.counts
-        docs_a = {d.path: d for d in a.documents()}
-        docs_b = {d.path: d for d in b.documents()}
-        assert docs_a.keys() == docs_b.keys()
-        for path, doc in docs_a.items():
-            passages_a = a.passages_of(doc.rowid)
-            passages_b = b.passages_of(docs_b[path].rowid)
-            assert [(p.id, p.text, p.context) for p in passages_a] == \
-                [(p.id, p.text, p.context) for p in passages_b]
-            for pa, pb in zip(passages_a, passages_b, strict=True):
-                units_a, spans_a = a.windows_of(pa.rowid)
-                units_b, spans_b = b.windows_of(pb.rowid)
-                assert spans_a == spans_b
-                assert np.array_equal(a.vectors(units_a), b.vectors(units_b))
+    for va, vb in same_texts_unit_vectors(expected, actual):
+        assert np.array_equal(va, vb)
 
 
 def _interrupt(docs: Path, index: Path, monkeypatch: pytest.MonkeyPatch, at: int) -> str:

@@ -24,6 +24,7 @@ from indexes import IndexReader
 from parallax.cli import app
 from parallax.errors import exit_code
 from parallax.indexing import IndexProgress, batching, build_index
+from tests.parallax.index_pairs import same_texts_unit_vectors
 
 SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us").resolve()
 QUESTIONS = ["What did China say about Taiwan?", "trade tariffs and the economy",
@@ -55,26 +56,11 @@ def engine(ray_cluster):  # noqa: ANN001, ANN201
 def _same_index(local: Path, other: Path) -> None:
     """Same documents, passages, contexts and unit spans; vectors within cosine 0.9999 on
     the same units; the same top results."""
-    with IndexReader(local) as a, IndexReader(other) as b:
-        assert a.manifest.counts == b.manifest.counts
-        docs_a = {d.path: d for d in a.documents()}
-        docs_b = {d.path: d for d in b.documents()}
-        assert docs_a.keys() == docs_b.keys()
-        worst = 1.0
-        for path, doc in docs_a.items():
-            passages_a = a.passages_of(doc.rowid)
-            passages_b = b.passages_of(docs_b[path].rowid)
-            assert [(p.id, p.text, p.context) for p in passages_a] == \
-                [(p.id, p.text, p.context) for p in passages_b]
-            for pa, pb in zip(passages_a, passages_b, strict=True):
-                units_a, spans_a = a.windows_of(pa.rowid)
-                units_b, spans_b = b.windows_of(pb.rowid)
-                assert spans_a == spans_b
-                va, vb = a.vectors(units_a), b.vectors(units_b)
-                cosines = (va * vb).sum(1) / (np.linalg.norm(va, axis=1)
-                                              * np.linalg.norm(vb, axis=1))
-                worst = min(worst, float(cosines.min()))
-        assert worst >= 0.9999, worst
+    worst = 1.0
+    for va, vb in same_texts_unit_vectors(local, other):
+        cosines = (va * vb).sum(1) / (np.linalg.norm(va, axis=1) * np.linalg.norm(vb, axis=1))
+        worst = min(worst, float(cosines.min()))
+    assert worst >= 0.9999, worst
     for question in QUESTIONS:
         assert _top(local, question) == _top(other, question)
 
