@@ -38,20 +38,24 @@ class AdaptedBertEncoder(NumpyBertEncoder):
             raise AdaptationNotAvailable(
                 f"the model in {model_dir} cannot run on the numpy forward pass",
                 "Adapted encoders need a BERT model with mean pooling (as all-MiniLM-L6-v2).")
+        self._deltas = deltas
+        self._replaced = replaced or {}
         super().__init__(model_dir, name)
-        for key, (b, a) in deltas.items():
+
+    def _adjust_weights(self) -> None:
+        for key, (b, a) in self._deltas.items():
             full = self._prefix + key + ".weight"
             base = self._weights.get(full)
             if base is None or base.shape != (b.shape[0], a.shape[1]):
                 raise AdaptationNotAvailable(
-                    f"the adaptation of {key} does not fit the model in {model_dir}",
+                    f"the adaptation of {key} does not fit the model in {self.model_dir}",
                     "The deltas were trained for another model; use the model they name.")
             self._weights[full] = (base + b.astype(np.float32) @ a.astype(np.float32))
-        for key, weight in (replaced or {}).items():
+        for key, weight in self._replaced.items():
             full = self._prefix + key + ".weight"
             base = self._weights.get(full)
             if base is None or base.shape != weight.shape:
                 raise AdaptationNotAvailable(
-                    f"the replacement of {key} does not fit the model in {model_dir}",
+                    f"the replacement of {key} does not fit the model in {self.model_dir}",
                     "The weights were trained for another model; use the model they name.")
             self._weights[full] = weight.astype(np.float32)

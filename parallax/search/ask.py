@@ -46,9 +46,19 @@ def unit_scores(session: Session, passage_rowid: int,
                 vector: np.ndarray) -> dict[tuple[int, int], float]:
     """Similarity of the question to each embedded unit (window, sentence) of a passage,
     from the vectors already in the index."""
-    window_ids, spans = session.reader.windows_of(passage_rowid)
-    scores = session.reader.vectors(window_ids) @ vector
-    return dict(zip(spans, (float(s) for s in scores), strict=True))
+    return units_scores(session, [passage_rowid], vector)[0]
+
+
+def units_scores(session: Session, passage_rowids: list[int],
+                 vector: np.ndarray) -> list[dict[tuple[int, int], float]]:
+    """`unit_scores` of several passages, their vectors read in one call."""
+    units = [session.reader.windows_of(rowid) for rowid in passage_rowids]
+    scores = session.reader.vectors([i for ids, _ in units for i in ids]) @ vector
+    out, start = [], 0
+    for _, spans in units:
+        out.append(dict(zip(spans, scores[start:start + len(spans)].tolist(), strict=True)))
+        start += len(spans)
+    return out
 
 
 def to_results(session: Session, question: str, hits: list[Hit],
@@ -56,8 +66,8 @@ def to_results(session: Session, question: str, hits: list[Hit],
     """Hits joined with their passages and documents, each with its best sentence."""
     passages = session.reader.passages([h.passage_rowid for h in hits])
     texts = [passages[h.passage_rowid].text for h in hits]
-    scores = None if vector is None else [unit_scores(session, h.passage_rowid, vector)
-                                          for h in hits]
+    scores = None if vector is None else units_scores(
+        session, [h.passage_rowid for h in hits], vector)
     highlights = best_sentences(question, texts, scores)
     documents = session.reader.documents_of(p.doc_rowid for p in passages.values())
     return [Result(rank, hit.score, passages[hit.passage_rowid],
