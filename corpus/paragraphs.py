@@ -21,12 +21,14 @@ from .lines import (
     ends_open,
     ends_sentence,
     is_heading_like,
+    is_list_item,
     is_roman_numeral,
+    is_table_row,
     is_title_case,
     markdown_heading,
     starts_upper,
 )
-from .sentences import ends_in_abbreviation
+from .sentences import ends_in_abbreviation, split_sentences
 
 HEADING = "heading"  # a title or section heading: labels the passages below it
 BYLINE = "byline"  # an author or date line: kept as a heading but labels nothing
@@ -39,6 +41,9 @@ MAX_WRAPPED_LINE = 150
 SHORT_LINE_RATIO = 0.75
 # Inside a block, a heading is visibly shorter than the prose line that follows it.
 HEADING_RATIO = 0.5
+# A text's first line may be its title up to this many words (an article's title is often a
+# sentence: tens of words, a final period), where a heading elsewhere has MAX_HEADING_WORDS.
+MAX_TITLE_WORDS = 40
 _BYLINE = re.compile(r"By\s+[A-Z]|.*\b(Updated|Published|Posted|Source)\s*:", re.IGNORECASE)
 
 
@@ -75,7 +80,34 @@ def segment(lines: Sequence[Line], dropped: Collection[int],
         # A text that is only short lines (a one-line record without punctuation) must still
         # be searchable, so each block of its lines becomes a paragraph.
         return [Segment(PARAGRAPH, tuple(block)) for block in blocks]
-    return _merge_split_titles(segments)
+    return _merge_split_titles(_opening_title(blocks, segments))
+
+
+def _opening_title(blocks: list[list[Line]], segments: list[Segment]) -> list[Segment]:
+    """The text's first line as its title when it stands alone above the prose, although it
+    ends with a period or is longer than a heading ("Microstructural development of human
+    newborn cerebral white matter assessed in vivo by diffusion tensor magnetic resonance
+    imaging."): article titles often do both. Left as a paragraph, it was a passage of its
+    own, a one-sentence one that matched questions by its few words, and the document had no
+    title; as its title it labels the passages below, as a heading does. It must be one
+    sentence of at most MAX_TITLE_WORDS words on a line of its own, the text's first, with
+    longer prose right after it."""
+    if len(segments) < 2 or len(blocks[0]) != 1:
+        return segments
+    first, body = segments[0], segments[1]
+    text = first.text
+    if (first.kind != PARAGRAPH or len(first.lines) != 1 or body.kind != PARAGRAPH
+            or len(body.text) <= len(text) or not _reads_as_title(text)):
+        return segments
+    return [Segment(_heading_kind(text), first.lines), *segments[1:]]
+
+
+def _reads_as_title(text: str) -> bool:
+    core = text[:-1] if text.endswith(".") else text
+    return (0 < len(core.split()) <= MAX_TITLE_WORDS and starts_upper(text)
+            and not ends_sentence(core) and not ends_open(core)  # "?", "...", "and,"
+            and not is_list_item(text) and not is_table_row(text)
+            and len(split_sentences(text)) == 1 and not ends_in_abbreviation(text))
 
 
 def _blocks(lines: Sequence[Line], dropped: Collection[int],

@@ -57,6 +57,42 @@ def test_markdown_headings_label_the_passages_below() -> None:
     assert doc.metadata.title == "Report" and doc.metadata.title_inferred
 
 
+BODY = ("Alterations of the architecture of cerebral white matter in the developing brain "
+        "can affect cortical development. We measured it in 17 newborns and in 7 preterm "
+        "infants, twice, with diffusion tensor imaging.")
+
+
+@pytest.mark.parametrize("title", [
+    "Microstructural development of human newborn white matter assessed in vivo.",
+    "Induction of myelodysplasia by myeloid-derived suppressor cells in mice and in humans "
+    "exposed to a single inflammatory signal over several weeks of follow-up",
+])
+def test_a_first_line_above_the_prose_is_the_title_even_with_a_period_or_many_words(
+        title: str) -> None:
+    doc = parse(f"{title}\n\n{BODY}\n")
+    assert doc.metadata.title == title and doc.metadata.title_inferred
+    assert [(p.text, p.heading) for p in doc.passages] == [(BODY, title)]
+
+
+@pytest.mark.parametrize("first", [
+    "Thank you. We meet today in Beijing.",  # two sentences: prose
+    "Is aspirin safe for newborns?",  # a question opens prose as often as it titles
+    "The ministry said that the talks, held in Geneva, Paris, London and Rome, went well,",
+])
+def test_a_first_line_that_reads_as_prose_stays_a_passage(first: str) -> None:
+    doc = parse(f"{first}\n\n{BODY}\n")
+    assert [p.text for p in doc.passages] == [first, BODY]
+    assert doc.metadata.title is None
+
+
+def test_a_one_sentence_line_is_a_title_only_at_the_top_and_above_longer_prose() -> None:
+    short = "We measured it again."
+    assert [p.text for p in parse(f"{BODY}\n\n{short}\n\n{BODY}\n").passages] == [
+        BODY, short, BODY]
+    assert [p.text for p in parse(f"{BODY}\n\n{short}\n").passages] == [BODY, short]
+    assert [p.text for p in parse(f"{short}\n\nIt held.\n").passages] == [short, "It held."]
+
+
 def test_crlf_text_is_normalised_and_offsets_point_into_the_normalised_text() -> None:
     doc = parse("Title\r\n\r\nFirst line.\r\n")
     assert doc.text == "Title\n\nFirst line.\n"
