@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,21 @@ class Session:
             self._ahead.update(zip(todo, self.encoder.encode(todo, progress=progress),
                                    strict=True))
         return len(todo)
+
+    @contextmanager
+    def embedded_ahead(self, texts: Sequence[str]) -> Iterator[None]:
+        """Within the block, `encode` serves `texts` from one batched call made now: a call
+        runs the whole model once per batch, so twenty calls of a few words each cost
+        several times one call of them all. Forgotten after the block (those embedded
+        before it are kept), so that a long-lived session does not grow with every call."""
+        added = [t for t in dict.fromkeys(texts) if t not in self._ahead]
+        if added:
+            self._ahead.update(zip(added, self.encoder.encode(added), strict=True))
+        try:
+            yield
+        finally:
+            for text in added:
+                self._ahead.pop(text, None)
 
     def refresh(self) -> bool:
         """Switch to the newest published generation, if one was published since this
