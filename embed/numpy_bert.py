@@ -222,7 +222,7 @@ class NumpyBertEncoder:
         context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch * length, width)[real]
         x = self._layer_norm(x + self._linear(context, p + "attention.output.dense"),
                              p + "attention.output.LayerNorm")
-        inner = _gelu(self._linear(x, p + "intermediate.dense"))
+        inner = _gelu_rows(self._linear(x, p + "intermediate.dense"))
         return self._layer_norm(x + self._linear(inner, p + "output.dense"),
                                 p + "output.LayerNorm")
 
@@ -243,6 +243,15 @@ def _mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Mean of the word-piece vectors that are not padding."""
     summed = (hidden * mask[:, :, None]).sum(axis=1)
     return summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
+
+
+def _gelu_rows(x: np.ndarray, rows: int = 64) -> np.ndarray:
+    """_gelu of a 2-D array, in place, a few rows at a time: its dozen passes then run over
+    a block that stays in the core's cache, with small temporaries (less time, and far
+    fewer page faults than a dozen fresh arrays of the whole batch's size)."""
+    for start in range(0, len(x), rows):
+        x[start:start + rows] = _gelu(x[start:start + rows])
+    return x
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
