@@ -58,6 +58,7 @@ class Session:
         self._loader = encoder_loader
         self._encoder: Encoder | None = None
         self._ahead: dict[str, np.ndarray] = {}  # vectors embedded by encode_ahead
+        self._remembered: list[str] | None = None  # inside `remembering`: texts to forget
         self._settings = settings
         self.refresh_problem: str | None = None  # why the newest generation is not served
         try:
@@ -84,9 +85,13 @@ class Session:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         missing = [t for t in texts if t not in self._ahead]
-        if len(missing) == len(texts):
+        if not texts or (len(missing) == len(texts) and self._remembered is None):
             return self.encoder.encode(list(texts))
+        missing = list(dict.fromkeys(missing))
         fresh = dict(zip(missing, self.encoder.encode(missing), strict=True)) if missing else {}
+        if self._remembered is not None:
+            self._ahead.update(fresh)
+            self._remembered += missing
         return np.stack([self._ahead[t] if t in self._ahead else fresh[t] for t in texts])
 
     def encode_ahead(self, texts: Sequence[str], progress: ProgressFn | None = None) -> int:
@@ -100,19 +105,24 @@ class Session:
         return len(todo)
 
     @contextmanager
-    def embedded_ahead(self, texts: Sequence[str]) -> Iterator[None]:
-        """Within the block, `encode` serves `texts` from one batched call made now: a call
-        runs the whole model once per batch, so twenty calls of a few words each cost
-        several times one call of them all. Forgotten after the block (those embedded
-        before it are kept), so that a long-lived session does not grow with every call."""
-        added = [t for t in dict.fromkeys(texts) if t not in self._ahead]
-        if added:
-            self._ahead.update(zip(added, self.encoder.encode(added), strict=True))
+    def remembering(self, texts: Sequence[str] = ()) -> Iterator[None]:
+        """Within the block, `encode` embeds no text twice: it keeps what it embeds, and
+        `texts` are embedded now, in one batched call (a call runs the whole model once
+        per batch, so twenty calls of a few words each cost several times one call of them
+        all). What the block embedded is forgotten after it (what encode_ahead held before
+        is kept), so that a long-lived session does not grow with every call."""
+        outer = self._remembered
+        if outer is None:
+            self._remembered = []
         try:
+            if texts:
+                self.encode(list(dict.fromkeys(texts)))
             yield
         finally:
-            for text in added:
-                self._ahead.pop(text, None)
+            if outer is None:
+                for text in self._remembered or ():
+                    self._ahead.pop(text, None)
+                self._remembered = None
 
     def refresh(self) -> bool:
         """Switch to the newest published generation, if one was published since this

@@ -139,14 +139,15 @@ def compare(session: Session, topic: str, mode: Mode = Mode.hybrid,
     if wanted and not mode.needs_vectors:
         raise UsageError("--claims needs the model, and --mode lexical loads none",
                          "Drop --mode lexical (or use --mode hybrid) with --claims.")
-    with session.embedded_ahead(_texts_to_embed(session, topic, wanted, mode)):
+    with session.remembering(_texts_to_embed(session, topic, wanted, mode)):
         return _compare(session, topic, mode, by, per_source, filters, wanted)
 
 
 def _texts_to_embed(session: Session, topic: str, claims: list[str], mode: Mode) -> list[str]:
-    """The short texts `compare` embeds (each topic and claim, its words, its specific
+    """The short texts `compare` will embed (each topic and claim, its words, its specific
     words: topic_scores and gather; the mention rival), to embed them in one call rather
-    than two calls per claim, each running the model over a handful of words."""
+    than two calls per claim, each running the model over a handful of words. A text left
+    out is embedded when asked for, as before."""
     if not mode.needs_vectors:
         return []
     out = []
