@@ -184,24 +184,41 @@ class NumpyBertEncoder:
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None = None
                  ) -> np.ndarray:
-        """Last layer's word-piece vectors; `types` the token types (default all 0)."""
-        positions = np.arange(ids.shape[1])
+        """Last layer's word-piece vectors (zeros at padding); `types` the token types
+        (default all 0).
+
+        Only attention mixes word pieces, so everything else (the six projections, GELU,
+        layer norms: nearly all the work) runs on the real word pieces alone, packed as
+        rows, and only attention sees the batch padded: a batch of sentences of 20 to 40
+        word pieces pads by about a third, which was a third more work for nothing. A
+        row's arithmetic is the same as in the padded batch, so are its values."""
+        real = np.flatnonzero(mask.reshape(-1))  # the word pieces that are not padding
+        batch, length = ids.shape
+        positions = np.broadcast_to(np.arange(length), ids.shape).reshape(-1)[real]
         table = self._w("embeddings.token_type_embeddings.weight")
-        x = (self._w("embeddings.word_embeddings.weight")[ids]
-             + self._w("embeddings.position_embeddings.weight")[positions][None]
-             + (table[0][None, None] if types is None else table[types]))
+        x = (self._w("embeddings.word_embeddings.weight")[ids.reshape(-1)[real]]
+             + self._w("embeddings.position_embeddings.weight")[positions]
+             + (table[0][None] if types is None else table[types.reshape(-1)[real]]))
         x = self._layer_norm(x, "embeddings.LayerNorm")
         bias = (1.0 - mask)[:, None, None, :] * np.float32(-1e9)  # no attention to padding
         for layer in range(self._layers):
-            x = self._block(x, bias, f"encoder.layer.{layer}.")
-        return x
+            x = self._block(x, real, (batch, length), bias, f"encoder.layer.{layer}.")
+        out = np.zeros((batch * length, x.shape[1]), dtype=x.dtype)
+        out[real] = x
+        return out.reshape(batch, length, x.shape[1])
 
-    def _block(self, x: np.ndarray, bias: np.ndarray, p: str) -> np.ndarray:
-        batch, length, width = x.shape
+    def _block(self, x: np.ndarray, real: np.ndarray, shape: tuple[int, int],
+               bias: np.ndarray, p: str) -> np.ndarray:
+        """One layer over the packed word pieces `x` (rows `real` of the padded batch of
+        `shape`); padding rows are zero vectors, which attention never reads."""
+        batch, length = shape
+        width = x.shape[1]
         head = width // self._heads
 
         def split(t: np.ndarray) -> np.ndarray:
-            return t.reshape(batch, length, self._heads, head).transpose(0, 2, 1, 3)
+            padded = np.zeros((batch * length, width), dtype=t.dtype)
+            padded[real] = t
+            return padded.reshape(batch, length, self._heads, head).transpose(0, 2, 1, 3)
 
         q = split(self._linear(x, p + "attention.self.query"))
         k = split(self._linear(x, p + "attention.self.key"))
@@ -209,10 +226,10 @@ class NumpyBertEncoder:
         scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(head)) + bias
         scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
         attention = scores / scores.sum(axis=-1, keepdims=True)
-        context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch, length, width)
+        context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch * length, width)[real]
         x = self._layer_norm(x + self._linear(context, p + "attention.output.dense"),
                              p + "attention.output.LayerNorm")
-        inner = _gelu(self._linear(x, p + "intermediate.dense"))
+        inner = _gelu_rows(self._linear(x, p + "intermediate.dense"))
         return self._layer_norm(x + self._linear(inner, p + "output.dense"),
                                 p + "output.LayerNorm")
 
@@ -249,6 +266,15 @@ def _mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
 
 
+def _gelu_rows(x: np.ndarray, rows: int = 64) -> np.ndarray:
+    """_gelu of a 2-D array, in place, a few rows at a time: its dozen passes then run over
+    a block that stays in the core's cache, with small temporaries (less time, and far
+    fewer page faults than a dozen fresh arrays of the whole batch's size)."""
+    for start in range(0, len(x), rows):
+        x[start:start + rows] = _gelu(x[start:start + rows])
+    return x
+
+
 def _gelu(x: np.ndarray) -> np.ndarray:
     """BERT's exact GELU, x * P(X <= x) for a standard normal X, without scipy: importing
     scipy.special for its erf took 0.2-0.35 s of every cold hybrid `ask`. Written with
@@ -258,10 +284,16 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     z = np.abs(x) * np.float32(np.sqrt(0.5))
     half_tail = _erfc(z)
     half_tail *= np.float32(0.5)  # (1 - erf(|z|)) / 2: the normal's tail beyond |x|
-    # P(X <= x) is 1 - tail for x >= 0 and tail below.
-    share = np.where(x >= 0, np.float32(1.0) - half_tail, half_tail)
-    share *= x
-    return share
+    # P(X <= x) is 1 - tail for x >= 0 and tail below: upper + sign * tail, with upper 1
+    # and sign -1 for x >= 0, else 0 and 1, the same float32 values as choosing between
+    # 1 - tail and tail, without np.where's branch per element (a third of GELU's time).
+    upper = (x >= 0).astype(np.float32)
+    sign = np.float32(1.0) - upper
+    sign -= upper
+    half_tail *= sign
+    half_tail += upper
+    half_tail *= x
+    return half_tail
 
 
 def _erfc(z: np.ndarray) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,7 @@ class Session:
         self._loader = encoder_loader
         self._encoder: Encoder | None = None
         self._ahead: dict[str, np.ndarray] = {}  # vectors embedded by encode_ahead
+        self._remembered: list[str] | None = None  # inside `remembering`: texts to forget
         self._settings = settings
         self.refresh_problem: str | None = None  # why the newest generation is not served
         try:
@@ -83,9 +85,13 @@ class Session:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         missing = [t for t in texts if t not in self._ahead]
-        if len(missing) == len(texts):
+        if not texts or (len(missing) == len(texts) and self._remembered is None):
             return self.encoder.encode(list(texts))
+        missing = list(dict.fromkeys(missing))
         fresh = dict(zip(missing, self.encoder.encode(missing), strict=True)) if missing else {}
+        if self._remembered is not None:
+            self._ahead.update(fresh)
+            self._remembered += missing
         return np.stack([self._ahead[t] if t in self._ahead else fresh[t] for t in texts])
 
     def encode_ahead(self, texts: Sequence[str], progress: ProgressFn | None = None) -> int:
@@ -97,6 +103,26 @@ class Session:
             self._ahead.update(zip(todo, self.encoder.encode(todo, progress=progress),
                                    strict=True))
         return len(todo)
+
+    @contextmanager
+    def remembering(self, texts: Sequence[str] = ()) -> Iterator[None]:
+        """Within the block, `encode` embeds no text twice: it keeps what it embeds, and
+        `texts` are embedded now, in one batched call (a call runs the whole model once
+        per batch, so twenty calls of a few words each cost several times one call of them
+        all). What the block embedded is forgotten after it (what encode_ahead held before
+        is kept), so that a long-lived session does not grow with every call."""
+        outer = self._remembered
+        if outer is None:
+            self._remembered = []
+        try:
+            if texts:
+                self.encode(list(dict.fromkeys(texts)))
+            yield
+        finally:
+            if outer is None:
+                for text in self._remembered or ():
+                    self._ahead.pop(text, None)
+                self._remembered = None
 
     def refresh(self) -> bool:
         """Switch to the newest published generation, if one was published since this

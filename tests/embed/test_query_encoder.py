@@ -70,3 +70,23 @@ def test_a_question_is_embedded_without_importing_scipy_or_torch() -> None:
                           cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_padding_in_a_batch_does_not_change_a_texts_vector() -> None:
+    """Only attention sees a batch padded to its longest text; the rest of the model runs on
+    the real word pieces alone: a short text batched with a long one (padded by 100 word
+    pieces) gets its vector alone, to float32 rounding."""
+    fast = load_query_encoder()
+    short = "Trade between the two countries is mutually beneficial."
+    long = " ".join(["The two presidents spoke by telephone about trade."] * 10)
+    batched = fast.encode([short, long])
+    np.testing.assert_allclose(batched[0], fast.encode([short])[0], atol=1e-6)
+    np.testing.assert_allclose(batched[1], fast.encode([long])[0], atol=1e-6)
+
+
+def test_gelu_by_blocks_of_rows_is_gelu() -> None:
+    x = np.random.default_rng(1).normal(0, 3, (150, 1536)).astype(np.float32)
+    expected = numpy_bert._gelu(x)
+    got = numpy_bert._gelu_rows(x, rows=64)  # in place, over 64 + 64 + 22 rows
+    assert got is x
+    np.testing.assert_array_equal(got, expected)
