@@ -215,9 +215,14 @@ class NumpyBertEncoder:
         width = x.shape[1]
         head = width // self._heads
 
+        whole = len(real) == batch * length  # no padding (one text): nothing to scatter
+
         def split(t: np.ndarray) -> np.ndarray:
-            padded = np.zeros((batch * length, width), dtype=t.dtype)
-            padded[real] = t
+            if whole:
+                padded = t
+            else:
+                padded = np.zeros((batch * length, width), dtype=t.dtype)
+                padded[real] = t
             return padded.reshape(batch, length, self._heads, head).transpose(0, 2, 1, 3)
 
         q = split(self._linear(x, p + "attention.self.query"))
@@ -226,7 +231,9 @@ class NumpyBertEncoder:
         scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(head)) + bias
         scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
         attention = scores / scores.sum(axis=-1, keepdims=True)
-        context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch * length, width)[real]
+        context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch * length, width)
+        if not whole:
+            context = context[real]
         x = self._layer_norm(x + self._linear(context, p + "attention.output.dense"),
                              p + "attention.output.LayerNorm")
         inner = _gelu_rows(self._linear(x, p + "intermediate.dense"))
