@@ -111,15 +111,17 @@ def _publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | No
             try:
                 if number == 1 and plan.removed:
                     writer.remove_documents(list(plan.removed.values()))
+                counted = None
                 if isinstance(chunk, Rest):
                     todo, first, stream = chunk.docs, chunk.first, chunk.stream
+                    counted = chunk.counted
                 else:
                     todo, first, stream = reparsed(chunk, run.report), 0, None
                     if run.partial is not None:  # its saved passages, for the one saved
                         todo = [run.partial.resume_point(entry) for entry in todo]
                         run.report.resumed_passages += sum(e.resume_at for e in todo)
                 wrote, rest = _write_part(run, writer, todo, encoder, label, seconds, first,
-                                          stream)
+                                          stream, counted)
                 if rest is not None:  # cut by time: the rest of this part comes next
                     chunks.insert(0, rest)
                 last = not chunks
@@ -157,28 +159,66 @@ def _publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | No
 @dataclass
 class Rest:
     """What a part cut by time leaves: its documents from `first` on, whose vectors the
-    engine's `stream` goes on yielding (nothing it computed is lost to the cut)."""
+    engine's `stream` goes on yielding (nothing it computed is lost to the cut), and the
+    stream's count of what it embedded."""
 
     docs: list[DocumentToEmbed]
     first: int
     stream: Generator[Embedded, None, None]
+    counted: StreamProgress
+
+
+class StreamProgress(IndexProgress):
+    """The run's progress as an engine's stream reports to it, counting the passages
+    reported against those written: an engine works a batch or two ahead of what is
+    written, so when a part is cut by time, what it embedded ahead belongs to the next
+    part's bar (which otherwise showed "0/135 passages in 0:00:00" for a rest already
+    embedded, and each bar before it the next one's work)."""
+
+    def __init__(self, inner: IndexProgress) -> None:
+        self.inner = inner
+        self.reported = 0  # passages the engine reported embedded
+        self.written = 0  # passages of the documents written from the stream
+
+    def advanced(self, count: int) -> None:
+        self.reported += count
+        self.inner.advanced(count)
+
+    def warning(self, message: str) -> None:
+        self.inner.warning(message)
+
+    def loading_model(self, name: str) -> None:
+        self.inner.loading_model(name)
+
+    def started(self, stage: str, total: int, unit: str) -> None:
+        self.inner.started(stage, total, unit)
+
+    def finished(self) -> None:
+        self.inner.finished()
+
+    def ocr_page(self, path: Path, page: int, pages: int) -> None:
+        self.inner.ocr_page(path, page, pages)
+
+    @property
+    def ahead(self) -> int:
+        return max(0, self.reported - self.written)
 
 
 def _write_part(run: Run, writer: GenerationWriter, chunk: list[DocumentToEmbed],
                 encoder: Encoder | None, label: str, seconds: float | None, first: int = 0,
                 stream: Generator[Embedded, None, None] | None = None,
-                ) -> tuple[int, Rest | None]:
+                counted: StreamProgress | None = None) -> tuple[int, Rest | None]:
     """Embed a part's documents (from `first` on) into a new segment of `writer` and
     tombstone the versions they replace, stopping at the end of the first document finished
     after `seconds`. 1 when a segment was written, else 0; and what is left, if cut."""
     if encoder is None or not chunk[first:]:
         return 0, None
-    windows, done, stream = embed_into(writer.new_segment(), chunk, encoder, run.settings,
-                                       run.progress, label, run.engine, seconds, first, stream,
-                                       run.partial)
+    windows, done, stream, counted = embed_into(
+        writer.new_segment(), chunk, encoder, run.settings, run.progress, label, run.engine,
+        seconds, first, stream, run.partial, counted)
     run.report.embedded_windows += windows
     writer.remove_documents([e.previous for e in chunk[first:done] if e.previous is not None])
-    return 1, Rest(chunk, done, stream) if stream is not None else None
+    return 1, Rest(chunk, done, stream, counted) if stream is not None else None
 
 
 def load(run: Run) -> Encoder:
@@ -243,17 +283,23 @@ def embed_into(writer: SegmentWriter, docs: list[DocumentToEmbed], encoder: Enco
                settings: IndexSettings, progress: IndexProgress, label: str,
                engine: EmbeddingEngine = LOCAL_ENGINE, seconds: float | None = None,
                first: int = 0, stream: Generator[Embedded, None, None] | None = None,
-               partial: PartialDocument | None = None,
-               ) -> tuple[int, int, Generator[Embedded, None, None] | None]:
+               partial: PartialDocument | None = None, counted: StreamProgress | None = None,
+               ) -> tuple[int, int, Generator[Embedded, None, None] | None, StreamProgress]:
     """Write `docs` (from `first` on) into a segment with the vectors `engine` computes (or
     that `stream`, the engine's generator over `docs` left by a cut, goes on yielding),
     stopping at the end of the first document finished `seconds` after the start (None:
     never). A document resumed (`resume_at`) gets its saved passages from `partial` first,
     which saves what is embedded of a document in progress. The units embedded, the number
-    of the first document not written, and the stream when stopped (None when every
-    document was written)."""
+    of the first document not written, the stream when stopped (None when every
+    document was written) and its count of passages (`counted`: a stream's own, passed
+    on with it)."""
     progress.started(label, sum(len(e.doc.passages) - e.resume_at for e in docs[first:]),  # type: ignore[union-attr]
                      "passages")
+    if stream is None:
+        counted = StreamProgress(progress)
+    assert counted is not None  # a stream comes with the count it reports to
+    if counted.ahead:  # embedded before the cut that ended the part before this one
+        progress.advanced(counted.ahead)
     started: dict[int, int] = {}  # document number -> its rowid in the writer
     embedded = 0
     deadline = time.monotonic() + seconds if seconds is not None else None
@@ -270,7 +316,7 @@ def embed_into(writer: SegmentWriter, docs: list[DocumentToEmbed], encoder: Enco
                     writer.add_passages(started[earlier], entry.doc, *saved)
         return started[number]
 
-    pieces = stream if stream is not None else engine.embed(docs, encoder, settings, progress)
+    pieces = stream if stream is not None else engine.embed(docs, encoder, settings, counted)
     try:
         for piece in pieces:
             number, indices, contexts, spans, vectors = piece
@@ -279,15 +325,16 @@ def embed_into(writer: SegmentWriter, docs: list[DocumentToEmbed], encoder: Enco
                 partial.embedded(docs[number], piece)
             writer.add_passages(rowid, docs[number].doc, indices, contexts, spans, vectors)
             embedded += len(vectors)
+            counted.written += len(indices)
             complete = indices.stop == len(docs[number].doc.passages)  # type: ignore[union-attr]
             if (deadline is not None and complete and number + 1 < len(docs)
                     and time.monotonic() >= deadline):
                 progress.finished()
-                return embedded, number + 1, pieces  # type: ignore[return-value]
+                return embedded, number + 1, pieces, counted  # type: ignore[return-value]
     except BaseException:
         pieces.close()  # type: ignore[attr-defined]  # e.g. Ctrl-C: stop the batches in flight
         raise
     if docs[first:]:
         start(len(docs) - 1)  # documents without passages, at the end
     progress.finished()
-    return embedded, len(docs), None
+    return embedded, len(docs), None, counted

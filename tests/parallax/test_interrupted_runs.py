@@ -92,3 +92,43 @@ def _texts_of_one_part(docs: Path, tmp_path: Path) -> list[str]:
     plain = FakeEncoder()
     build_index([docs], tmp_path / "one-part", encoder_loader=lambda name: plain)
     return plain.encoded
+
+
+class _Bars:
+    """The progress bars a run shows: (stage, total, passages counted) per bar."""
+
+    def __init__(self) -> None:
+        self.bars: list[list] = []
+
+    def started(self, stage: str, total: int, unit: str) -> None:
+        self.bars.append([stage, total, 0])
+
+    def advanced(self, count: int) -> None:
+        self.bars[-1][2] += count
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - the other hooks do nothing here
+        return lambda *args, **kwargs: None
+
+
+def test_each_part_s_bar_counts_the_passages_it_publishes_even_those_embedded_before_the_cut(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Batches of four documents, parts cut by time in the middle of a batch: the engine has
+    # embedded the rest of the batch before the cut, and those passages belong to the next
+    # part's bar (it showed "0/3 passages" while publishing three).
+    monkeypatch.setattr(batching, "BATCH_PASSAGES", 4)
+    monkeypatch.setattr(publishing, "CHECKPOINT_SECONDS", 0.3, raising=False)
+    docs = _statements(tmp_path / "docs", 12)
+    bars = _Bars()
+    report = build_index([docs], tmp_path / "index", progress=bars,
+                         encoder_loader=lambda name: SlowEncoder(interrupt_at=None))
+    parts = [bar for bar in bars.bars if bar[0].startswith(("Embedding", "Part"))]
+    assert report.published_parts == len(parts) > 1
+    # Each part goes on with the documents the one before it left: what it publishes is
+    # its total less the next part's. A part cut by time also counts what the engine had
+    # embedded of the next part's documents by then; the last part ends at its total.
+    published = [total - after
+                 for (_, total, _), (_, after, _) in zip(parts, parts[1:], strict=False)]
+    published.append(parts[-1][1])
+    assert sum(published) == 12
+    assert all(shown >= count for (_, _, shown), count in zip(parts, published, strict=True))
+    assert parts[-1][2] == parts[-1][1]
