@@ -4,7 +4,7 @@ the words each uses that the others do not. Plain data out; rendering is elsewhe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -150,12 +150,17 @@ def _texts_to_embed(session: Session, topic: str, claims: list[str], mode: Mode)
     out is embedded when asked for, as before."""
     if not mode.needs_vectors:
         return []
+    return _subject_texts(session, [topic, *claims]) + ([mention_of(topic)] if claims else [])
+
+
+def _subject_texts(session: Session, texts: list[str]) -> list[str]:
+    """What `topic_scores` embeds for each of `texts` taken as a topic."""
     out = []
-    for text in [topic, *claims]:
+    for text in texts:
         specific = " ".join(specific_words(session, text))
         out += [text, *query_terms(text)] + ([specific, *query_terms(specific)]
                                              if specific else [])
-    return out + ([mention_of(topic)] if claims else [])
+    return out
 
 
 def _compare(session: Session, topic: str, mode: Mode, by: GroupBy, per_source: int,
@@ -179,7 +184,9 @@ def _compare(session: Session, topic: str, mode: Mode, by: GroupBy, per_source: 
                 if group_of.get(e.doc_rowid) == key]
         sources.append(Source(key, label, docs, bool(mine), best.get(key),
                               _ranked(mine[:per_source]), len(mine)))
-    points = _key_points(session, found, relevant, results, group_of, criterion)
+    points = _grounded(session, _key_points(session, found, relevant, results, group_of,
+                                            criterion), filters,
+                       min_support(len(results[:MAX_POINT_PASSAGES])))
     texts = {key: [r.passage.text for r, (_, e) in zip(results, relevant, strict=True)
                    if group_of.get(e.doc_rowid) == key] for key in groups}
     terms = {key: distinctive(own, [t for other, ts in texts.items() if other != key
@@ -325,3 +332,32 @@ def _key_points(session: Session, found: TopicEvidence,
                             Result(1, 1.0, own.passage, own.document, stated.text), terms,
                             members))
     return out
+
+
+def _grounded(session: Session, points: list[KeyPoint], filters: Filters | None,
+              minimum: int) -> list[KeyPoint]:
+    """Mention is not assertion, for key points as for a user's claims: a passage makes a
+    key point only when it addresses the point's subject, by compare's relevance criterion
+    with the key point taken as the topic (the gate of `--claims`, docs/compare.md). The
+    matcher learnt on ArgKP, whose arguments are all on their topic; in a collection a
+    passage that lists the subject among others ("disputes on other issues, such as
+    Taiwan") comes close to every point about it. A key point whose own passage fails the
+    gate states no point on its subject, and one left with fewer than `minimum` passages is
+    not shown; the others keep their order of prevalence."""
+    if not points:
+        return points
+    relevance = CRITERIA[Mode.hybrid].threshold
+    kept = []
+    with session.remembering(_subject_texts(session, [p.text for p in points])):
+        for point in points:
+            _, scores, _ = topic_scores(session, point.text, Mode.hybrid, filters)
+            if scores.get(point.stated_in.passage.rowid, -1.0) < relevance:
+                continue
+            members = [m for m in point.passages
+                       if scores.get(m.result.passage.rowid, -1.0) >= relevance]
+            if len(members) >= minimum:
+                kept.append(replace(point, passages=[
+                    PointPassage(m.source, replace(m.result, rank=rank))
+                    for rank, m in enumerate(members, start=1)]))
+    kept.sort(key=lambda p: -len(p.passages))  # stable: ties keep their order
+    return [replace(p, number=n) for n, p in enumerate(kept, start=1)]

@@ -186,10 +186,6 @@ def test_key_points_are_sentences_a_source_wrote_with_their_prevalence_per_sourc
     assert prevalence == sorted(prevalence, reverse=True)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 23, open: the learned matcher still reads 2005's "
-                   "listing as making the sovereignty point (p 1.00 against two key points "
-                   "far apart, above the mention rival's); the --claims gate catches it for "
-                   "a user's claims, not here")
 def test_a_sentence_that_only_names_the_topic_states_no_key_point(sample_index: Path) -> None:
     # The 2005 statement lists Taiwan among "disputes on other issues": it says nothing
     # about Taiwan, so it can neither state a key point on Taiwan nor make one.
