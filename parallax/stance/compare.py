@@ -224,17 +224,21 @@ def specific_words(session: Session, topic: str) -> list[str]:
     return specific if specific and len(specific) < len(words) else []
 
 
+def addressing(session: Session, subject: str, filters: Filters | None) -> set[int]:
+    """The passages that address `subject` taken as a topic (hybrid relevance criterion):
+    only they may make a claim or a key point on it (mention is not assertion)."""
+    _, scores, _ = topic_scores(session, subject, Mode.hybrid, filters)
+    threshold = CRITERIA[Mode.hybrid].threshold
+    return {p for p, score in scores.items() if score >= threshold}
+
+
 def _claim_checks(session: Session, topic: str, claims: list[str], filters: Filters | None,
                   sources: list[Source], group_of: dict[int, str], per_source: int
                   ) -> list[ClaimCheck]:
     if not claims:
         return []
     threshold = CLAIM_MODEL.threshold
-    relevance = CRITERIA[Mode.hybrid].threshold
-    relevant = []
-    for claim in claims:
-        _, scores, _ = topic_scores(session, claim, Mode.hybrid, filters)
-        relevant.append({p for p, score in scores.items() if score >= relevance})
+    relevant = [addressing(session, claim, filters) for claim in claims]
     documents = {doc.rowid: doc for doc in session.documents}
     out = []
     for found in match_claims(session, topic, claims, relevant, filters):
@@ -346,15 +350,13 @@ def _grounded(session: Session, points: list[KeyPoint], filters: Filters | None,
     not shown; the others keep their order of prevalence."""
     if not points:
         return points
-    relevance = CRITERIA[Mode.hybrid].threshold
     kept = []
     with session.remembering(_subject_texts(session, [p.text for p in points])):
         for point in points:
-            _, scores, _ = topic_scores(session, point.text, Mode.hybrid, filters)
-            if scores.get(point.stated_in.passage.rowid, -1.0) < relevance:
+            grounded = addressing(session, point.text, filters)
+            if point.stated_in.passage.rowid not in grounded:
                 continue
-            members = [m for m in point.passages
-                       if scores.get(m.result.passage.rowid, -1.0) >= relevance]
+            members = [m for m in point.passages if m.result.passage.rowid in grounded]
             if len(members) >= minimum:
                 kept.append(replace(point, passages=[
                     PointPassage(m.source, replace(m.result, rank=rank))
