@@ -78,6 +78,10 @@ def test_a_first_line_above_the_prose_is_the_title_even_with_a_period_or_many_wo
     "Thank you. We meet today in Beijing.",  # two sentences: prose
     "Is aspirin safe for newborns?",  # a question opens prose as often as it titles
     "The ministry said that the talks, held in Geneva, Paris, London and Rome, went well,",
+    # A news story's lead: its dateline, or a sentence longer than a title with a period.
+    "BEIJING, Jan. 17 (Xinhua) -- Chinese President Xi Jinping held a phone call today.",
+    "Chinese President Xi Jinping held a telephone conversation with U.S. President-elect "
+    "Donald Trump on Friday, and the two sides agreed to keep in touch on the trade talks.",
 ])
 def test_a_first_line_that_reads_as_prose_stays_a_passage(first: str) -> None:
     doc = parse(f"{first}\n\n{BODY}\n")
