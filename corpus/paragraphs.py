@@ -48,6 +48,9 @@ HEADING_RATIO = 0.5
 # have at most 25 words).
 MAX_TITLE_WORDS = 40
 MAX_SENTENCE_TITLE_WORDS = 25
+# A title labels prose much longer than itself (an abstract, an article); a story's opening
+# sentence is followed by a paragraph of about its own length.
+TITLE_BODY_RATIO = 3
 # A wire story's lead opens on its dateline: "BEIJING, Jan. 17 (Xinhua) -- ...", a place in
 # capitals, then a date or an agency, then a dash.
 _NEWS_LEAD = re.compile(r"[A-Z]{2,}(?:[ .'’-]+[A-Z]{2,})*(?:,|\s\()"  # BEIJING, / WASHINGTON (
@@ -100,13 +103,13 @@ def _opening_title(blocks: list[list[Line]], segments: list[Segment]) -> list[Se
     title; as its title it labels the passages below, as a heading does. It must be one
     sentence of at most MAX_TITLE_WORDS words (MAX_SENTENCE_TITLE_WORDS with a final
     period), not a wire story's dateline, on a line of its own, the text's first, with
-    longer prose right after it."""
+    prose at least TITLE_BODY_RATIO times as long right after it."""
     if len(segments) < 2 or len(blocks[0]) != 1:
         return segments
     first, body = segments[0], segments[1]
     text = first.text
     if (first.kind != PARAGRAPH or len(first.lines) != 1 or body.kind != PARAGRAPH
-            or len(body.text) <= len(text) or not _reads_as_title(text)):
+            or len(body.text) < TITLE_BODY_RATIO * len(text) or not _reads_as_title(text)):
         return segments
     return [Segment(_heading_kind(text), first.lines), *segments[1:]]
 
