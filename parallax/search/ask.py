@@ -42,16 +42,10 @@ def ask(session: Session, question: str, k: int = 5, mode: Mode = Mode.hybrid,
                   results=to_results(session, question, found.hits, found.vector))
 
 
-def unit_scores(session: Session, passage_rowid: int,
-                vector: np.ndarray) -> dict[tuple[int, int], float]:
-    """Similarity of the question to each embedded unit (window, sentence) of a passage,
-    from the vectors already in the index."""
-    return units_scores(session, [passage_rowid], vector)[0]
-
-
 def units_scores(session: Session, passage_rowids: list[int],
                  vector: np.ndarray) -> list[dict[tuple[int, int], float]]:
-    """`unit_scores` of several passages, their vectors read in one call."""
+    """For each passage, the similarity of the question to each of its embedded units
+    (windows, sentences), from the vectors already in the index, read in one call."""
     units = [session.reader.windows_of(rowid) for rowid in passage_rowids]
     scores = session.reader.vectors([i for ids, _ in units for i in ids]) @ vector
     out, start = [], 0

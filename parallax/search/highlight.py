@@ -49,14 +49,6 @@ def _semantic(span: Span, unit_scores: Mapping[Span, float]) -> float:
     return max(overlapping, default=0.0)
 
 
-def best_sentence(question: str, text: str,
-                  unit_scores: Mapping[Span, float] | None = None) -> str:
-    """The sentence of `text` closest to the question: by the similarity of the embedded
-    units the index already holds for it (no new embedding), with word overlap as the
-    tie-breaker; by word overlap alone when there are no vectors (lexical mode)."""
-    return _best_sentence(_Terms(question), text, unit_scores)
-
-
 def _best_sentence(terms: _Terms, text: str,
                    unit_scores: Mapping[Span, float] | None) -> str:
     spans = [(a, b) for a, b in split_sentences(text) if text[a:b].strip()]
@@ -77,6 +69,10 @@ def _best_sentence(terms: _Terms, text: str,
 
 def best_sentences(question: str, texts: Sequence[str],
                    unit_scores: Sequence[Mapping[Span, float]] | None = None) -> list[str]:
+    """The sentence of each text closest to the question: by the similarity of the embedded
+    units the index already holds for it (`unit_scores[i]`, no new embedding), with word
+    overlap as the tie-breaker; by word overlap alone when there are no vectors (lexical
+    mode)."""
     terms = _Terms(question)
     return [_best_sentence(terms, text, unit_scores[i] if unit_scores else None)
             for i, text in enumerate(texts)]

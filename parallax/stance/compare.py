@@ -11,9 +11,9 @@ import numpy as np
 from indexes import DocumentRecord, Filters, Mode, PassageRecord
 from indexes.lexical.fts import query_terms
 from parallax.errors import UsageError
-from parallax.search.ask import unit_scores
+from parallax.search.ask import units_scores
 from parallax.search.browse import chronological
-from parallax.search.highlight import best_sentence
+from parallax.search.highlight import best_sentences
 from parallax.search.results import Result
 from parallax.session import Session
 from parallax.stance.claim_check import (
@@ -184,9 +184,7 @@ def _compare(session: Session, topic: str, mode: Mode, by: GroupBy, per_source: 
                 if group_of.get(e.doc_rowid) == key]
         sources.append(Source(key, label, docs, bool(mine), best.get(key),
                               _ranked(mine[:per_source]), len(mine)))
-    points = _grounded(session, _key_points(session, found, relevant, results, group_of,
-                                            criterion), filters,
-                       min_support(len(results[:MAX_POINT_PASSAGES])))
+    points = _key_points(session, found, relevant, results, group_of, criterion, filters)
     texts = {key: [r.passage.text for r, (_, e) in zip(results, relevant, strict=True)
                    if group_of.get(e.doc_rowid) == key] for key in groups}
     terms = {key: distinctive(own, [t for other, ts in texts.items() if other != key
@@ -269,13 +267,12 @@ def _results(session: Session, topic: str, vector: np.ndarray | None,
     rowids = [e.passage_rowid for _, e in relevant]
     passages: dict[int, PassageRecord] = session.reader.passages(rowids)
     documents = {doc.rowid: doc for doc in session.documents}
-    out = []
-    for score, e in relevant:
-        passage = passages[e.passage_rowid]
-        scores = None if vector is None else unit_scores(session, e.passage_rowid, vector)
-        out.append(Result(0, score, passage, documents[passage.doc_rowid],
-                          best_sentence(topic, passage.text, scores)))
-    return out
+    texts = [passages[rowid].text for rowid in rowids]
+    scores = None if vector is None else units_scores(session, rowids, vector)
+    highlights = best_sentences(topic, texts, scores)
+    return [Result(0, score, passages[e.passage_rowid],
+                   documents[passages[e.passage_rowid].doc_rowid], highlight)
+            for (score, e), highlight in zip(relevant, highlights, strict=True)]
 
 
 def _ranked(results: list[Result]) -> list[Result]:
@@ -285,12 +282,13 @@ def _ranked(results: list[Result]) -> list[Result]:
 
 def _key_points(session: Session, found: TopicEvidence,
                 relevant: list[tuple[float, Evidence]], results: list[Result],
-                group_of: dict[int, str], criterion: Criterion) -> list[KeyPoint]:
+                group_of: dict[int, str], criterion: Criterion, filters: Filters | None
+                ) -> list[KeyPoint]:
     """Key points of the relevant passages (parallax.stance.key_points), stated by and
     counted over the sentences that address the topic themselves (compare's criterion
     applied to the sentence: its own cosine and words, its passage's context; a relevant
-    passage's best sentence at least), matched with the claim matcher. None without the
-    model."""
+    passage's best sentence at least), matched with the claim matcher, then grounded
+    (`_grounded`). None without the model."""
     if found.vector is None or not relevant:
         return []
     reader = session.reader
@@ -315,8 +313,8 @@ def _key_points(session: Session, found: TopicEvidence,
     if not sentences:
         return []
     scores = PointMatch([s.text for s in sentences], found.topic, session.encode)
-    points = select_key_points(sentences, scores, scores.threshold,
-                               min_support=min_support(len(results[:MAX_POINT_PASSAGES])))
+    minimum = min_support(len(results[:MAX_POINT_PASSAGES]))
+    points = select_key_points(sentences, scores, scores.threshold, min_support=minimum)
     passage_texts = [r.passage.text for r in results]
     exclude = topic_words(found.topic)
     out = []
@@ -335,7 +333,7 @@ def _key_points(session: Session, found: TopicEvidence,
         out.append(KeyPoint(number, stated.text, group_of[own.passage.doc_rowid],
                             Result(1, 1.0, own.passage, own.document, stated.text), terms,
                             members))
-    return out
+    return _grounded(session, out, filters, minimum)
 
 
 def _grounded(session: Session, points: list[KeyPoint], filters: Filters | None,
