@@ -108,7 +108,7 @@ def _opening_title(blocks: list[list[Line]], segments: list[Segment]) -> list[Se
         return segments
     first, body = segments[0], segments[1]
     text = first.text
-    if (first.kind != PARAGRAPH or len(first.lines) != 1 or body.kind != PARAGRAPH
+    if (first.kind != PARAGRAPH or body.kind != PARAGRAPH
             or len(body.text) < TITLE_BODY_RATIO * len(text) or not _reads_as_title(text)):
         return segments
     return [Segment(_heading_kind(text), first.lines), *segments[1:]]
