@@ -288,7 +288,8 @@ def _key_points(session: Session, found: TopicEvidence,
     counted over the sentences that address the topic themselves (compare's criterion
     applied to the sentence: its own cosine and words, its passage's context; a relevant
     passage's best sentence at least), matched with the claim matcher, then grounded
-    (`_grounded`). None without the model."""
+    (`_grounding`); each point's terms are those of the passages that make it once
+    grounded. None without the model."""
     if found.vector is None or not relevant:
         return []
     reader = session.reader
@@ -315,49 +316,41 @@ def _key_points(session: Session, found: TopicEvidence,
     scores = PointMatch([s.text for s in sentences], found.topic, session.encode)
     minimum = min_support(len(results[:MAX_POINT_PASSAGES]))
     points = select_key_points(sentences, scores, scores.threshold, min_support=minimum)
+    statements = [sentences[point.sentence] for point in points]
     passage_texts = [r.passage.text for r in results]
     exclude = topic_words(found.topic)
     out = []
-    for number, point in enumerate(points, start=1):
-        stated = sentences[point.sentence]
-        members = []
-        for rank, passage in enumerate(point.passages, start=1):
-            r = results[passage]
-            members.append(PointPassage(group_of[r.passage.doc_rowid], Result(
-                rank, point.scores[passage], r.passage, r.document,
-                sentences[point.making[passage]].text)))
-        inside = [passage_texts[p] for p in point.passages]
-        outside = [t for p, t in enumerate(passage_texts) if p not in point.scores]
-        terms = [t.term for t in distinctive(inside, outside, POINT_TERMS, 0.0, exclude)]
+    for point, stated, grounded in zip(points, statements, _grounding(
+            session, [s.text for s in statements], filters), strict=True):
         own = results[stated.passage]
-        out.append(KeyPoint(number, stated.text, group_of[own.passage.doc_rowid],
+        making = [p for p in point.passages if results[p].passage.rowid in grounded]
+        making_set = set(making)
+        if own.passage.rowid not in grounded or len(making) < minimum:
+            continue
+        members = [PointPassage(group_of[results[p].passage.doc_rowid], Result(
+            rank, point.scores[p], results[p].passage, results[p].document,
+            sentences[point.making[p]].text)) for rank, p in enumerate(making, start=1)]
+        inside = [passage_texts[p] for p in making]
+        outside = [t for p, t in enumerate(passage_texts) if p not in making_set]
+        terms = [t.term for t in distinctive(inside, outside, POINT_TERMS, 0.0, exclude)]
+        out.append(KeyPoint(0, stated.text, group_of[own.passage.doc_rowid],
                             Result(1, 1.0, own.passage, own.document, stated.text), terms,
                             members))
-    return _grounded(session, out, filters, minimum)
+    out.sort(key=lambda p: -len(p.passages))  # stable: ties keep the selection's order
+    return [replace(p, number=n) for n, p in enumerate(out, start=1)]
 
 
-def _grounded(session: Session, points: list[KeyPoint], filters: Filters | None,
-              minimum: int) -> list[KeyPoint]:
+def _grounding(session: Session, statements: list[str], filters: Filters | None
+               ) -> list[set[int]]:
     """Mention is not assertion, for key points as for a user's claims: a passage makes a
     key point only when it addresses the point's subject, by compare's relevance criterion
     with the key point taken as the topic (the gate of `--claims`, docs/compare.md). The
     matcher learnt on ArgKP, whose arguments are all on their topic; in a collection a
     passage that lists the subject among others ("disputes on other issues, such as
-    Taiwan") comes close to every point about it. A key point whose own passage fails the
-    gate states no point on its subject, and one left with fewer than `minimum` passages is
-    not shown; the others keep their order of prevalence."""
-    if not points:
-        return points
-    kept = []
-    with session.remembering(_subject_texts(session, [p.text for p in points])):
-        for point in points:
-            grounded = addressing(session, point.text, filters)
-            if point.stated_in.passage.rowid not in grounded:
-                continue
-            members = [m for m in point.passages if m.result.passage.rowid in grounded]
-            if len(members) >= minimum:
-                kept.append(replace(point, passages=[
-                    PointPassage(m.source, replace(m.result, rank=rank))
-                    for rank, m in enumerate(members, start=1)]))
-    kept.sort(key=lambda p: -len(p.passages))  # stable: ties keep their order
-    return [replace(p, number=n) for n, p in enumerate(kept, start=1)]
+    Taiwan") comes close to every point about it. So for each statement, the passages that
+    address it: a key point whose own passage is not among them states no point on its
+    subject, and one left with fewer than the minimum of passages is not shown."""
+    if not statements:
+        return []
+    with session.remembering(_subject_texts(session, statements)):
+        return [addressing(session, text, filters) for text in statements]

@@ -155,7 +155,8 @@ def test_json_sources_carry_the_document_object_and_result_objects_of_ask(
 
 
 @pytest.mark.parametrize("topic", ["the Taiwan question", "the coronavirus pandemic",
-                                   "trade between China and the United States"])
+                                   "trade between China and the United States",
+                                   "two-way investment"])
 def test_key_points_are_sentences_a_source_wrote_with_their_prevalence_per_source(
     sample_index: Path, topic: str
 ) -> None:
@@ -182,6 +183,9 @@ def test_key_points_are_sentences_a_source_wrote_with_their_prevalence_per_sourc
             assert 0 < p["score"] <= 1
         scores = [p["score"] for p in point["passages"]]
         assert scores == sorted(scores, reverse=True)
+        # Its terms describe the passages shown as making it, not others.
+        shown = " ".join(p["text"] for p in point["passages"]).lower()
+        assert all(term.lower() in shown for term in point["terms"])
     prevalence = [sum(p["prevalence"].values()) for p in points]
     assert prevalence == sorted(prevalence, reverse=True)
 
