@@ -104,8 +104,11 @@ def _publish(run: Run, plan: Plan, old: IndexReader | None, checkpoint: int | No
         while chunks:
             chunk = chunks.pop(0)
             number += 1
+            # A part may be cut by time, which adds one: the count of parts is not known
+            # ahead ("Part 12/13" once grew to 14), the documents done and to do are.
             label = ("Embedding" if number == 1 and not chunks
-                     else f"Part {number}/{number + len(chunks)}")
+                     else f"Part {number} ({run.report.published_documents:,} of "
+                          f"{len(plan.to_embed):,} documents done)")
             writer = GenerationWriter(run.index_dir, manifest, model_option(run.identity),
                                       base=source, store=run.store)
             try:

@@ -132,3 +132,12 @@ def test_each_part_s_bar_counts_the_passages_it_publishes_even_those_embedded_be
     assert sum(published) == 12
     assert all(shown >= count for (_, _, shown), count in zip(parts, published, strict=True))
     assert parts[-1][2] == parts[-1][1]
+    # Each part's label says how many of the run's documents (one passage each here) the
+    # parts before it published: how many parts there will be is not known ahead, since a
+    # cut adds one ("Part 12/13" grew to 14). A run planned as one part starts as one.
+    assert parts[0][0] == "Embedding"
+    done = published[0]
+    for number, ((stage, _, _), count) in enumerate(zip(parts[1:], published[1:], strict=True),
+                                                    start=2):
+        assert stage == f"Part {number} ({done} of 12 documents done)"
+        done += count

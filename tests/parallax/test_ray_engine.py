@@ -208,7 +208,7 @@ def test_a_killed_driver_keeps_the_previous_index_and_the_next_run_resumes(
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert driver.stdout is not None
     for line in driver.stdout:  # the first part is published before the second starts
-        if line.startswith("Part 2/"):
+        if line.startswith("Part 2 "):
             break
     assert driver.poll() is None, "the run finished before it could be killed"
     driver.send_signal(signal.SIGKILL)
