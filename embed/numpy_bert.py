@@ -144,24 +144,6 @@ class NumpyBertEncoder:
                 progress(len(batch))
         return normalise(out)
 
-    def encode_with_tokens(self, texts: Sequence[str]
-                           ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
-        """What `encode` gives and, from the same forward pass, each text's word pieces: their
-        ids and the last layer's vectors of them ([CLS] and [SEP] included, not normalised),
-        the inputs of a match word piece by word piece (late interaction)."""
-        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
-        tokens: list[tuple[np.ndarray, np.ndarray]] = [
-            (np.zeros(0, np.int64), np.zeros((0, self._dimension)))] * len(texts)
-        for batch in by_length(texts, _BATCH):
-            encodings = self._tokenizer.encode_batch([texts[i] for i in batch])
-            ids, mask = padded(encodings, np.float32)
-            hidden = self._forward(ids, mask)
-            out[batch] = _mean(hidden, mask)
-            for row, i in enumerate(batch):
-                n = len(encodings[row].ids)
-                tokens[i] = (np.asarray(encodings[row].ids, dtype=np.int64), hidden[row, :n].copy())
-        return normalise(out), tokens
-
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         ids, mask = padded(self._tokenizer.encode_batch(texts), np.float32)
         return _mean(self._forward(ids, mask), mask)
