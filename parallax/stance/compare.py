@@ -324,14 +324,14 @@ def _key_points(session: Session, found: TopicEvidence,
             session, [s.text for s in statements], filters), strict=True):
         own = results[stated.passage]
         making = [p for p in point.passages if results[p].passage.rowid in grounded]
-        making_set = set(making)
         if own.passage.rowid not in grounded or len(making) < minimum:
             continue
         members = [PointPassage(group_of[results[p].passage.doc_rowid], Result(
             rank, point.scores[p], results[p].passage, results[p].document,
             sentences[point.making[p]].text)) for rank, p in enumerate(making, start=1)]
         inside = [passage_texts[p] for p in making]
-        outside = [t for p, t in enumerate(passage_texts) if p not in making_set]
+        kept = set(making)
+        outside = [t for p, t in enumerate(passage_texts) if p not in kept]
         terms = [t.term for t in distinctive(inside, outside, POINT_TERMS, 0.0, exclude)]
         out.append(KeyPoint(0, stated.text, group_of[own.passage.doc_rowid],
                             Result(1, 1.0, own.passage, own.document, stated.text), terms,
