@@ -25,10 +25,10 @@ from parallax.indexing.engines import (
 )
 from parallax.indexing.metadata_keys import metadata_key
 from parallax.indexing.refusals import indexed_folders
-from parallax.indexing.report import IndexProgress, IndexReport
+from parallax.indexing.report import ForwardingProgress, IndexProgress, IndexReport
 from parallax.indexing.run import model_option
 
-__all__ = ["CHECKPOINT_PASSAGES", "LOCAL_ENGINE", "DocumentToEmbed", "Embedded",
-           "EmbeddingEngine", "EncoderLoader", "EncoderSpec", "IndexProgress", "IndexReport",
+__all__ = ["CHECKPOINT_PASSAGES", "LOCAL_ENGINE", "DocumentToEmbed", "Embedded", "EmbeddingEngine",
+           "EncoderLoader", "EncoderSpec", "ForwardingProgress", "IndexProgress", "IndexReport",
            "LocalEngine", "build_index", "index_documents", "indexed_folders", "metadata_key",
            "model_option"]

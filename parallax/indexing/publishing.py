@@ -20,7 +20,7 @@ from parallax.indexing.engines.base import Embedded, EmbeddingEngine
 from parallax.indexing.engines.local import LOCAL_ENGINE
 from parallax.indexing.partial import PartialDocument, remove_partial
 from parallax.indexing.planning import Plan
-from parallax.indexing.report import IndexProgress, IndexReport
+from parallax.indexing.report import ForwardingProgress, IndexProgress, IndexReport
 from parallax.indexing.run import Run, model_option
 from parallax.settings import IndexSettings
 
@@ -171,7 +171,7 @@ class Rest:
     counted: StreamProgress
 
 
-class StreamProgress(IndexProgress):
+class StreamProgress(ForwardingProgress):
     """The run's progress as an engine's stream reports to it, counting the passages
     reported against those written: an engine works a batch or two ahead of what is
     written, so when a part is cut by time, what it embedded ahead belongs to the next
@@ -179,28 +179,13 @@ class StreamProgress(IndexProgress):
     embedded, and each bar before it the next one's work)."""
 
     def __init__(self, inner: IndexProgress) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.reported = 0  # passages the engine reported embedded
         self.written = 0  # passages of the documents written from the stream
 
     def advanced(self, count: int) -> None:
         self.reported += count
         self.inner.advanced(count)
-
-    def warning(self, message: str) -> None:
-        self.inner.warning(message)
-
-    def loading_model(self, name: str) -> None:
-        self.inner.loading_model(name)
-
-    def started(self, stage: str, total: int, unit: str) -> None:
-        self.inner.started(stage, total, unit)
-
-    def finished(self) -> None:
-        self.inner.finished()
-
-    def ocr_page(self, path: Path, page: int, pages: int) -> None:
-        self.inner.ocr_page(path, page, pages)
 
     @property
     def ahead(self) -> int:

@@ -19,6 +19,32 @@ class IndexProgress:
     def ocr_page(self, path: Path, page: int, pages: int) -> None: ...  # before OCR of a page
 
 
+class ForwardingProgress(IndexProgress):
+    """Every hook passed on to `inner`: the base of a wrapper that changes one or two of
+    them, so that a hook added to IndexProgress reaches the front end through it too."""
+
+    def __init__(self, inner: IndexProgress) -> None:
+        self.inner = inner
+
+    def warning(self, message: str) -> None:
+        self.inner.warning(message)
+
+    def loading_model(self, name: str) -> None:
+        self.inner.loading_model(name)
+
+    def started(self, stage: str, total: int, unit: str) -> None:
+        self.inner.started(stage, total, unit)
+
+    def advanced(self, count: int) -> None:
+        self.inner.advanced(count)
+
+    def finished(self) -> None:
+        self.inner.finished()
+
+    def ocr_page(self, path: Path, page: int, pages: int) -> None:
+        self.inner.ocr_page(path, page, pages)
+
+
 @dataclass
 class IndexReport:
     index_dir: Path

@@ -28,6 +28,7 @@ from parallax.errors import Kind, NothingToIndex, ParallaxError
 from parallax.indexing import (
     EncoderLoader,
     EncoderSpec,
+    ForwardingProgress,
     IndexProgress,
     IndexReport,
     build_index,
@@ -357,30 +358,18 @@ class Watcher:
             self.listener.notice(message)
 
 
-class LoadOnce(IndexProgress):
+class LoadOnce(ForwardingProgress):
     """The front end's progress, except that the model is said to load only when it does:
     at the first run that embeds (the watcher keeps it)."""
 
     def __init__(self, progress: IndexProgress) -> None:
-        self.inner = progress
+        super().__init__(progress)
         self.loaded = False
-
-    def warning(self, message: str) -> None:
-        self.inner.warning(message)
 
     def loading_model(self, name: str) -> None:
         if not self.loaded:
             self.loaded = True
             self.inner.loading_model(name)
-
-    def started(self, stage: str, total: int, unit: str) -> None:
-        self.inner.started(stage, total, unit)
-
-    def advanced(self, count: int) -> None:
-        self.inner.advanced(count)
-
-    def finished(self) -> None:
-        self.inner.finished()
 
 
 def _resolved(path: Path) -> Path:
