@@ -28,6 +28,8 @@ TOPICS = Path(__file__).resolve().parents[2] / "evals" / "compare-topics.jsonl"
 CLAIMS = Path(__file__).resolve().parents[2] / "evals" / "china-us-claims.txt"
 CLAIM_LABELS = Path(__file__).resolve().parents[2] / "evals" / "china-us-claims.jsonl"
 HELDOUT_CLAIMS = Path(__file__).resolve().parents[2] / "evals" / "china-us-claims-heldout.txt"
+SECOND_HELDOUT_CLAIMS = (Path(__file__).resolve().parents[2] / "evals"
+                         / "china-us-claims-heldout-2.txt")
 RESULT_KEYS = {"rank", "score", "passage_id", "text", "highlight", "document", "lines", "chars"}
 # The statements by year (metadata.csv): 2005 China.org.cn, 2017 Xi Jinping, 2020 Yang
 # Jiechi, 2021 Wang Yi, 2025 Zhong Sheng.
@@ -404,6 +406,22 @@ def test_held_out_claims_were_labelled_before_any_run(sample_index: Path) -> Non
     right, cells = _cells_right(data, HELDOUT_CLAIMS)
     assert cells == 53
     assert right >= 49, right  # 92.5 %
+
+
+def test_second_held_out_claims_were_labelled_before_any_run(sample_index: Path) -> None:
+    """A second held-out set, written by a later session after the matcher and every gate
+    were fixed: 13 claims, 61 cells, labelled by reading the statements before compare ran
+    with them; one claim no source makes (docs/compare.md). Measured: 54 right (88.5 %),
+    all seven wrong cells false matches of a fact by another fact of its kind ("Xi Jinping
+    invited the US president …" by a telephone call)."""
+    data = compare_json(sample_index, "China-US relations", "--claims",
+                        str(SECOND_HELDOUT_CLAIMS))
+    right, cells = _cells_right(data, SECOND_HELDOUT_CLAIMS)
+    assert cells == 61
+    assert right >= 54, right  # 88.5 %
+    nobody = next(c for c in data["claim_checks"]
+                  if c["claim"] == "China will cut its military spending.")
+    assert nobody["made_by"] == []
 
 
 def test_claims_json_gives_each_source_a_verdict_score_margin_and_passages(
