@@ -17,6 +17,8 @@ from parallax.cli.options import (
     SinceOpt,
     SourceOpt,
     UntilOpt,
+    choice,
+    choices,
     scope,
 )
 from parallax.cli.options import topic as checked_topic
@@ -30,13 +32,13 @@ def compare(
     topic: Annotated[str, typer.Argument(help="A topic in a few words.", callback=checked_topic,
                                          metavar="TOPIC")],
     by: Annotated[GroupBy, typer.Option(
-        "--by", case_sensitive=False, help="Group sources by document, author or year.")
-    ] = GroupBy.document,
+        "--by", parser=choice(GroupBy), metavar=choices(GroupBy),
+        help="Group sources by document, author or year.")] = GroupBy.document,
     passages: Annotated[int, typer.Option(
         "--passages", "-n", min=1, help="Best passages shown per source.")] = 2,
     mode: Annotated[Mode, typer.Option(
         help="Relevance from hybrid (default), dense or lexical evidence; lexical loads no "
-             "model.", case_sensitive=False)] = Mode.hybrid,
+             "model.", parser=choice(Mode), metavar=choices(Mode))] = Mode.hybrid,
     md: Annotated[Path | None, typer.Option(
         "--md", dir_okay=False, help="Also write a Markdown report to this file.")] = None,
     claims_file: Annotated[Path | None, typer.Option(

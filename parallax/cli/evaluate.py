@@ -11,7 +11,7 @@ from rich.table import Table
 
 from indexes import Mode
 from parallax.cli.application import app, out, user_errors
-from parallax.cli.options import JsonOpt
+from parallax.cli.options import JsonOpt, choice, choices
 from parallax.cli.output import CliProgress, print_json
 from parallax.locations import ENV_VAR, resolve_index_dir
 
@@ -24,7 +24,7 @@ def evaluate(
         help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) or a question "
              "file (.jsonl: question, document, phrase).", metavar="DATASET_DIR")],
     modes: Annotated[list[Mode] | None, typer.Option(
-        "--mode", case_sensitive=False,
+        "--mode", parser=choice(Mode), metavar=choices(Mode),
         help="Modes to evaluate (repeatable) [default: dense, lexical, hybrid].")] = None,
     ignore_identical_ids: Annotated[bool, typer.Option(
         "--ignore-identical-ids",

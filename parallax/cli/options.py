@@ -5,8 +5,9 @@ line, the API and the MCP tools describe and check them alike)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -16,13 +17,38 @@ from parallax.errors import UsageError
 from parallax.locations import ENV_VAR
 
 LIMITS = service.CLI_LIMITS
+Kind = TypeVar("Kind", bound=Enum)
+
+
+def choice(kind: type[Kind]) -> Callable[[object], Kind]:
+    """A parser for an option that takes one of an enum's values, in any case. Typer's own
+    conversion goes through pydantic, whose message for a wrong value reads "Value error,
+    'x' is not one of …"; this one says "'x' is not one of …"."""
+    names = [str(member.value) for member in kind]
+
+    def parse(value: object) -> Kind:
+        if isinstance(value, kind):
+            return value
+        for member in kind:
+            if str(member.value) == str(value).lower():
+                return member
+        raise typer.BadParameter(f"{value!r} is not one of "
+                                 + ", ".join(repr(n) for n in names) + ".")
+
+    return parse
+
+
+def choices(kind: type[Enum]) -> str:
+    """The metavar of a `choice` option, as Typer writes an enum's: <a|b|c>."""
+    return "<" + "|".join(str(member.value) for member in kind) + ">"
+
 
 IndexOpt = Annotated[Path | None, typer.Option(
     "--index", envvar=ENV_VAR, show_envvar=True, file_okay=False,
     help="Index folder [default: under the user's data directory].")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ModeOpt = Annotated[Mode, typer.Option(help="Retrieval: hybrid (default), dense or lexical.",
-                                       case_sensitive=False)]
+                                       parser=choice(Mode), metavar=choices(Mode))]
 TopOpt = Annotated[int, typer.Option("-k", "--top", min=1, max=LIMITS.k,
                                      help="Number of passages.")]
 SourceOpt = Annotated[str | None, typer.Option(

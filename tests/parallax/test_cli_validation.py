@@ -78,6 +78,27 @@ def test_a_model_folder_that_does_not_exist_is_refused_before_reading(
 
 # 10: a first build in progress is not a missing index ----------------------------------------
 
+@pytest.mark.parametrize(("args", "option", "choices"), [
+    (["compare", "trade", "--by", "decade"], "--by", "'document', 'author', 'year'"),
+    (["ask", "trade", "--mode", "fuzzy"], "--mode", "'hybrid', 'dense', 'lexical'"),
+    (["eval", "somewhere", "--mode", "dense", "--mode", "fuzzy"], "--mode",
+     "'hybrid', 'dense', 'lexical'"),
+])
+def test_a_value_outside_an_options_choices_names_the_choices_plainly(
+        tmp_path: Path, args: list[str], option: str, choices: str) -> None:
+    result = runner.invoke(app, [*args, "--index", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    message = next(line for line in result.stderr.splitlines() if line.startswith("Error"))
+    assert message == f"Error: Invalid value for '{option}': '{args[-1]}' is not one of {choices}."
+
+
+@pytest.mark.parametrize("given", ["YEAR", "year"])
+def test_a_choice_is_taken_in_any_case(given: str) -> None:
+    result = runner.invoke(app, ["compare", "trade", "--by", given, "--index", "/nonexistent"])
+    assert "Invalid value" not in result.stderr  # past the option, on to the missing index
+    assert "no index at /nonexistent" in result.stderr
+
+
 def test_ask_during_a_first_build_says_one_is_being_built(tmp_path: Path) -> None:
     from indexes.storage import layout
 
