@@ -186,9 +186,11 @@ def _key_points_view(c: Comparison, marks: bool) -> list[Any]:
 
 def _claim_checks_table(c: Comparison) -> Table:
     labels = short_labels(c)
-    table = Table(title=f"Your claims: ● the source makes it (match score; a passage makes a "
-                        f"claim from {c.claim_threshold:g}, see docs/compare.md), · it does "
-                        f"not (its best score)", title_justify="left")
+    table = Table(title=f"Your claims: ● the source makes it, · it does not, – no passage came "
+                        f"near; the number is the probability that it makes the claim, from "
+                        f"its best passage (makes it from {c.claim_threshold:g}; see "
+                        f"docs/compare.md)",
+                  title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("claim", min_width=30, ratio=1)
     for s in c.sources:
@@ -292,8 +294,10 @@ def comparison_markdown(c: Comparison) -> str:
 def _claims_markdown(c: Comparison, labels: dict[str, str]) -> list[str]:
     threshold = c.claim_threshold or 0.0
     lines = ["", "## Your claims", "",
-             f"● the source makes the claim, · it does not; the number is its best passage's "
-             f"match score (a passage makes a claim from {threshold:g}).", "",
+             f"● the source makes the claim, · it does not, – no passage came near; the "
+             f"number is the probability that it makes the claim, from its best passage "
+             f"(makes it from {threshold:g}).",
+             "",
              "| # | claim | " + " | ".join(_md(labels[s.key]) for s in c.sources) + " |",
              "|---|---|" + "---|" * len(c.sources)]
     for number, check in enumerate(c.claim_checks, start=1):
