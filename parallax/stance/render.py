@@ -16,6 +16,8 @@ from parallax.stance.groups import GroupBy
 
 MARKDOWN_PREVIEW = 700
 KEY_POINT_PASSAGES = 2  # passages shown under each key point in the terminal
+# An undated document heads a matrix column by its title cut to this many characters.
+SHORT_TITLE = 18
 
 
 def comparison_json(c: Comparison) -> dict[str, Any]:
@@ -69,15 +71,20 @@ def source_json(s: Source, by: str, threshold: float) -> dict[str, Any]:
 
 
 def short_labels(c: Comparison) -> dict[str, str]:
-    """Column headings for the claims matrix: a document's year (its full date, then a
-    number, when two share it); a group's own label."""
+    """Column headings for the matrices: a document's year (its full date, then a number,
+    when two share it), an undated document's title cut to a few words (three undated
+    columns all headed "undated" tell the reader nothing); a group's own label."""
     out: dict[str, str] = {}
     taken: set[str] = set()
     for s in c.sources:
         label = s.label
         if c.by == GroupBy.document.value:
-            date = s.documents[0].date or "undated"
-            label = date[:4] if date[:4] not in taken else date
+            document = s.documents[0]
+            if document.date:
+                label = (document.date[:4] if document.date[:4] not in taken
+                         else document.date)
+            else:
+                label = short_title(document.title)
         base, n = label, 1
         while label in taken:
             n += 1
@@ -85,6 +92,19 @@ def short_labels(c: Comparison) -> dict[str, str]:
         taken.add(label)
         out[s.key] = printable.name(label)
     return out
+
+
+def short_title(title: str | None, width: int = SHORT_TITLE) -> str:
+    """The title's first words up to `width` characters ("…" when cut); "untitled" without."""
+    words = (title or "").split()
+    if not words:
+        return "untitled"
+    out = words[0][:width]
+    for word in words[1:]:
+        if len(out) + 1 + len(word) > width:
+            return out + "…"
+        out += " " + word
+    return out if len(words[0]) <= width else out + "…"
 
 
 # Terminal ----------------------------------------------------------------------------------

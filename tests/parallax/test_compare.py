@@ -8,6 +8,7 @@ import csv
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +19,10 @@ from indexes import DocumentRecord, Mode
 from indexes.lexical.fts import query_terms
 from parallax.cli import app
 from parallax.session import Session
-from parallax.stance.compare import compare, topic_scores
+from parallax.stance.compare import Comparison, Source, compare, topic_scores
 from parallax.stance.groups import UNDATED, GroupBy, group_sources
 from parallax.stance.relevance import CRITERIA
+from parallax.stance.render import short_labels
 
 runner = CliRunner()
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "china-us"
@@ -132,6 +134,18 @@ def test_grouping_puts_undated_sources_last_and_years_in_order() -> None:
     assert list(by_author) == ["B", "A", "(unknown author)"]  # B's first document is earliest
     by_document = group_sources(chronological, GroupBy.document)
     assert [docs[0].rowid for _, docs in by_document.values()] == [3, 1, 2, 4]
+
+
+def test_matrix_columns_are_headed_by_year_or_by_an_undated_documents_title() -> None:
+    docs = [_doc(1, "2019-05", "A"), _doc(2, "2019-01-02", "B"), _doc(3, None, None),
+            _doc(4, None, None), _doc(5, None, None)]
+    docs[2] = replace(docs[2], title="Climate policy")
+    docs[3] = replace(docs[3], title="Opposition response to the plan")
+    docs[4] = replace(docs[4], title=None)
+    sources = [Source(d.id, d.title or "", [d], False, None, [], 0) for d in docs]
+    comparison = Comparison("coal", "hybrid", GroupBy.document.value, 0.4, sources, [])
+    assert list(short_labels(comparison).values()) == [
+        "2019", "2019-01-02", "Climate policy", "Opposition…", "untitled"]
 
 
 def test_json_sources_carry_the_document_object_and_result_objects_of_ask(

@@ -207,3 +207,32 @@ def test_key_points_read_as_sentences_with_their_prevalence(browser: Any, server
     assert [i.get_attribute("data-passage")
             for i in all_of(browser, "#key-point-passages li.result")] == [
         p["passage_id"] for p in point["passages"] if p["source"] == key]
+
+
+def test_undated_documents_head_their_columns_by_title(browser: Any, tmp_path: Path) -> None:
+    """Three undated statements: each column of the claims matrix says which one it is
+    (they were all headed "undated"); the full label stays in the heading's title."""
+    from tests.server.conftest import Server, run_cli
+
+    folder = tmp_path / "statements"
+    folder.mkdir()
+    texts = {"a.txt": "Climate policy\n\nCoal plants will close within ten years.\n",
+             "b.txt": "Opposition response to the plan\n\nCoal plants should stay open "
+                      "until renewable capacity is ready.\n",
+             "c.txt": "Industry statement\n\nManufacturers ask for clear timelines on the "
+                      "closure of coal plants.\n"}
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    index = tmp_path / "index"
+    run_cli("index", str(folder), "--index", str(index))
+    server = Server(index, log=tmp_path / "serve.log")
+    try:
+        browser.get(compare_url(server, "coal plants", ["Coal plants should close."]))
+        wait(browser, lambda d: all_of(d, "#checks tbody tr"), "the claims matrix")
+        report = api_report(server, "coal plants", ["Coal plants should close."])
+        heads = all_of(browser, "#checks thead th")[1:]
+        assert [h.get_attribute("title") for h in heads] == [s["label"] for s in report["sources"]]
+        assert sorted(h.text for h in heads) == ["Climate policy", "Industry statement",
+                                                 "Opposition…"]
+    finally:
+        server.stop()

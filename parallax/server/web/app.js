@@ -386,7 +386,21 @@ function renderTimeline(report) {
 
 function shortLabel(source, by) {
   if (by !== "document") return source.label;
-  return (source.documents[0].date || "undated").slice(0, 7);
+  const doc = source.documents[0];
+  return doc.date ? doc.date.slice(0, 7) : shortTitle(doc.title);
+}
+
+/** An undated document's column heading: its title's first words (as the terminal's). */
+function shortTitle(title, width = 18) {
+  const words = (title || "").split(/\s+/).filter(Boolean);
+  if (!words.length) return "untitled";
+  let out = words[0].slice(0, width);
+  if (words[0].length > width) return out + "…";
+  for (const word of words.slice(1)) {
+    if (out.length + 1 + word.length > width) return out + "…";
+    out += " " + word;
+  }
+  return out;
 }
 
 // Matrices: rows (your claims, or the key points) × sources ---------------------------------
