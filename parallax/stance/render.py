@@ -99,12 +99,14 @@ def short_title(title: str | None, width: int = SHORT_TITLE) -> str:
     words = (title or "").split()
     if not words:
         return "untitled"
-    out = words[0][:width]
+    if len(words[0]) > width:
+        return words[0][:width] + "…"
+    out = words[0]
     for word in words[1:]:
         if len(out) + 1 + len(word) > width:
             return out + "…"
         out += " " + word
-    return out if len(words[0]) <= width else out + "…"
+    return out
 
 
 # Terminal ----------------------------------------------------------------------------------
